@@ -1,0 +1,177 @@
+/**
+ * The policy file (`policies.yml`): one schema, every field defaulted ("only specify what is
+ * needed"). The JSON Schema in docs/ is generated from this (`npm run schema`).
+ */
+import { z } from 'zod';
+import { parseFrequency } from './schedule.js';
+
+/** Vault events AWS Backup can send to SNS (backup-notifications.html). */
+export const VAULT_EVENTS = [
+  'BACKUP_JOB_STARTED',
+  'BACKUP_JOB_COMPLETED',
+  'COPY_JOB_STARTED',
+  'COPY_JOB_SUCCESSFUL',
+  'COPY_JOB_FAILED',
+  'RESTORE_JOB_STARTED',
+  'RESTORE_JOB_COMPLETED',
+  'RECOVERY_POINT_MODIFIED',
+  'S3_BACKUP_OBJECT_FAILED',
+  'S3_RESTORE_OBJECT_FAILED',
+] as const;
+
+/** BACKUP_JOB_COMPLETED carries failed/expired jobs too; SNS has no BACKUP_JOB_FAILED event. */
+export const DEFAULT_VAULT_EVENTS = [
+  'BACKUP_JOB_COMPLETED',
+  'COPY_JOB_FAILED',
+  'RESTORE_JOB_COMPLETED',
+  'S3_BACKUP_OBJECT_FAILED',
+] as const;
+
+const days = (max = 36_500) => z.number().int('must be a whole number of days').min(1).max(max);
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
+const backupName = z
+  .string()
+  .regex(/^[a-zA-Z0-9\-_.]{1,50}$/, 'must be 1-50 letters, digits, hyphens, underscores or dots');
+
+const frequency = z.string().refine((s) => parseFrequency(s) !== undefined, {
+  message: 'must be like "1h", "12h", "1d", "7d" or an AWS cron() expression',
+});
+
+const copy = z
+  .strictObject({
+    region: region.optional().describe('Destination region; defaults to the resource region.'),
+    account: accountId.optional().describe('Destination account; defaults to the resource account.'),
+    vault: backupName.optional().describe("Destination vault; defaults to the policy's vault name."),
+    retentionDays: days()
+      .optional()
+      .describe("Retention of the copy; defaults to the policy's retentionDays."),
+  })
+  .refine((c) => c.region !== undefined || c.account !== undefined, {
+    message: 'a copy needs a region, an account, or both',
+  });
+
+export const policySchema = z
+  .strictObject({
+    plan: backupName.optional().describe('AWS Backup plan name; defaults to backup-sentinel-<policy>.'),
+    vault: backupName.optional().describe('Backup vault name; defaults to backup-sentinel-<policy>.'),
+    frequency: frequency
+      .default('1d')
+      .describe('Largest gap between recovery points: 1h, 12h, 1d, 7d or cron().'),
+    retentionDays: days().default(35).describe('How far back a restore must be possible.'),
+    continuous: z
+      .boolean()
+      .default(false)
+      .describe('Point-in-time recovery (continuous backup, max 35 days).'),
+    copies: z.array(copy).default([]).describe('Cross-region and/or cross-account copies.'),
+    vaultLock: z
+      .strictObject({
+        minRetentionDays: days(),
+        maxRetentionDays: days().optional(),
+        mode: z
+          .enum(['governance', 'compliance'])
+          .default('governance')
+          .describe('compliance locks the vault for good after a 3-day grace period.'),
+      })
+      .optional(),
+    restoreTest: z
+      .strictObject({
+        everyDays: days(365).default(7),
+        maxRestoreMinutes: z.number().int().min(1).optional(),
+        requireValidation: z.boolean().default(true),
+      })
+      .optional(),
+    rpoHours: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Newest recovery point and copy must be younger; default 2x frequency.'),
+    s3: z
+      .strictObject({
+        versioning: z.boolean().default(true),
+        noncurrentVersionExpirationDays: days().optional().describe('Default: retentionDays.'),
+        objectLock: z.boolean().default(false),
+      })
+      .default({ versioning: true, objectLock: false }),
+    rds: z
+      .strictObject({
+        minRetentionDays: z.number().int().min(0).max(35).default(7),
+        deletionProtection: z.boolean().default(true),
+        copyTagsToSnapshot: z.boolean().default(true),
+      })
+      .default({ minRetentionDays: 7, deletionProtection: true, copyTagsToSnapshot: true }),
+    encryption: z
+      .strictObject({ customerManagedKey: z.boolean().default(false) })
+      .default({ customerManagedKey: false }),
+    notifications: z
+      .strictObject({ events: z.array(z.enum(VAULT_EVENTS)).default([...DEFAULT_VAULT_EVENTS]) })
+      .default({ events: [...DEFAULT_VAULT_EVENTS] }),
+  })
+  .superRefine((p, ctx) => {
+    const gap = parseFrequency(p.frequency)?.maxGapHours;
+    if (gap !== undefined && p.rpoHours !== undefined && p.rpoHours < gap) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rpoHours'],
+        message: `is shorter than the backup frequency (${gap}h): it could never be met`,
+      });
+    }
+    const lock = p.vaultLock;
+    if (!lock) return;
+    if (lock.maxRetentionDays !== undefined && lock.maxRetentionDays < lock.minRetentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vaultLock', 'maxRetentionDays'],
+        message: 'is below minRetentionDays',
+      });
+    }
+    if (p.retentionDays < lock.minRetentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retentionDays'],
+        message: `(${p.retentionDays}) is below vaultLock.minRetentionDays (${lock.minRetentionDays}): AWS Backup would reject every job`,
+      });
+    }
+    if (lock.maxRetentionDays !== undefined && p.retentionDays > lock.maxRetentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retentionDays'],
+        message: `(${p.retentionDays}) is above vaultLock.maxRetentionDays (${lock.maxRetentionDays}): AWS Backup would reject every job`,
+      });
+    }
+  });
+
+const policyName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'policy names are 1-40 letters, digits, hyphens or underscores')
+  .refine((n) => n !== 'none', { message: '"none" is reserved for the opt-out' });
+
+export const policyFileSchema = z.strictObject({
+  tagKey: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('backup:policy')
+    .describe('Tag that names the policy of a resource.'),
+  remediateTagKey: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('backup:remediate')
+    .describe('Tag whose value "false" makes a resource audit-only.'),
+  keyMaterial: z
+    .strictObject({
+      replicas: z.array(z.strictObject({ account: accountId, region })).default([]),
+      expiryWarningDays: days(365).default(30),
+    })
+    .optional()
+    .describe('Imported KMS key material: where its Secrets Manager replicas must be.'),
+  policies: z.record(policyName, policySchema).refine((r) => Object.keys(r).length > 0, {
+    message: 'must declare at least one policy',
+  }),
+});
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type PolicyFileInput = z.input<typeof policyFileSchema>;
+export type ParsedPolicyFile = z.output<typeof policyFileSchema>;
+export type ParsedPolicy = z.output<typeof policySchema>;
