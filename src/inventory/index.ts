@@ -1,0 +1,144 @@
+/**
+ * Parsing an inventory file, and the read-only index the rules query (built once per audit).
+ */
+import { InvalidFileError } from '../errors.js';
+import { formatIssues, knownKeys } from '../issues.js';
+import { parseArn } from './arn.js';
+import {
+  type BackupPlan,
+  type BackupSelection,
+  type BackupVault,
+  type CopyJob,
+  type Inventory,
+  inventorySchema,
+  type KmsKey,
+  type RecoveryPoint,
+  type Resource,
+  type RestoreJob,
+} from './schema.js';
+
+export * from './schema.js';
+
+/** Parses inventory JSON text; throws InvalidFileError listing every problem by path. */
+export function parseInventory(text: string, file = 'inventory.json'): Inventory {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidFileError(file, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  const parsed = inventorySchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error, (path) => knownKeys(inventorySchema, path));
+    const shown = problems.slice(0, 20);
+    if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
+    throw new InvalidFileError(file, shown);
+  }
+  return parsed.data;
+}
+
+/** The AWS Backup resource type ("RDS", "Aurora", "S3") a resource is backed up as. */
+export function backupResourceType(r: Resource): string {
+  if (r.Type === 'AWS::S3::Bucket') return 'S3';
+  if (r.Type === 'AWS::RDS::DBInstance') return 'RDS';
+  const engine = r.Engine.toLowerCase();
+  if (engine.startsWith('aurora')) return 'Aurora';
+  if (engine === 'neptune') return 'Neptune';
+  if (engine === 'docdb') return 'DocumentDB';
+  return 'RDS'; // Multi-AZ DB clusters
+}
+
+/** Aurora members are backed up (and judged) at cluster level. */
+export function isClusterMember(r: Resource): boolean {
+  return r.Type === 'AWS::RDS::DBInstance' && r.DBClusterIdentifier !== undefined;
+}
+
+export function resourceName(r: Resource): string {
+  if (r.Type === 'AWS::S3::Bucket') return r.Name;
+  if (r.Type === 'AWS::RDS::DBInstance') return r.DBInstanceIdentifier;
+  return r.DBClusterIdentifier;
+}
+
+const newestFirst = <T extends { CreationDate: string }>(a: T, b: T) =>
+  Date.parse(b.CreationDate) - Date.parse(a.CreationDate);
+
+function groupBy<T>(items: T[], key: (t: T) => string | undefined): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** Lookups over one inventory. Lists are sorted newest first where they carry dates. */
+export class InventoryIndex {
+  readonly plansByRegionName: Map<string, BackupPlan>;
+  readonly selectionsByPlanId: Map<string, BackupSelection[]>;
+  readonly vaultsByArn: Map<string, BackupVault>;
+  readonly recoveryPointsByResource: Map<string, RecoveryPoint[]>;
+  readonly copyJobsByResource: Map<string, CopyJob[]>;
+  readonly restoreJobsByResource: Map<string, RestoreJob[]>;
+  readonly backupJobsByResource: Map<string, Inventory['backupJobs']>;
+  readonly keys: Map<string, KmsKey>;
+  readonly resourcesByArn: Map<string, Resource>;
+  readonly clustersById: Map<string, Resource>;
+
+  constructor(readonly inventory: Inventory) {
+    this.plansByRegionName = new Map(
+      inventory.backupPlans.map((p) => [`${regionOf(p.BackupPlanArn)}/${p.BackupPlanName}`, p]),
+    );
+    this.selectionsByPlanId = groupBy(inventory.backupSelections, (s) => s.BackupPlanId);
+    this.vaultsByArn = new Map(inventory.backupVaults.map((v) => [v.BackupVaultArn, v]));
+    const rpByArn = new Map(inventory.recoveryPoints.map((rp) => [rp.RecoveryPointArn, rp]));
+    this.recoveryPointsByResource = groupBy(
+      [...inventory.recoveryPoints].sort(newestFirst),
+      (rp) => rp.ResourceArn,
+    );
+    this.copyJobsByResource = groupBy([...inventory.copyJobs].sort(newestFirst), (j) => j.ResourceArn);
+    this.backupJobsByResource = groupBy([...inventory.backupJobs].sort(newestFirst), (j) => j.ResourceArn);
+    this.restoreJobsByResource = groupBy(
+      [...inventory.restoreJobs].sort(newestFirst),
+      (j) => j.SourceResourceArn ?? rpByArn.get(j.RecoveryPointArn)?.ResourceArn,
+    );
+    this.keys = new Map();
+    for (const k of inventory.kmsKeys) {
+      this.keys.set(k.Arn, k);
+      this.keys.set(k.KeyId, k);
+      for (const alias of k.Aliases)
+        this.keys.set(`arn:aws:kms:${regionOf(k.Arn)}:${parseArn(k.Arn)?.account}:${alias}`, k);
+    }
+    this.resourcesByArn = new Map(inventory.resources.map((r) => [r.Arn, r]));
+    this.clustersById = new Map(
+      inventory.resources
+        .filter((r) => r.Type === 'AWS::RDS::DBCluster')
+        .map((r) => [`${r.Region}/${r.DBClusterIdentifier}`, r]),
+    );
+  }
+
+  plan(region: string, name: string): BackupPlan | undefined {
+    return this.plansByRegionName.get(`${region}/${name}`);
+  }
+
+  /** A KMS key by ARN, key id or alias ARN. */
+  key(idOrArn: string | undefined): KmsKey | undefined {
+    return idOrArn === undefined ? undefined : this.keys.get(idOrArn);
+  }
+
+  optedIn(region: string, backupType: string): boolean | undefined {
+    const settings = this.inventory.regionSettings.find((s) => s.Region === region);
+    return settings?.ResourceTypeOptInPreference[backupType];
+  }
+
+  /** Collection failures that concern this subject (or the whole account). */
+  errorsFor(arn: string) {
+    return this.inventory.collectionErrors.filter((e) => e.Arn === arn || e.Arn === '*');
+  }
+}
+
+export function regionOf(arn: string): string {
+  return parseArn(arn)?.region ?? '';
+}

@@ -1,0 +1,310 @@
+/**
+ * The Inventory: a serialisable snapshot of everything the rules read, for one account (and the
+ * DR-account vaults and recovery points it could see). Field names and shapes follow the AWS API
+ * responses, so a live collector is a thin mapping; dates are ISO-8601 strings; tags are maps.
+ * Extra fields from the APIs are kept (loose objects) and ignored by the rules.
+ */
+import { z } from 'zod';
+
+export const INVENTORY_VERSION = 1;
+
+const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date' });
+const arn = z.string().startsWith('arn:', { message: 'must be an ARN' });
+const tags = z.record(z.string(), z.string()).default({});
+
+const lifecycle = z.looseObject({
+  DeleteAfterDays: z.number().int().optional(),
+  MoveToColdStorageAfterDays: z.number().int().optional(),
+  OptInToArchiveForSupportedResources: z.boolean().optional(),
+});
+
+const base = {
+  Arn: arn,
+  Region: z.string(),
+  AccountId: z.string(),
+  Tags: tags,
+};
+
+const rdsCommon = {
+  Engine: z.string(),
+  BackupRetentionPeriod: z.number().int().min(0),
+  DeletionProtection: z.boolean().default(false),
+  CopyTagsToSnapshot: z.boolean().default(false),
+  StorageEncrypted: z.boolean().default(false),
+  KmsKeyId: z.string().optional(),
+  DBSubnetGroupName: z.string().optional(),
+};
+
+export const dbInstanceSchema = z.looseObject({
+  ...base,
+  Type: z.literal('AWS::RDS::DBInstance'),
+  DBInstanceIdentifier: z.string(),
+  DBClusterIdentifier: z.string().optional(),
+  ...rdsCommon,
+});
+
+export const dbClusterSchema = z.looseObject({
+  ...base,
+  Type: z.literal('AWS::RDS::DBCluster'),
+  DBClusterIdentifier: z.string(),
+  ...rdsCommon,
+});
+
+const lifecycleRule = z.looseObject({
+  ID: z.string().optional(),
+  Status: z.enum(['Enabled', 'Disabled']),
+  Filter: z.looseObject({}).optional(),
+  Prefix: z.string().optional(),
+  NoncurrentVersionExpiration: z
+    .looseObject({
+      NoncurrentDays: z.number().int().optional(),
+      NewerNoncurrentVersions: z.number().int().optional(),
+    })
+    .optional(),
+});
+
+export const bucketSchema = z.looseObject({
+  ...base,
+  Type: z.literal('AWS::S3::Bucket'),
+  Name: z.string(),
+  Versioning: z
+    .looseObject({ Status: z.enum(['Enabled', 'Suspended']).optional(), MFADelete: z.string().optional() })
+    .default({}),
+  /** Empty when the bucket has no lifecycle configuration (NoSuchLifecycleConfiguration). */
+  LifecycleRules: z.array(lifecycleRule).default([]),
+  ObjectLockConfiguration: z
+    .looseObject({ ObjectLockEnabled: z.string().optional(), Rule: z.looseObject({}).optional() })
+    .optional(),
+});
+
+export const resourceSchema = z.discriminatedUnion('Type', [dbInstanceSchema, dbClusterSchema, bucketSchema]);
+
+const copyAction = z.looseObject({ DestinationBackupVaultArn: arn, Lifecycle: lifecycle.optional() });
+
+export const planRuleSchema = z.looseObject({
+  RuleName: z.string(),
+  RuleId: z.string().optional(),
+  TargetBackupVaultName: z.string(),
+  ScheduleExpression: z.string().optional(),
+  StartWindowMinutes: z.number().optional(),
+  CompletionWindowMinutes: z.number().optional(),
+  Lifecycle: lifecycle.optional(),
+  EnableContinuousBackup: z.boolean().optional(),
+  CopyActions: z.array(copyAction).default([]),
+});
+
+export const backupPlanSchema = z.looseObject({
+  BackupPlanId: z.string(),
+  BackupPlanArn: arn,
+  BackupPlanName: z.string(),
+  VersionId: z.string().optional(),
+  Rules: z.array(planRuleSchema),
+  Tags: tags,
+});
+
+const condition = z.looseObject({ ConditionKey: z.string(), ConditionValue: z.string() });
+
+export const backupSelectionSchema = z.looseObject({
+  SelectionId: z.string(),
+  SelectionName: z.string(),
+  BackupPlanId: z.string(),
+  IamRoleArn: z.string().optional(),
+  Resources: z.array(z.string()).default([]),
+  NotResources: z.array(z.string()).default([]),
+  ListOfTags: z.array(condition.extend({ ConditionType: z.string().default('STRINGEQUALS') })).default([]),
+  Conditions: z
+    .looseObject({
+      StringEquals: z.array(condition).default([]),
+      StringNotEquals: z.array(condition).default([]),
+      StringLike: z.array(condition).default([]),
+      StringNotLike: z.array(condition).default([]),
+    })
+    .default({ StringEquals: [], StringNotEquals: [], StringLike: [], StringNotLike: [] }),
+});
+
+export const backupVaultSchema = z.looseObject({
+  BackupVaultName: z.string(),
+  BackupVaultArn: arn,
+  EncryptionKeyArn: z.string().optional(),
+  Locked: z.boolean().default(false),
+  MinRetentionDays: z.number().int().optional(),
+  MaxRetentionDays: z.number().int().optional(),
+  LockDate: date.optional(),
+  /** The vault access policy document as AWS returns it (a JSON string); absent when none. */
+  AccessPolicy: z.string().optional(),
+  Notifications: z
+    .looseObject({ SNSTopicArn: z.string(), BackupVaultEvents: z.array(z.string()) })
+    .optional(),
+  Tags: tags,
+});
+
+export const recoveryPointSchema = z.looseObject({
+  RecoveryPointArn: z.string(),
+  ResourceArn: z.string(),
+  ResourceType: z.string().optional(),
+  BackupVaultArn: arn,
+  SourceBackupVaultArn: z.string().optional(),
+  CreationDate: date,
+  CompletionDate: date.optional(),
+  Status: z.string(),
+  IsEncrypted: z.boolean().optional(),
+  EncryptionKeyArn: z.string().optional(),
+  Lifecycle: lifecycle.optional(),
+});
+
+const job = {
+  ResourceArn: z.string(),
+  ResourceType: z.string().optional(),
+  State: z.string(),
+  StatusMessage: z.string().optional(),
+  CreationDate: date,
+  CompletionDate: date.optional(),
+};
+
+export const backupJobSchema = z.looseObject({
+  BackupJobId: z.string(),
+  BackupVaultArn: z.string(),
+  RecoveryPointArn: z.string().optional(),
+  ...job,
+});
+
+export const copyJobSchema = z.looseObject({
+  CopyJobId: z.string(),
+  SourceBackupVaultArn: z.string(),
+  DestinationBackupVaultArn: z.string(),
+  DestinationRecoveryPointArn: z.string().optional(),
+  ...job,
+});
+
+export const restoreJobSchema = z.looseObject({
+  RestoreJobId: z.string(),
+  RecoveryPointArn: z.string(),
+  /** Not in ListRestoreJobs; collectors fill it from the recovery point (or the restore event). */
+  SourceResourceArn: z.string().optional(),
+  ResourceType: z.string().optional(),
+  Status: z.string(),
+  StatusMessage: z.string().optional(),
+  CreationDate: date,
+  CompletionDate: date.optional(),
+  CreatedResourceArn: z.string().optional(),
+  ValidationStatus: z.string().optional(),
+  ValidationStatusMessage: z.string().optional(),
+  CreatedBy: z.looseObject({ RestoreTestingPlanArn: z.string().optional() }).optional(),
+});
+
+export const restoreTestingPlanSchema = z.looseObject({
+  RestoreTestingPlanName: z.string(),
+  RestoreTestingPlanArn: arn,
+  ScheduleExpression: z.string(),
+  RecoveryPointSelection: z.looseObject({
+    Algorithm: z.string().optional(),
+    IncludeVaults: z.array(z.string()).default([]),
+    ExcludeVaults: z.array(z.string()).default([]),
+    RecoveryPointTypes: z.array(z.string()).default([]),
+    SelectionWindowDays: z.number().optional(),
+  }),
+});
+
+const keyValue = z.looseObject({ Key: z.string(), Value: z.string() });
+
+export const restoreTestingSelectionSchema = z.looseObject({
+  RestoreTestingPlanName: z.string(),
+  RestoreTestingSelectionName: z.string(),
+  ProtectedResourceType: z.string(),
+  ProtectedResourceArns: z.array(z.string()).default([]),
+  ProtectedResourceConditions: z
+    .looseObject({
+      StringEquals: z.array(keyValue).default([]),
+      StringNotEquals: z.array(keyValue).default([]),
+    })
+    .optional(),
+  RestoreMetadataOverrides: z.record(z.string(), z.string()).default({}),
+  ValidationWindowHours: z.number().optional(),
+});
+
+export const regionSettingsSchema = z.looseObject({
+  Region: z.string(),
+  ResourceTypeOptInPreference: z.record(z.string(), z.boolean()),
+});
+
+export const protectedResourceSchema = z.looseObject({
+  ResourceArn: z.string(),
+  ResourceType: z.string(),
+  LastBackupTime: date.optional(),
+});
+
+export const kmsKeySchema = z.looseObject({
+  KeyId: z.string(),
+  Arn: arn,
+  Enabled: z.boolean(),
+  KeyState: z.string(),
+  KeyManager: z.enum(['AWS', 'CUSTOMER']),
+  Origin: z.string().default('AWS_KMS'),
+  ExpirationModel: z.string().optional(),
+  ValidTo: date.optional(),
+  DeletionDate: date.optional(),
+  Aliases: z.array(z.string()).default([]),
+  /** sha256 of the imported material, from the key tag the rotator writes (never the material). */
+  MaterialFingerprint: z.string().optional(),
+  MaterialImportedAt: date.optional(),
+});
+
+export const keyMaterialReplicaSchema = z.looseObject({
+  SecretArn: arn,
+  KeyArn: arn,
+  AccountId: z.string(),
+  Region: z.string(),
+  MaterialFingerprint: z.string().optional(),
+  LastChangedDate: date,
+});
+
+export const collectionErrorSchema = z.looseObject({
+  /** ARN of the subject whose data is missing, or "*" when the whole call failed. */
+  Arn: z.string(),
+  /** The IAM action that failed, e.g. "s3:GetBucketVersioning". */
+  Action: z.string(),
+  Code: z.string(),
+  Message: z.string().default(''),
+});
+
+export const inventorySchema = z.looseObject({
+  version: z.literal(INVENTORY_VERSION, {
+    message: `must be ${INVENTORY_VERSION} (the inventory format version)`,
+  }),
+  capturedAt: date,
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+  regions: z.array(z.string()).min(1),
+  resources: z.array(resourceSchema).default([]),
+  backupPlans: z.array(backupPlanSchema).default([]),
+  backupSelections: z.array(backupSelectionSchema).default([]),
+  backupVaults: z.array(backupVaultSchema).default([]),
+  protectedResources: z.array(protectedResourceSchema).default([]),
+  recoveryPoints: z.array(recoveryPointSchema).default([]),
+  backupJobs: z.array(backupJobSchema).default([]),
+  copyJobs: z.array(copyJobSchema).default([]),
+  restoreJobs: z.array(restoreJobSchema).default([]),
+  restoreTestingPlans: z.array(restoreTestingPlanSchema).default([]),
+  restoreTestingSelections: z.array(restoreTestingSelectionSchema).default([]),
+  regionSettings: z.array(regionSettingsSchema).default([]),
+  kmsKeys: z.array(kmsKeySchema).default([]),
+  keyMaterialReplicas: z.array(keyMaterialReplicaSchema).default([]),
+  collectionErrors: z.array(collectionErrorSchema).default([]),
+});
+
+export type Inventory = z.output<typeof inventorySchema>;
+export type InventoryInput = z.input<typeof inventorySchema>;
+export type Resource = z.output<typeof resourceSchema>;
+export type DbInstance = z.output<typeof dbInstanceSchema>;
+export type DbCluster = z.output<typeof dbClusterSchema>;
+export type Bucket = z.output<typeof bucketSchema>;
+export type BackupPlan = z.output<typeof backupPlanSchema>;
+export type PlanRule = z.output<typeof planRuleSchema>;
+export type BackupSelection = z.output<typeof backupSelectionSchema>;
+export type BackupVault = z.output<typeof backupVaultSchema>;
+export type RecoveryPoint = z.output<typeof recoveryPointSchema>;
+export type CopyJob = z.output<typeof copyJobSchema>;
+export type RestoreJob = z.output<typeof restoreJobSchema>;
+export type RestoreTestingPlan = z.output<typeof restoreTestingPlanSchema>;
+export type RestoreTestingSelection = z.output<typeof restoreTestingSelectionSchema>;
+export type KmsKey = z.output<typeof kmsKeySchema>;
+export type ResourceType = Resource['Type'];
