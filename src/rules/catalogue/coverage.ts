@@ -1,0 +1,174 @@
+/** Coverage: is each tagged resource really in the backup plan its policy names? */
+
+import { vaultArn } from '../../inventory/arn.js';
+import { backupResourceType, isClusterMember, resourceName } from '../../inventory/index.js';
+import { closest } from '../../issues.js';
+import type { Action } from '../../remediation/actions.js';
+import { matchSelection, plansSelecting } from '../selection.js';
+import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+
+const ALL_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] as const;
+
+export const policyDeclared: Rule<'tagged'> = {
+  id: 'coverage.policy-declared',
+  title: 'Resource declares a known backup policy',
+  area: 'coverage',
+  severity: 'high',
+  subject: 'tagged',
+  resourceTypes: [...ALL_TYPES],
+  permissions: { collect: ['tag:GetResources'], remediate: [] },
+  example:
+    'bucket tagged backup:policy=glod, policies gold and bronze -> NON_COMPLIANT: unknown policy "glod" (did you mean "gold"?)',
+  evaluate({ resource, resolution }, { policies }) {
+    if (isClusterMember(resource)) {
+      return notApplicable(
+        `Aurora instance: judged at cluster level (cluster ${resource.DBClusterIdentifier})`,
+      );
+    }
+    switch (resolution.kind) {
+      case 'policy':
+        return compliant(`declares policy ${resolution.policy.name}`);
+      case 'opt-out':
+        return compliant(`explicit opt-out (${policies.tagKey}=none): not backed up by choice`);
+      case 'missing':
+        return nonCompliant(`no backup policy: tag ${policies.tagKey} is missing`, {
+          expected: `${policies.tagKey}=<one of ${Object.keys(policies.policies).join(', ')}> or none`,
+          actual: 'no tag',
+        });
+      case 'unknown': {
+        const near = closest(resolution.value, resolution.known);
+        return nonCompliant(
+          `unknown policy "${resolution.value}"${near ? ` (did you mean "${near}"?)` : ''}; known policies: ${resolution.known.join(', ')}`,
+          { expected: `one of ${resolution.known.join(', ')}, or none`, actual: resolution.value },
+        );
+      }
+    }
+  },
+};
+
+export const selected: Rule<'resource'> = {
+  id: 'coverage.selected',
+  title: "Resource is assigned to its policy's backup plan",
+  area: 'coverage',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: [...ALL_TYPES],
+  permissions: {
+    collect: [
+      'backup:ListBackupPlans',
+      'backup:GetBackupPlan',
+      'backup:ListBackupSelections',
+      'backup:GetBackupSelection',
+    ],
+    remediate: [
+      'backup:CreateBackupVault',
+      'backup:CreateBackupPlan',
+      'backup:CreateBackupSelection',
+      'iam:PassRole',
+    ],
+  },
+  example:
+    'db tagged backup:policy=gold, plan backup-sentinel-gold selects only tag team=x -> NON_COMPLIANT + CreateBackupSelection',
+  evaluate({ resource, policy }, { index, policies, inventory }) {
+    const region = resource.Region;
+    const selection: Action = {
+      type: 'CreateBackupSelection',
+      region,
+      planName: policy.planName,
+      selectionName: `backup-sentinel-${policy.name}`,
+      tagKey: policies.tagKey,
+      tagValue: policy.name,
+      auditOnlyTagKey: policies.remediateTagKey,
+    };
+    const plan = index.plan(region, policy.planName);
+    if (!plan) {
+      const actions: Action[] = [];
+      if (!index.vaultsByArn.has(vaultArn(region, inventory.accountId, policy.vaultName))) {
+        actions.push({ type: 'CreateBackupVault', region, vaultName: policy.vaultName, policy: policy.name });
+      }
+      actions.push(
+        { type: 'CreateBackupPlan', region, planName: policy.planName, policy: policy.name },
+        selection,
+      );
+      return nonCompliant(
+        `backup plan ${policy.planName} does not exist in ${region}: ${resourceName(resource)} is not backed up`,
+        {
+          expected: `in plan ${policy.planName}`,
+          actual: 'no such plan',
+          actions,
+        },
+      );
+    }
+    const results = (index.selectionsByPlanId.get(plan.BackupPlanId) ?? []).map((s) => ({
+      name: s.SelectionName,
+      ...matchSelection(s, resource, index),
+    }));
+    const hit = results.find((r) => r.selected);
+    if (hit) return compliant(`in plan ${plan.BackupPlanName}: selection ${hit.name} ${hit.reason}`);
+    const why = results.length
+      ? results.map((r) => `${r.name}: ${r.reason}`).join('; ')
+      : 'the plan has no selections';
+    const excluded = results.some((r) => r.reason.startsWith('excluded by NotResources'));
+    const notOptedIn = results.length > 0 && results.every((r) => r.reason.includes('not opted in'));
+    return nonCompliant(
+      `not selected by plan ${plan.BackupPlanName} (${why})${excluded ? '; explicitly excluded, so left alone: remove the exclusion or tag it none' : ''}`,
+      {
+        expected: `selected by plan ${plan.BackupPlanName}`,
+        actual: 'not selected',
+        actions: excluded || notOptedIn ? [] : [selection],
+      },
+    );
+  },
+};
+
+export const singlePlan: Rule<'resource'> = {
+  id: 'coverage.single-plan',
+  title: 'Resource is in one backup plan only',
+  area: 'coverage',
+  severity: 'medium',
+  subject: 'resource',
+  resourceTypes: [...ALL_TYPES],
+  permissions: {
+    collect: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection'],
+    remediate: [],
+  },
+  example:
+    'bucket selected by plans gold and legacy-daily -> NON_COMPLIANT: every recovery point is paid twice',
+  evaluate({ resource }, { index }) {
+    const plans = plansSelecting(resource, index);
+    if (plans.length <= 1)
+      return compliant(plans.length ? `only in plan ${plans[0]?.planName}` : 'in no plan');
+    return nonCompliant(
+      `selected by ${plans.length} plans (${plans.map((p) => `${p.planName}/${p.selectionName}`).join(', ')}): backups and storage are paid more than once`,
+      { expected: '1 plan', actual: `${plans.length} plans` },
+    );
+  },
+};
+
+export const resourceTypeOptIn: Rule<'resource'> = {
+  id: 'coverage.resource-type-opt-in',
+  title: 'AWS Backup is opted in for the resource type in its region',
+  area: 'coverage',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: [...ALL_TYPES],
+  permissions: { collect: ['backup:DescribeRegionSettings'], remediate: ['backup:UpdateRegionSettings'] },
+  example: 'S3 bucket in eu-central-1 where the S3 opt-in is off -> NON_COMPLIANT + EnableResourceTypeOptIn',
+  evaluate({ resource }, { index }) {
+    const type = backupResourceType(resource);
+    const opted = index.optedIn(resource.Region, type);
+    if (opted === undefined)
+      return notApplicable(`no region settings for ${resource.Region} in the inventory`);
+    if (opted) return compliant(`${type} is opted in in ${resource.Region}`);
+    return nonCompliant(
+      `${type} is not opted in for AWS Backup in ${resource.Region}: tag-based selections skip it`,
+      {
+        expected: 'opted in',
+        actual: 'opted out',
+        actions: [{ type: 'EnableResourceTypeOptIn', region: resource.Region, resourceType: type }],
+      },
+    );
+  },
+};
+
+export const coverageRules = [policyDeclared, selected, singlePlan, resourceTypeOptIn];

@@ -1,0 +1,232 @@
+/** Plan: the backup plan a policy names meets its frequency, retention and lifecycle needs. */
+import type { PlanRule } from '../../inventory/schema.js';
+import { formatHours, scheduleMaxGapHours } from '../../policy/schedule.js';
+import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+
+const PLAN_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
+const PLAN_WRITE = ['backup:UpdateBackupPlan'];
+/** AWS Backup: continuous backups are kept at most 35 days. */
+export const CONTINUOUS_MAX_DAYS = 35;
+
+const keep = (r: { Lifecycle?: { DeleteAfterDays?: number } }) =>
+  r.Lifecycle?.DeleteAfterDays ?? Number.POSITIVE_INFINITY;
+
+/** The rule copies are attached to: the most frequent snapshot rule. */
+export function primaryRule(rules: PlanRule[]): PlanRule | undefined {
+  let best: PlanRule | undefined;
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (const r of rules) {
+    const gap = r.ScheduleExpression
+      ? (scheduleMaxGapHours(r.ScheduleExpression) ?? Number.POSITIVE_INFINITY)
+      : Number.POSITIVE_INFINITY;
+    if (!best || gap < bestGap) {
+      best = r;
+      bestGap = gap;
+    }
+  }
+  return best;
+}
+
+export const frequency: Rule<'plan'> = {
+  id: 'plan.frequency',
+  title: 'Plan backs up at least as often as the policy frequency',
+  area: 'plan',
+  severity: 'high',
+  subject: 'plan',
+  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  example:
+    'policy frequency 1h, plan rule cron(0 5 ? * * *) -> NON_COMPLIANT: every 24h, policy needs 1h + AddBackupPlanRule',
+  evaluate({ plan, policy, region }) {
+    const gaps = plan.Rules.filter((r) => r.ScheduleExpression).map((r) => ({
+      rule: r.RuleName,
+      gap: scheduleMaxGapHours(r.ScheduleExpression ?? ''),
+    }));
+    const readable = gaps.filter((g): g is { rule: string; gap: number } => g.gap !== undefined);
+    if (gaps.length > 0 && readable.length === 0) {
+      return cannotEvaluate(`cannot read the schedules of plan ${plan.BackupPlanName}`);
+    }
+    const best = readable.sort((a, b) => a.gap - b.gap)[0];
+    if (best && best.gap <= policy.maxGapHours) {
+      return compliant(
+        `rule ${best.rule} runs every ${formatHours(best.gap)} (policy: ${formatHours(policy.maxGapHours)})`,
+      );
+    }
+    return nonCompliant(
+      best
+        ? `most frequent rule ${best.rule} runs every ${formatHours(best.gap)}; policy ${policy.name} needs ${formatHours(policy.maxGapHours)}`
+        : `plan ${plan.BackupPlanName} has no scheduled rule`,
+      {
+        expected: `every ${formatHours(policy.maxGapHours)}`,
+        actual: best ? `every ${formatHours(best.gap)}` : 'never',
+        actions: [
+          {
+            type: 'AddBackupPlanRule',
+            region,
+            planName: plan.BackupPlanName,
+            rule: {
+              RuleName: 'backup-sentinel-frequency',
+              TargetBackupVaultName: policy.vaultName,
+              ScheduleExpression: policy.scheduleExpression,
+              Lifecycle: { DeleteAfterDays: policy.retentionDays },
+            },
+          },
+        ],
+      },
+    );
+  },
+};
+
+export const retention: Rule<'plan'> = {
+  id: 'plan.retention',
+  title: 'Plan keeps recovery points as long as the policy retention',
+  area: 'plan',
+  severity: 'high',
+  subject: 'plan',
+  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  example: 'policy retentionDays 35, longest rule keeps 14 days -> NON_COMPLIANT + RaiseRuleRetention to 35',
+  evaluate({ plan, policy, region }) {
+    const longest = [...plan.Rules].sort((a, b) => keep(b) - keep(a))[0];
+    if (!longest)
+      return nonCompliant(`plan ${plan.BackupPlanName} has no rules`, {
+        expected: `${policy.retentionDays} days`,
+      });
+    const days = keep(longest);
+    if (days >= policy.retentionDays) {
+      return compliant(
+        `rule ${longest.RuleName} keeps ${Number.isFinite(days) ? `${days} days` : 'forever'} (policy: ${policy.retentionDays})`,
+      );
+    }
+    // Continuous backups are capped at 35 days: raise the longest snapshot rule, or add one.
+    const snapshot = [...plan.Rules]
+      .filter((r) => !r.EnableContinuousBackup)
+      .sort((a, b) => keep(b) - keep(a))[0];
+    const cold = snapshot?.Lifecycle?.MoveToColdStorageAfterDays;
+    return nonCompliant(
+      `longest retention is ${days} days (rule ${longest.RuleName}); policy ${policy.name} needs ${policy.retentionDays}`,
+      {
+        expected: `>= ${policy.retentionDays} days`,
+        actual: `${days} days`,
+        actions: [
+          snapshot
+            ? {
+                type: 'RaiseRuleRetention',
+                region,
+                planName: plan.BackupPlanName,
+                ruleName: snapshot.RuleName,
+                deleteAfterDays: Math.max(policy.retentionDays, cold === undefined ? 0 : cold + 90),
+              }
+            : {
+                type: 'AddBackupPlanRule',
+                region,
+                planName: plan.BackupPlanName,
+                rule: {
+                  RuleName: 'backup-sentinel-retention',
+                  TargetBackupVaultName: policy.vaultName,
+                  ScheduleExpression: policy.scheduleExpression,
+                  Lifecycle: { DeleteAfterDays: policy.retentionDays },
+                },
+              },
+        ],
+      },
+    );
+  },
+};
+
+export const continuous: Rule<'plan'> = {
+  id: 'plan.continuous',
+  title: 'Plan has continuous backup (point-in-time recovery) when the policy asks',
+  area: 'plan',
+  severity: 'high',
+  subject: 'plan',
+  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  example:
+    'policy continuous: true, no rule with EnableContinuousBackup -> NON_COMPLIANT + AddBackupPlanRule (continuous)',
+  evaluate({ plan, policy, region }) {
+    if (!policy.continuous) return notApplicable(`policy ${policy.name} does not ask for continuous backup`);
+    const rule = plan.Rules.find((r) => r.EnableContinuousBackup);
+    if (rule) return compliant(`rule ${rule.RuleName} has continuous backup`);
+    return nonCompliant('no rule has continuous backup: no point-in-time recovery', {
+      expected: 'EnableContinuousBackup on one rule',
+      actual: 'none',
+      actions: [
+        {
+          type: 'AddBackupPlanRule',
+          region,
+          planName: plan.BackupPlanName,
+          rule: {
+            RuleName: 'backup-sentinel-continuous',
+            TargetBackupVaultName: policy.vaultName,
+            ScheduleExpression: 'cron(0 5 ? * * *)',
+            Lifecycle: { DeleteAfterDays: Math.min(policy.retentionDays, CONTINUOUS_MAX_DAYS) },
+            EnableContinuousBackup: true,
+          },
+        },
+      ],
+    });
+  },
+};
+
+export const finiteRetention: Rule<'plan'> = {
+  id: 'plan.finite-retention',
+  title: 'Every rule and copy action deletes its recovery points eventually',
+  area: 'plan',
+  severity: 'medium',
+  subject: 'plan',
+  permissions: { collect: PLAN_READ, remediate: [] },
+  example:
+    'copy action to eu-west-1 without DeleteAfterDays -> NON_COMPLIANT: copies kept forever (duplicate snapshot cost)',
+  evaluate({ plan, policy }) {
+    const endless: string[] = [];
+    for (const r of plan.Rules) {
+      if (r.Lifecycle?.DeleteAfterDays === undefined) endless.push(`rule ${r.RuleName}`);
+      for (const c of r.CopyActions) {
+        if (c.Lifecycle?.DeleteAfterDays === undefined)
+          endless.push(`copy to ${c.DestinationBackupVaultArn} in rule ${r.RuleName}`);
+      }
+    }
+    if (endless.length === 0) return compliant('every rule and copy action has DeleteAfterDays');
+    return nonCompliant(
+      `kept forever, paying for duplicate snapshots: ${endless.join('; ')}. Not changed automatically (that would shorten retention): set DeleteAfterDays, e.g. ${policy.retentionDays}`,
+      { expected: 'DeleteAfterDays everywhere', actual: `${endless.length} without` },
+    );
+  },
+};
+
+export const coldStorage: Rule<'plan'> = {
+  id: 'plan.cold-storage',
+  title: 'Cold storage lifecycles are valid and not used for RDS or S3',
+  area: 'plan',
+  severity: 'medium',
+  subject: 'plan',
+  permissions: { collect: PLAN_READ, remediate: [] },
+  example:
+    'rule MoveToColdStorageAfterDays 30, DeleteAfterDays 60 -> NON_COMPLIANT: delete must be >= cold + 90 (120)',
+  evaluate({ plan }) {
+    const problems: string[] = [];
+    const check = (
+      where: string,
+      l: { DeleteAfterDays?: number; MoveToColdStorageAfterDays?: number } | undefined,
+    ) => {
+      const cold = l?.MoveToColdStorageAfterDays;
+      if (cold === undefined) return;
+      problems.push(
+        `${where} moves to cold storage after ${cold} days, which RDS, Aurora and S3 recovery points do not support`,
+      );
+      if (l?.DeleteAfterDays !== undefined && l.DeleteAfterDays < cold + 90) {
+        problems.push(`${where} deletes after ${l.DeleteAfterDays} days, less than cold + 90 = ${cold + 90}`);
+      }
+    };
+    for (const r of plan.Rules) {
+      check(`rule ${r.RuleName}`, r.Lifecycle);
+      for (const c of r.CopyActions)
+        check(`copy to ${c.DestinationBackupVaultArn} in rule ${r.RuleName}`, c.Lifecycle);
+    }
+    if (problems.length === 0) return compliant('no cold storage transitions');
+    return nonCompliant(problems.join('; '), {
+      expected: 'no cold storage (or delete >= cold + 90)',
+      actual: `${problems.length} problems`,
+    });
+  },
+};
+
+export const planRules = [frequency, retention, continuous, finiteRetention, coldStorage];

@@ -1,0 +1,122 @@
+/** RDS: automated backups, deletion protection, tags on snapshots, encryption with a CMK. */
+import type { DbCluster, DbInstance } from '../../inventory/schema.js';
+import type { Action, DbChanges } from '../../remediation/actions.js';
+import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Outcome, type Rule } from '../types.js';
+
+const TYPES: ('AWS::RDS::DBInstance' | 'AWS::RDS::DBCluster')[] = [
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBCluster',
+];
+const COLLECT = ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
+const MODIFY = ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'];
+const asDb = (r: { Type: string }) => r as DbInstance | DbCluster;
+
+function modify(db: DbInstance | DbCluster, changes: DbChanges): Action {
+  return db.Type === 'AWS::RDS::DBInstance'
+    ? { type: 'ModifyDBInstance', region: db.Region, identifier: db.DBInstanceIdentifier, changes }
+    : { type: 'ModifyDBCluster', region: db.Region, identifier: db.DBClusterIdentifier, changes };
+}
+
+export const backupRetention: Rule<'resource'> = {
+  id: 'rds.backup-retention',
+  title: 'Automated backup retention is at least the policy minimum',
+  area: 'rds',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: TYPES,
+  permissions: { collect: COLLECT, remediate: MODIFY },
+  example:
+    'rds.minRetentionDays 7, BackupRetentionPeriod 1 -> NON_COMPLIANT + ModifyDBInstance BackupRetentionPeriod=7',
+  evaluate({ resource, policy }) {
+    const db = asDb(resource);
+    const want = policy.rds.minRetentionDays;
+    if (db.BackupRetentionPeriod >= want)
+      return compliant(`keeps automated backups ${db.BackupRetentionPeriod} days`);
+    return nonCompliant(
+      db.BackupRetentionPeriod === 0
+        ? 'automated backups are disabled (retention 0): no point-in-time restore'
+        : `automated backups kept ${db.BackupRetentionPeriod} day${db.BackupRetentionPeriod === 1 ? '' : 's'}; policy needs ${want}`,
+      {
+        expected: `>= ${want}`,
+        actual: String(db.BackupRetentionPeriod),
+        actions: [modify(db, { BackupRetentionPeriod: want })],
+      },
+    );
+  },
+};
+
+function flag(
+  id: string,
+  title: string,
+  field: 'DeletionProtection' | 'CopyTagsToSnapshot',
+  want: (p: { rds: { deletionProtection: boolean; copyTagsToSnapshot: boolean } }) => boolean,
+  why: string,
+): Rule<'resource'> {
+  return {
+    id,
+    title,
+    area: 'rds',
+    severity: field === 'DeletionProtection' ? 'high' : 'low',
+    subject: 'resource',
+    resourceTypes: TYPES,
+    permissions: { collect: COLLECT, remediate: MODIFY },
+    example: `${field} false -> NON_COMPLIANT + Modify ${field}=true`,
+    evaluate({ resource, policy }): Outcome {
+      if (!want(policy)) return notApplicable(`policy ${policy.name} does not ask for ${field}`);
+      const db = asDb(resource);
+      if (db[field]) return compliant(`${field} is on`);
+      return nonCompliant(`${field} is off: ${why}`, {
+        expected: 'true',
+        actual: 'false',
+        actions: [modify(db, { [field]: true })],
+      });
+    },
+  };
+}
+
+export const deletionProtection = flag(
+  'rds.deletion-protection',
+  'Deletion protection is on',
+  'DeletionProtection',
+  (p) => p.rds.deletionProtection,
+  'one API call deletes the database',
+);
+
+export const copyTagsToSnapshot = flag(
+  'rds.copy-tags-to-snapshot',
+  'Snapshots inherit the database tags',
+  'CopyTagsToSnapshot',
+  (p) => p.rds.copyTagsToSnapshot,
+  'snapshots lose the tags that say whose and what they are',
+);
+
+export const encryption: Rule<'resource'> = {
+  id: 'rds.encryption',
+  title: 'Storage is encrypted with a customer-managed KMS key',
+  area: 'rds',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: TYPES,
+  permissions: { collect: [...COLLECT, 'kms:DescribeKey'], remediate: [] },
+  example:
+    'encryption.customerManagedKey true, StorageEncrypted false -> NON_COMPLIANT (needs a re-encrypted restore)',
+  evaluate({ resource, policy }, { index }) {
+    if (!policy.encryption.customerManagedKey)
+      return notApplicable(`policy ${policy.name} does not ask for a customer-managed key`);
+    const db = asDb(resource);
+    if (!db.StorageEncrypted)
+      return nonCompliant('storage is not encrypted', {
+        expected: 'encrypted with a CMK',
+        actual: 'unencrypted',
+      });
+    const key = index.key(db.KmsKeyId);
+    if (!key) return cannotEvaluate(`KMS key ${db.KmsKeyId ?? '(none)'} was not collected`);
+    if (key.KeyManager === 'CUSTOMER') return compliant(`encrypted with customer-managed key ${key.KeyId}`);
+    return nonCompliant('encrypted with the AWS managed key aws/rds', {
+      expected: 'customer-managed key',
+      actual: 'aws/rds',
+    });
+  },
+};
+
+export const rdsRules = [backupRetention, deletionProtection, copyTagsToSnapshot, encryption];

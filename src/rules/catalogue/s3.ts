@@ -1,0 +1,126 @@
+/** S3: versioning, noncurrent-version expiration and object lock, as the policy declares. */
+import type { Bucket } from '../../inventory/schema.js';
+import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+
+export const LIFECYCLE_RULE_ID = 'backup-sentinel-noncurrent-expiration';
+const asBucket = (r: { Type: string }) => r as Bucket;
+
+export const versioning: Rule<'resource'> = {
+  id: 's3.versioning',
+  title: 'Bucket versioning is enabled (AWS Backup requires it)',
+  area: 's3',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: ['AWS::S3::Bucket'],
+  permissions: { collect: ['s3:GetBucketVersioning'], remediate: ['s3:PutBucketVersioning'] },
+  example: 'bucket never versioned -> NON_COMPLIANT + EnableBucketVersioning',
+  evaluate({ resource, policy }) {
+    const b = asBucket(resource);
+    if (!policy.s3.versioning) return notApplicable(`policy ${policy.name} sets s3.versioning: false`);
+    const status = b.Versioning.Status;
+    if (status === 'Enabled') return compliant('versioning enabled');
+    return nonCompliant(`versioning is ${status ?? 'never enabled'}: AWS Backup cannot back up this bucket`, {
+      expected: 'Enabled',
+      actual: status ?? 'never enabled',
+      actions: [{ type: 'EnableBucketVersioning', region: b.Region, bucket: b.Name }],
+    });
+  },
+};
+
+/** A rule that applies to every object: no prefix, no tag filter, no size filter. */
+function wholeBucket(rule: Bucket['LifecycleRules'][number]): boolean {
+  if (rule.Prefix) return false;
+  const f = rule.Filter as Record<string, unknown> | undefined;
+  if (!f) return true;
+  return Object.entries(f).every(([k, v]) => k === 'Prefix' && v === '');
+}
+
+export const noncurrentExpiration: Rule<'resource'> = {
+  id: 's3.noncurrent-expiration',
+  title: 'Noncurrent versions expire (lifecycle rule merged into existing ones)',
+  area: 's3',
+  severity: 'medium',
+  subject: 'resource',
+  resourceTypes: ['AWS::S3::Bucket'],
+  permissions: {
+    collect: ['s3:GetLifecycleConfiguration'],
+    remediate: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
+  },
+  example:
+    'versioned bucket with one prefix-only lifecycle rule -> NON_COMPLIANT + AddBucketLifecycleRule (user rules kept)',
+  evaluate({ resource, policy }) {
+    const b = asBucket(resource);
+    const days = policy.s3.noncurrentVersionExpirationDays;
+    const rules = b.LifecycleRules.filter(
+      (r) => r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined && wholeBucket(r),
+    );
+    const enabled = rules.filter((r) => r.Status === 'Enabled');
+    // When lifecycle rules overlap, S3 honours the shorter expiration.
+    const best = enabled.sort(
+      (a, c) =>
+        (a.NoncurrentVersionExpiration?.NoncurrentDays ?? 0) -
+        (c.NoncurrentVersionExpiration?.NoncurrentDays ?? 0),
+    )[0];
+    if (best) {
+      const have = best.NoncurrentVersionExpiration?.NoncurrentDays ?? 0;
+      if (have >= days)
+        return compliant(`rule ${best.ID ?? '(unnamed)'} expires noncurrent versions after ${have} days`);
+      return nonCompliant(
+        `rule ${best.ID ?? '(unnamed)'} expires noncurrent versions after ${have} days, sooner than the policy's ${days}; it is yours, so it is left alone`,
+        {
+          expected: `>= ${days} days`,
+          actual: `${have} days`,
+        },
+      );
+    }
+    const ours = b.LifecycleRules.find((r) => r.ID === LIFECYCLE_RULE_ID);
+    if (ours) {
+      return nonCompliant(
+        `lifecycle rule ${LIFECYCLE_RULE_ID} is ${ours.Status}; someone changed it, so it is left alone`,
+        {
+          expected: 'Enabled',
+          actual: ours.Status,
+        },
+      );
+    }
+    return nonCompliant(
+      `noncurrent versions are kept forever (${b.LifecycleRules.length} lifecycle rule${b.LifecycleRules.length === 1 ? '' : 's'}, none expires them)`,
+      {
+        expected: `expire after ${days} days`,
+        actual: 'never',
+        actions: [
+          {
+            type: 'AddBucketLifecycleRule',
+            region: b.Region,
+            bucket: b.Name,
+            ruleId: LIFECYCLE_RULE_ID,
+            noncurrentDays: days,
+          },
+        ],
+      },
+    );
+  },
+};
+
+export const objectLock: Rule<'resource'> = {
+  id: 's3.object-lock',
+  title: 'Object Lock is enabled where the policy asks',
+  area: 's3',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: ['AWS::S3::Bucket'],
+  permissions: { collect: ['s3:GetBucketObjectLockConfiguration'], remediate: [] },
+  example:
+    'policy s3.objectLock true, bucket without Object Lock -> NON_COMPLIANT (not enabled automatically: it cannot be undone)',
+  evaluate({ resource, policy }) {
+    if (!policy.s3.objectLock) return notApplicable(`policy ${policy.name} does not ask for Object Lock`);
+    const b = asBucket(resource);
+    if (b.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') return compliant('Object Lock enabled');
+    return nonCompliant('Object Lock is not enabled. Not done automatically: it cannot be turned off again', {
+      expected: 'Enabled',
+      actual: 'not enabled',
+    });
+  },
+};
+
+export const s3Rules = [versioning, noncurrentExpiration, objectLock];

@@ -1,0 +1,172 @@
+/**
+ * The audit: inventory + policies + now -> findings. Pure: no clock, no network.
+ * Every rule runs on each subject it applies to; a rule that throws, or whose data could not be
+ * collected, gives an ERROR finding for that subject and the audit goes on.
+ */
+
+import { parseArn, vaultArn } from '../inventory/arn.js';
+import { InventoryIndex, isClusterMember, resourceName } from '../inventory/index.js';
+import type { Inventory } from '../inventory/schema.js';
+import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import { destinations } from './catalogue/copies.js';
+import { RULES } from './registry.js';
+import type { AnyRule, Finding, Outcome, RuleContext, Subject } from './types.js';
+
+const SUBJECT_TYPE: Record<Subject['kind'], string | undefined> = {
+  tagged: undefined,
+  resource: undefined,
+  plan: 'AWS::Backup::BackupPlan',
+  vault: 'AWS::Backup::BackupVault',
+  key: 'AWS::KMS::Key',
+};
+
+export interface AuditOptions {
+  now: Date;
+  rules?: readonly AnyRule[];
+}
+
+export function audit(inventory: Inventory, policies: PolicySet, options: AuditOptions): Finding[] {
+  const index = new InventoryIndex(inventory);
+  const ctx: RuleContext = { index, inventory, policies, now: options.now };
+  const findings: Finding[] = [];
+  for (const subject of subjects(inventory, policies, index)) {
+    for (const rule of options.rules ?? RULES) {
+      if (!applies(rule, subject)) continue;
+      findings.push(...run(rule, subject, ctx));
+    }
+  }
+  return findings;
+}
+
+function applies(rule: AnyRule, s: Subject): boolean {
+  if (rule.subject !== s.kind) return false;
+  if ((s.kind === 'resource' || s.kind === 'tagged') && rule.resourceTypes)
+    return rule.resourceTypes.includes(s.resource.Type);
+  return true;
+}
+
+function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
+  const failed = ctx.index.errorsFor(subject.arn).find((e) => rule.permissions.collect.includes(e.Action));
+  let outcomes: Outcome[];
+  if (failed) {
+    outcomes = [
+      {
+        status: 'ERROR',
+        message: `could not evaluate: ${failed.Action} failed with ${failed.Code}${failed.Message ? ` (${failed.Message})` : ''}`,
+      },
+    ];
+  } else {
+    try {
+      const out = (rule.evaluate as (s: Subject, c: RuleContext) => Outcome | Outcome[])(subject, ctx);
+      outcomes = Array.isArray(out) ? out : [out];
+    } catch (e) {
+      outcomes = [{ status: 'ERROR', message: `rule failed: ${(e as Error).message}` }];
+    }
+  }
+  // backup-sentinel changes only the account it audits: elsewhere (the DR vault) it reports.
+  const account = subjectAccount(subject);
+  const foreign = account !== ctx.inventory.accountId;
+  return outcomes.map((o) => ({
+    ruleId: rule.id,
+    resourceArn: subject.arn,
+    resourceType: subjectType(subject),
+    region: subjectRegion(subject),
+    ...(subjectPolicy(subject) ? { policy: subjectPolicy(subject) } : {}),
+    status: o.status,
+    severity: rule.severity,
+    message:
+      foreign && o.actions?.length ? `${o.message} (in account ${account}: change it there)` : o.message,
+    ...(o.expected !== undefined ? { expected: o.expected } : {}),
+    ...(o.actual !== undefined ? { actual: o.actual } : {}),
+    actions: o.status === 'NON_COMPLIANT' && !foreign ? (o.actions ?? []) : [],
+    remediate: subject.kind === 'tagged' ? subject.resolution.remediate : subject.remediate,
+  }));
+}
+
+function subjectType(s: Subject): string {
+  return SUBJECT_TYPE[s.kind] ?? (s.kind === 'tagged' || s.kind === 'resource' ? s.resource.Type : '');
+}
+
+function subjectAccount(s: Subject): string {
+  if (s.kind === 'tagged' || s.kind === 'resource') return s.resource.AccountId;
+  return parseArn(s.arn)?.account ?? '';
+}
+
+function subjectRegion(s: Subject): string {
+  if (s.kind === 'tagged' || s.kind === 'resource') return s.resource.Region;
+  if (s.kind === 'plan') return s.region;
+  return parseArn(s.arn)?.region ?? '';
+}
+
+function subjectPolicy(s: Subject): string | undefined {
+  if (s.kind === 'tagged') return s.resolution.kind === 'policy' ? s.resolution.policy.name : undefined;
+  return s.kind === 'key' ? undefined : s.policy.name;
+}
+
+/** Everything the rules look at, derived from the inventory and the policies. */
+export function subjects(
+  inventory: Inventory,
+  policies: PolicySet,
+  index = new InventoryIndex(inventory),
+): Subject[] {
+  const out: Subject[] = [];
+  const auditOnly = (tags: Record<string, string>) =>
+    (tags[policies.remediateTagKey] ?? '').trim().toLowerCase() === 'false';
+  const plans = new Map<string, Subject>();
+  const vaults = new Map<string, Subject>();
+  const keyUsers = new Map<string, string[]>();
+  const useKey = (keyId: string | undefined, user: string) => {
+    const key = index.key(keyId);
+    if (key) keyUsers.set(key.Arn, [...(keyUsers.get(key.Arn) ?? []), user]);
+  };
+
+  for (const resource of inventory.resources) {
+    const resolution = resolvePolicy(resource.Tags, policies);
+    out.push({ kind: 'tagged', arn: resource.Arn, resource, resolution });
+    if (resolution.kind !== 'policy' || isClusterMember(resource)) continue;
+    const { policy } = resolution;
+    out.push({ kind: 'resource', arn: resource.Arn, resource, policy, remediate: resolution.remediate });
+    if (resource.Type !== 'AWS::S3::Bucket') useKey(resource.KmsKeyId, resourceName(resource));
+
+    const plan = index.plan(resource.Region, policy.planName);
+    if (plan && !plans.has(`${plan.BackupPlanArn}|${policy.name}`)) {
+      plans.set(`${plan.BackupPlanArn}|${policy.name}`, {
+        kind: 'plan',
+        arn: plan.BackupPlanArn,
+        plan,
+        policy,
+        region: resource.Region,
+        remediate: !auditOnly(plan.Tags),
+      });
+    }
+    const targets = [
+      { arn: vaultArn(resource.Region, resource.AccountId, policy.vaultName), role: 'source' as const },
+      ...destinations(policy, resource.Region, resource.AccountId).map((d) => ({
+        arn: d.arn,
+        role: 'copy' as const,
+      })),
+    ];
+    for (const t of targets) {
+      const vault = index.vaultsByArn.get(t.arn);
+      if (!vault || vaults.has(`${t.arn}|${policy.name}`)) continue;
+      vaults.set(`${t.arn}|${policy.name}`, {
+        kind: 'vault',
+        arn: t.arn,
+        vault,
+        policy,
+        role: t.role,
+        remediate: !auditOnly(vault.Tags),
+      });
+      useKey(vault.EncryptionKeyArn, `vault ${vault.BackupVaultName}`);
+    }
+  }
+  for (const k of inventory.kmsKeys)
+    if (k.Origin === 'EXTERNAL' && !keyUsers.has(k.Arn)) keyUsers.set(k.Arn, []);
+
+  out.push(...plans.values(), ...vaults.values());
+  for (const [arn, usedBy] of keyUsers) {
+    const key = index.key(arn);
+    if (key) out.push({ kind: 'key', arn, key, usedBy: [...new Set(usedBy)], remediate: true });
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import type { Inventory, InventoryIndex } from '../inventory/index.js';
+import type { BackupPlan, BackupVault, KmsKey, Resource, ResourceType } from '../inventory/schema.js';
+import type { Policy, PolicySet, Resolution } from '../policy/index.js';
+import type { Action } from '../remediation/actions.js';
+
+export type Status = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'ERROR';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export type Area = 'coverage' | 'plan' | 'copies' | 'vault' | 'recency' | 'restore' | 's3' | 'rds' | 'kms';
+
+/** What a rule looks at. */
+export type Subject =
+  /** Every resource in the inventory, whatever its tags say. */
+  | { kind: 'tagged'; arn: string; resource: Resource; resolution: Resolution }
+  /** A resource with a known policy (Aurora members excluded: judged at cluster level). */
+  | { kind: 'resource'; arn: string; resource: Resource; policy: Policy; remediate: boolean }
+  /** The backup plan a policy names, in one region. */
+  | { kind: 'plan'; arn: string; plan: BackupPlan; policy: Policy; region: string; remediate: boolean }
+  /** A vault a policy backs up or copies into. */
+  | {
+      kind: 'vault';
+      arn: string;
+      vault: BackupVault;
+      policy: Policy;
+      role: 'source' | 'copy';
+      remediate: boolean;
+    }
+  /** A KMS key that protects an audited resource or vault. */
+  | { kind: 'key'; arn: string; key: KmsKey; usedBy: string[]; remediate: boolean };
+
+export type SubjectKind = Subject['kind'];
+export type SubjectOf<K extends SubjectKind> = Extract<Subject, { kind: K }>;
+
+export interface RuleContext {
+  index: InventoryIndex;
+  inventory: Inventory;
+  policies: PolicySet;
+  now: Date;
+}
+
+export interface Outcome {
+  status: Status;
+  message: string;
+  expected?: string;
+  actual?: string;
+  actions?: Action[];
+}
+
+export interface Rule<K extends SubjectKind = SubjectKind> {
+  id: string;
+  title: string;
+  area: Area;
+  severity: Severity;
+  subject: K;
+  /** For resource subjects: the resource types the rule judges. */
+  resourceTypes?: ResourceType[];
+  /** IAM actions needed to collect what the rule reads, and to apply its actions. */
+  permissions: { collect: string[]; remediate: string[] };
+  /** A short example: policy + state -> finding. Shown in the catalogue. */
+  example: string;
+  evaluate(subject: SubjectOf<K>, ctx: RuleContext): Outcome | Outcome[];
+}
+
+export interface Finding {
+  ruleId: string;
+  resourceArn: string;
+  resourceType: string;
+  region: string;
+  policy?: string;
+  status: Status;
+  severity: Severity;
+  message: string;
+  expected?: string;
+  actual?: string;
+  actions: Action[];
+  /** false when the subject is tagged audit-only (backup:remediate=false). */
+  remediate: boolean;
+}
+
+export const compliant = (message: string): Outcome => ({ status: 'COMPLIANT', message });
+export const notApplicable = (message: string): Outcome => ({ status: 'NOT_APPLICABLE', message });
+export const nonCompliant = (message: string, more: Omit<Outcome, 'status' | 'message'> = {}): Outcome => ({
+  status: 'NON_COMPLIANT',
+  message,
+  ...more,
+});
+export const cannotEvaluate = (message: string): Outcome => ({ status: 'ERROR', message });
+
+/** Any rule, whatever its subject. */
+export type AnyRule = { [K in SubjectKind]: Rule<K> }[SubjectKind];

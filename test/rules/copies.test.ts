@@ -1,0 +1,496 @@
+import { describe, expect, it } from 'vitest';
+import type { InventoryInput } from '../../src/inventory/schema.js';
+import type { PolicyInput } from '../../src/policy/schema.js';
+import {
+  ACCOUNT,
+  bucket,
+  cluster,
+  DR_ACCOUNT,
+  db,
+  findings,
+  hoursAgo,
+  inventory,
+  key,
+  only,
+  plan,
+  planRule,
+  policies,
+  REGION,
+  vaultArnOf,
+} from '../support/builders.js';
+
+const PLAN = 'backup-sentinel-gold';
+const PLAN_ARN = `arn:aws:backup:${REGION}:${ACCOUNT}:backup-plan:${PLAN}-id`;
+const DB_ARN = `arn:aws:rds:${REGION}:${ACCOUNT}:db:orders`;
+const CLUSTER_ARN = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:aurora-1`;
+const BUCKET_ARN = 'arn:aws:s3:::b1';
+const SOURCE_VAULT = vaultArnOf('backup-sentinel-gold');
+const WEST_VAULT = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
+const DR_VAULT = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+const toWest = { region: 'eu-west-1' };
+const toDr = { account: DR_ACCOUNT, vault: 'dr-vault' };
+
+type CopyJobInput = NonNullable<InventoryInput['copyJobs']>[number];
+type RecoveryPointInput = NonNullable<InventoryInput['recoveryPoints']>[number];
+
+const gold = (p: PolicyInput) => policies({ policies: { gold: p } });
+
+function copyJob(id: string, destination: string, over: Partial<CopyJobInput> = {}): CopyJobInput {
+  return {
+    CopyJobId: id,
+    ResourceArn: BUCKET_ARN,
+    SourceBackupVaultArn: SOURCE_VAULT,
+    DestinationBackupVaultArn: destination,
+    State: 'COMPLETED',
+    CreationDate: hoursAgo(3),
+    CompletionDate: hoursAgo(2),
+    ...over,
+  };
+}
+
+function recoveryPoint(vaultArn: string, over: Partial<RecoveryPointInput> = {}): RecoveryPointInput {
+  return {
+    RecoveryPointArn: `${vaultArn}/rp-1`,
+    ResourceArn: BUCKET_ARN,
+    BackupVaultArn: vaultArn,
+    CreationDate: hoursAgo(1),
+    Status: 'COMPLETED',
+    ...over,
+  };
+}
+
+describe('copies.configured', () => {
+  const planWith = (rules: Parameters<typeof plan>[1]) =>
+    inventory({ resources: [bucket('b1')], backupPlans: [plan(PLAN, rules)] });
+
+  it('accepts a cross-region copy action', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: WEST_VAULT, Lifecycle: { DeleteAfterDays: 35 } }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [toWest] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain(`rule daily copies to ${WEST_VAULT}`);
+  });
+
+  it('accepts a cross-account copy action into the named vault', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 90 } }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('does not accept a copy into another vault of the destination account', () => {
+    // Prepare
+    const other = vaultArnOf('backup-sentinel-gold', REGION, DR_ACCOUNT);
+    const inv = planWith([
+      planRule({ CopyActions: [{ DestinationBackupVaultArn: other, Lifecycle: { DeleteAfterDays: 35 } }] }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [toDr] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`no copy action to ${DR_VAULT}`);
+  });
+
+  it('raises a copy retention lower than the policy', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 30 } }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('keeps 30 days; policy needs 90');
+    expect(f.actions).toEqual([
+      {
+        type: 'RaiseCopyRetention',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'daily',
+        destinationVaultArn: DR_VAULT,
+        deleteAfterDays: 90,
+      },
+    ]);
+  });
+
+  it('defaults the copy retention to the policy retention', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: WEST_VAULT, Lifecycle: { DeleteAfterDays: 7 } }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ retentionDays: 14, copies: [toWest] }), PLAN_ARN);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'RaiseCopyRetention',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'daily',
+        destinationVaultArn: WEST_VAULT,
+        deleteAfterDays: 14,
+      },
+    ]);
+  });
+
+  it('adds a missing copy action to the most frequent rule', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({ RuleName: 'weekly', ScheduleExpression: 'cron(0 5 ? * SUN *)' }),
+      planRule({ RuleName: 'hourly', ScheduleExpression: 'cron(0 * ? * * *)' }),
+      planRule({ RuleName: 'daily' }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toWest, retentionDays: 21 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      {
+        type: 'AddCopyAction',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'hourly',
+        destinationVaultArn: WEST_VAULT,
+        deleteAfterDays: 21,
+      },
+    ]);
+  });
+
+  it('judges each destination separately', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: WEST_VAULT, Lifecycle: { DeleteAfterDays: 35 } }],
+      }),
+    ]);
+    // Act
+    const list = findings('copies.configured', inv, gold({ copies: [toWest, toDr] }), PLAN_ARN);
+    // Assess
+    expect(list.map((f) => f.status)).toEqual(['COMPLIANT', 'NON_COMPLIANT']);
+    expect(list[1]?.actions).toEqual([
+      {
+        type: 'AddCopyAction',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'daily',
+        destinationVaultArn: DR_VAULT,
+        deleteAfterDays: 35,
+      },
+    ]);
+  });
+
+  it('is not applicable to a destination equal to the source', () => {
+    // Prepare
+    const inv = planWith([planRule()]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ region: REGION }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toContain('source region and account');
+  });
+
+  it('is not applicable when the policy declares no copies', () => {
+    // Prepare
+    const inv = planWith([planRule()]);
+    // Act
+    const f = only('copies.configured', inv, gold({}), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+});
+
+describe('copies.rds-single-hop', () => {
+  it('flags an RDS copy that is both cross-account and cross-region', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    const both = vaultArnOf('dr-vault', 'eu-west-1', DR_ACCOUNT);
+    // Act
+    const f = only(
+      'copies.rds-single-hop',
+      inv,
+      gold({ copies: [{ ...toDr, region: 'eu-west-1' }] }),
+      DB_ARN,
+    );
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('cannot copy RDS snapshots to another account and region in one copy action');
+    expect(f.message).toContain(both);
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags an Aurora copy that is both cross-account and cross-region', () => {
+    // Prepare
+    const inv = inventory({ resources: [cluster('aurora-1')] });
+    // Act
+    const f = only(
+      'copies.rds-single-hop',
+      inv,
+      gold({ copies: [{ ...toDr, region: 'eu-west-1' }] }),
+      CLUSTER_ARN,
+    );
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('Aurora');
+  });
+
+  it('accepts separate cross-region and cross-account copies', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('copies.rds-single-hop', inv, gold({ copies: [toWest, toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('is not applicable when the policy declares no copies', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('copies.rds-single-hop', inv, gold({}), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+
+  it('does not judge S3 buckets', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')] });
+    // Act
+    const list = findings(
+      'copies.rds-single-hop',
+      inv,
+      gold({ copies: [{ ...toDr, region: 'eu-west-1' }] }),
+      BUCKET_ARN,
+    );
+    // Assess
+    expect(list).toEqual([]);
+  });
+});
+
+describe('copies.recent', () => {
+  const policy = gold({ frequency: '1d', rpoHours: 24, copies: [toWest] });
+
+  it('accepts a completed copy job within the RPO', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      copyJobs: [copyJob('c1', WEST_VAULT, { CompletionDate: hoursAgo(5) })],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('is 5h old (RPO 24h)');
+  });
+
+  it('counts a recovery point in the destination vault', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('does not count a recovery point in the source vault', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')], recoveryPoints: [recoveryPoint(SOURCE_VAULT)] });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`no completed copy in ${WEST_VAULT}`);
+  });
+
+  it('flags a copy that only ever failed, naming the reason', () => {
+    // Prepare
+    const jobs = [
+      copyJob('c1', WEST_VAULT, {
+        State: 'FAILED',
+        StatusMessage: 'Access denied to KMS key',
+        CreationDate: hoursAgo(3),
+        CompletionDate: undefined,
+      }),
+      copyJob('c2', WEST_VAULT, {
+        State: 'FAILED',
+        StatusMessage: 'older failure',
+        CreationDate: hoursAgo(27),
+        CompletionDate: undefined,
+      }),
+    ];
+    const inv = inventory({ resources: [bucket('b1')], copyJobs: jobs });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('no completed copy');
+    expect(f.message).toContain('last copy job FAILED: Access denied to KMS key');
+    expect(f.actual).toBe('none');
+  });
+
+  it('flags a stale copy and names the newest failure', () => {
+    // Prepare
+    const jobs = [
+      copyJob('c1', WEST_VAULT, {
+        State: 'FAILED',
+        StatusMessage: 'quota exceeded',
+        CreationDate: hoursAgo(2),
+        CompletionDate: undefined,
+      }),
+      copyJob('c2', WEST_VAULT, { CreationDate: hoursAgo(74), CompletionDate: hoursAgo(72) }),
+    ];
+    const inv = inventory({ resources: [bucket('b1')], copyJobs: jobs });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`newest completed copy in ${WEST_VAULT} is 3d old (RPO 24h)`);
+    expect(f.message).toContain('last copy job FAILED: quota exceeded');
+    expect(f.actual).toBe('3d');
+  });
+
+  it('does not count copies to other destinations', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      copyJobs: [copyJob('c1', DR_VAULT)],
+      recoveryPoints: [recoveryPoint(DR_VAULT)],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`no completed copy in ${WEST_VAULT}`);
+  });
+
+  it('does not count copies of other resources', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1'), bucket('b2')],
+      copyJobs: [copyJob('c1', WEST_VAULT, { ResourceArn: 'arn:aws:s3:::b2' })],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('judges each destination separately', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')], copyJobs: [copyJob('c1', DR_VAULT)] });
+    // Act
+    const list = findings('copies.recent', inv, gold({ rpoHours: 24, copies: [toWest, toDr] }), BUCKET_ARN);
+    // Assess
+    expect(list.map((f) => f.status)).toEqual(['NON_COMPLIANT', 'COMPLIANT']);
+  });
+
+  it('is not applicable when the policy declares no copies', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')] });
+    // Act
+    const f = only('copies.recent', inv, gold({}), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+});
+
+describe('copies.rds-cmk', () => {
+  const keyArn = (id: string) => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
+
+  it('flags an AWS-managed key with a cross-account copy', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders', { KmsKeyId: keyArn('aws-rds-key') })],
+      kmsKeys: [key('aws-rds-key', { KeyManager: 'AWS', Aliases: ['alias/aws/rds'] })],
+    });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('AWS managed key aws/rds');
+    expect(f.message).toContain('cross-account copy fails');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags the aws/rds alias even when the key was not collected', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders', { KmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/aws/rds` })],
+    });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('accepts a customer-managed key', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')], kmsKeys: [key('cmk-1')] });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('customer-managed key cmk-1');
+  });
+
+  it('judges Aurora clusters too', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [cluster('aurora-1', { KmsKeyId: keyArn('aws-rds-key') })],
+      kmsKeys: [key('aws-rds-key', { KeyManager: 'AWS' })],
+    });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), CLUSTER_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('cannot evaluate when the key was not collected', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('ERROR');
+    expect(f.message).toContain(`KMS key ${keyArn('cmk-1')} was not collected`);
+  });
+
+  it('is not applicable without a cross-account copy', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders', { KmsKeyId: keyArn('aws-rds-key') })],
+      kmsKeys: [key('aws-rds-key', { KeyManager: 'AWS' })],
+    });
+    // Act
+    const f = only('copies.rds-cmk', inv, gold({ copies: [toWest] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+
+  it('does not judge S3 buckets', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')] });
+    // Act
+    const list = findings('copies.rds-cmk', inv, gold({ copies: [toDr] }), BUCKET_ARN);
+    // Assess
+    expect(list).toEqual([]);
+  });
+});

@@ -1,0 +1,347 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ACCOUNT,
+  bucket,
+  cluster,
+  db,
+  findings,
+  inventory,
+  only,
+  plan,
+  planRule,
+  policies,
+  REGION,
+  selection,
+  vault,
+} from '../support/builders.js';
+
+const DB_ARN = `arn:aws:rds:${REGION}:${ACCOUNT}:db:orders`;
+const BUCKET_ARN = 'arn:aws:s3:::b1';
+const byPolicyTag = { ListOfTags: [{ ConditionKey: 'backup:policy', ConditionValue: 'gold' }] };
+const selectionAction = {
+  type: 'CreateBackupSelection',
+  region: REGION,
+  planName: 'backup-sentinel-gold',
+  selectionName: 'backup-sentinel-gold',
+  tagKey: 'backup:policy',
+  tagValue: 'gold',
+  auditOnlyTagKey: 'backup:remediate',
+};
+
+describe('coverage.policy-declared', () => {
+  it('accepts a resource that names a known policy', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')] });
+    // Act
+    const f = only('coverage.policy-declared', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.policy).toBe('gold');
+    expect(f.message).toContain('declares policy gold');
+  });
+
+  it('accepts an explicit opt-out with none', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1', { Tags: { 'backup:policy': 'none' } })] });
+    // Act
+    const f = only('coverage.policy-declared', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('explicit opt-out');
+  });
+
+  it('flags a resource without the policy tag', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1', { Tags: { team: 'data' } })] });
+    // Act
+    const f = only('coverage.policy-declared', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('tag backup:policy is missing');
+    expect(f.actual).toBe('no tag');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags an unknown policy name and suggests the closest known one', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1', { Tags: { 'backup:policy': 'glod' } })] });
+    const set = policies({ policies: { gold: {}, bronze: {} } });
+    // Act
+    const f = only('coverage.policy-declared', inv, set, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('unknown policy "glod"');
+    expect(f.message).toContain('did you mean "gold"?');
+    expect(f.message).toContain('known policies: bronze, gold');
+    expect(f.actual).toBe('glod');
+  });
+
+  it('judges an Aurora member instance at cluster level', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders', { DBClusterIdentifier: 'aurora-1', Tags: {} })] });
+    // Act
+    const f = only('coverage.policy-declared', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toContain('judged at cluster level');
+    expect(f.message).toContain('aurora-1');
+  });
+
+  it('reads the policy from a custom tagKey', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [
+        bucket('b1', { Tags: { 'dr:tier': 'gold' } }),
+        bucket('b2', { Tags: { 'backup:policy': 'gold' } }),
+      ],
+    });
+    const set = policies({ tagKey: 'dr:tier', policies: { gold: {} } });
+    // Act
+    const ok = only('coverage.policy-declared', inv, set, BUCKET_ARN);
+    const missing = only('coverage.policy-declared', inv, set, 'arn:aws:s3:::b2');
+    // Assess
+    expect(ok.status).toBe('COMPLIANT');
+    expect(missing.status).toBe('NON_COMPLIANT');
+    expect(missing.message).toContain('tag dr:tier is missing');
+  });
+});
+
+describe('coverage.selected', () => {
+  it('creates the vault, the plan and the selection when the plan is missing', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('backup plan backup-sentinel-gold does not exist');
+    expect(f.actions).toEqual([
+      { type: 'CreateBackupVault', region: REGION, vaultName: 'backup-sentinel-gold', policy: 'gold' },
+      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      selectionAction,
+    ]);
+  });
+
+  it('does not create the vault when it exists already', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')], backupVaults: [vault('backup-sentinel-gold')] });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      selectionAction,
+    ]);
+  });
+
+  it('accepts a resource selected by the plan of its policy', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', byPolicyTag)],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('in plan backup-sentinel-gold');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('adds a selection when the plan does not select the resource', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [
+        selection('backup-sentinel-gold', { ListOfTags: [{ ConditionKey: 'team', ConditionValue: 'x' }] }),
+      ],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('not selected by plan backup-sentinel-gold');
+    expect(f.actions).toEqual([selectionAction]);
+  });
+
+  it('adds a selection when the plan has no selections', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('the plan has no selections');
+    expect(f.actions).toEqual([selectionAction]);
+  });
+
+  it('flags a resource excluded by NotResources without any action', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', { ...byPolicyTag, NotResources: [DB_ARN] })],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('explicitly excluded');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('proposes no selection when only the opt-in keeps the resource out', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', byPolicyTag)],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { S3: false } }],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('not opted in');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('uses the custom tag keys in the selection it proposes', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1', { Tags: { 'dr:tier': 'gold' } })],
+      backupVaults: [vault('backup-sentinel-gold')],
+    });
+    const set = policies({ tagKey: 'dr:tier', remediateTagKey: 'dr:heal', policies: { gold: {} } });
+    // Act
+    const f = only('coverage.selected', inv, set, BUCKET_ARN);
+    // Assess
+    expect(f.actions).toContainEqual({ ...selectionAction, tagKey: 'dr:tier', auditOnlyTagKey: 'dr:heal' });
+  });
+});
+
+describe('coverage.single-plan', () => {
+  it('accepts a resource in one plan', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', byPolicyTag)],
+    });
+    // Act
+    const f = only('coverage.single-plan', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('only in plan backup-sentinel-gold');
+  });
+
+  it('flags a resource selected by two plans', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()]), plan('legacy-daily', [planRule()])],
+      backupSelections: [
+        selection('backup-sentinel-gold', byPolicyTag),
+        selection('legacy-daily', { Resources: ['arn:aws:s3:::*'] }),
+      ],
+    });
+    // Act
+    const f = only('coverage.single-plan', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('selected by 2 plans');
+    expect(f.message).toContain('legacy-daily/legacy-daily-sel');
+    expect(f.actual).toBe('2 plans');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('ignores plans in another region', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [
+        plan('backup-sentinel-gold', [planRule()]),
+        plan('west', [planRule()], {
+          BackupPlanArn: `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-plan:west-id`,
+        }),
+      ],
+      backupSelections: [
+        selection('backup-sentinel-gold', byPolicyTag),
+        selection('west', { Resources: ['*'] }),
+      ],
+    });
+    // Act
+    const f = only('coverage.single-plan', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+});
+
+describe('coverage.resource-type-opt-in', () => {
+  it('enables the opt-in when the resource type is opted out', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { S3: false, RDS: true } }],
+    });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([{ type: 'EnableResourceTypeOptIn', region: REGION, resourceType: 'S3' }]);
+  });
+
+  it('checks Aurora clusters against the Aurora opt-in', () => {
+    // Prepare
+    const arn = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:aurora-1`;
+    const inv = inventory({
+      resources: [cluster('aurora-1')],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { Aurora: false, RDS: true } }],
+    });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), arn);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([{ type: 'EnableResourceTypeOptIn', region: REGION, resourceType: 'Aurora' }]);
+  });
+
+  it('accepts an opted-in resource type', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { RDS: true } }],
+    });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('RDS is opted in');
+  });
+
+  it('is not applicable without region settings', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+
+  it('does not judge a resource that opted out of backups', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1', { Tags: { 'backup:policy': 'none' } })],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { S3: false } }],
+    });
+    // Act
+    const list = findings('coverage.resource-type-opt-in', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(list).toEqual([]);
+  });
+});

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { InventoryInput } from '../../src/inventory/schema.js';
+import { singlePlan } from '../../src/rules/catalogue/coverage.js';
+import { audit } from '../../src/rules/engine.js';
+import type { Rule } from '../../src/rules/types.js';
+import {
+  ACCOUNT,
+  cluster,
+  db,
+  findings,
+  inventory,
+  NOW,
+  plan,
+  planRule,
+  policies,
+  REGION,
+  selection,
+  vault,
+  vaultArnOf,
+} from '../support/builders.js';
+
+const dbArn = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+const PLAN_ARN = `arn:aws:backup:${REGION}:${ACCOUNT}:backup-plan:backup-sentinel-gold-id`;
+const VAULT_ARN = vaultArnOf('backup-sentinel-gold');
+const regionSettings = [{ Region: REGION, ResourceTypeOptInPreference: { RDS: true } }];
+
+/** A gold setup: the plan, its tag selection and its vault, with the given resources. */
+function covered(resources: InventoryInput['resources'], over: Partial<InventoryInput> = {}) {
+  return inventory({
+    resources,
+    backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+    backupSelections: [
+      selection('backup-sentinel-gold', {
+        ListOfTags: [{ ConditionKey: 'backup:policy', ConditionValue: 'gold' }],
+      }),
+    ],
+    backupVaults: [vault('backup-sentinel-gold')],
+    regionSettings,
+    ...over,
+  });
+}
+
+function throwingRule(failFor: string): Rule<'resource'> {
+  return {
+    id: 'test.throws',
+    title: 'throws for one resource',
+    area: 'coverage',
+    severity: 'low',
+    subject: 'resource',
+    permissions: { collect: [], remediate: [] },
+    example: '',
+    evaluate({ arn }) {
+      if (arn === failFor) throw new Error('boom');
+      return { status: 'COMPLIANT', message: 'fine' };
+    },
+  };
+}
+
+describe('audit', () => {
+  describe('collection errors', () => {
+    it('turns the finding of a rule that needs the failed action into ERROR for that subject', () => {
+      // Prepare
+      const inv = covered([db('a'), db('b')], {
+        collectionErrors: [
+          { Arn: dbArn('a'), Action: 'backup:DescribeRegionSettings', Code: 'AccessDenied', Message: 'no' },
+        ],
+      });
+      // Act
+      const failed = findings('coverage.resource-type-opt-in', inv, policies(), dbArn('a'));
+      const other = findings('coverage.resource-type-opt-in', inv, policies(), dbArn('b'));
+      // Assess
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.status).toBe('ERROR');
+      expect(failed[0]?.message).toContain('backup:DescribeRegionSettings failed with AccessDenied (no)');
+      expect(failed[0]?.actions).toEqual([]);
+      expect(other.map((f) => f.status)).toEqual(['COMPLIANT']);
+    });
+
+    it('lets rules that do not need the failed action run on that subject', () => {
+      // Prepare
+      const inv = covered([db('a')], {
+        collectionErrors: [
+          { Arn: dbArn('a'), Action: 'backup:DescribeRegionSettings', Code: 'AccessDenied' },
+        ],
+      });
+      // Act
+      const selected = findings('coverage.selected', inv, policies(), dbArn('a'));
+      const declared = findings('coverage.policy-declared', inv, policies(), dbArn('a'));
+      // Assess
+      expect(selected.map((f) => f.status)).toEqual(['COMPLIANT']);
+      expect(declared.map((f) => f.status)).toEqual(['COMPLIANT']);
+    });
+
+    it('turns every subject of the rule into ERROR when the whole call failed (*)', () => {
+      // Prepare
+      const inv = covered([db('a'), db('b')], {
+        collectionErrors: [{ Arn: '*', Action: 'backup:GetBackupPlan', Code: 'ThrottlingException' }],
+      });
+      // Act
+      const all = audit(inv, policies(), { now: NOW });
+      // Assess
+      const status = (ruleId: string, arn: string) =>
+        all.filter((f) => f.ruleId === ruleId && f.resourceArn === arn).map((f) => f.status);
+      expect(status('coverage.selected', dbArn('a'))).toEqual(['ERROR']);
+      expect(status('coverage.selected', dbArn('b'))).toEqual(['ERROR']);
+      expect(status('plan.frequency', PLAN_ARN)).toEqual(['ERROR']);
+      expect(status('coverage.resource-type-opt-in', dbArn('a'))).toEqual(['COMPLIANT']);
+      expect(status('coverage.single-plan', dbArn('a'))).toEqual(['COMPLIANT']);
+    });
+
+    it('ignores an error for another subject', () => {
+      // Prepare
+      const inv = covered([db('a')], {
+        collectionErrors: [
+          { Arn: dbArn('zzz'), Action: 'backup:DescribeRegionSettings', Code: 'AccessDenied' },
+        ],
+      });
+      // Act
+      const list = findings('coverage.resource-type-opt-in', inv, policies(), dbArn('a'));
+      // Assess
+      expect(list.map((f) => f.status)).toEqual(['COMPLIANT']);
+    });
+  });
+
+  describe('failing rules', () => {
+    it('reports a rule that throws as ERROR and goes on with the audit', () => {
+      // Prepare
+      const inv = covered([db('a'), db('b')]);
+      const rules = [throwingRule(dbArn('a')), singlePlan];
+      // Act
+      const all = audit(inv, policies(), { now: NOW, rules });
+      // Assess
+      const thrown = all.filter((f) => f.ruleId === 'test.throws');
+      expect(thrown.map((f) => [f.resourceArn, f.status])).toEqual([
+        [dbArn('a'), 'ERROR'],
+        [dbArn('b'), 'COMPLIANT'],
+      ]);
+      expect(thrown[0]?.message).toContain('rule failed: boom');
+      expect(all.filter((f) => f.ruleId === 'coverage.single-plan').map((f) => f.status)).toEqual([
+        'COMPLIANT',
+        'COMPLIANT',
+      ]);
+    });
+  });
+
+  describe('plan and vault subjects', () => {
+    it('evaluates a plan and its vault once per policy, whatever the number of resources', () => {
+      // Prepare
+      const inv = covered([db('a'), db('b'), db('c')]);
+      // Act
+      const all = audit(inv, policies(), { now: NOW });
+      // Assess
+      expect(all.filter((f) => f.ruleId === 'plan.frequency')).toHaveLength(1);
+      expect(all.filter((f) => f.ruleId === 'plan.frequency')[0]).toMatchObject({
+        resourceArn: PLAN_ARN,
+        resourceType: 'AWS::Backup::BackupPlan',
+        policy: 'gold',
+      });
+      const vaultFindings = all.filter((f) => f.resourceArn === VAULT_ARN);
+      expect(vaultFindings.length).toBeGreaterThan(0);
+      expect(new Set(vaultFindings.map((f) => f.ruleId)).size).toBe(vaultFindings.length);
+    });
+
+    it('evaluates a plan shared by two policies once for each policy', () => {
+      // Prepare
+      const inv = inventory({
+        resources: [
+          db('a', { Tags: { 'backup:policy': 'gold' } }),
+          db('b', { Tags: { 'backup:policy': 'silver' } }),
+        ],
+        backupPlans: [plan('shared', [planRule()])],
+      });
+      const set = policies({ policies: { gold: { plan: 'shared' }, silver: { plan: 'shared' } } });
+      // Act
+      const list = findings('plan.frequency', inv, set);
+      // Assess
+      expect(list.map((f) => f.policy).sort()).toEqual(['gold', 'silver']);
+    });
+  });
+
+  describe('Aurora members', () => {
+    it('gives a member instance no resource-rule findings', () => {
+      // Prepare
+      const inv = covered([db('member-1', { DBClusterIdentifier: 'aurora-1' }), cluster('aurora-1')]);
+      // Act
+      const all = audit(inv, policies(), { now: NOW });
+      // Assess
+      const member = all.filter((f) => f.resourceArn === dbArn('member-1'));
+      expect(member.map((f) => [f.ruleId, f.status])).toEqual([
+        ['coverage.policy-declared', 'NOT_APPLICABLE'],
+      ]);
+      expect(
+        all.some(
+          (f) =>
+            f.resourceArn === `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:aurora-1` &&
+            f.ruleId === 'coverage.selected',
+        ),
+      ).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,427 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyInput } from '../../src/policy/schema.js';
+import {
+  ACCOUNT,
+  bucket,
+  inventory,
+  only,
+  plan,
+  planRule,
+  policies,
+  REGION,
+  vaultArnOf,
+} from '../support/builders.js';
+
+const PLAN = 'backup-sentinel-gold';
+const PLAN_ARN = `arn:aws:backup:${REGION}:${ACCOUNT}:backup-plan:${PLAN}-id`;
+const HOURLY = 'cron(0 * ? * * *)';
+const DAILY = 'cron(0 5 ? * * *)';
+const WEEKLY = 'cron(0 5 ? * SUN *)';
+const DR_VAULT = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
+
+type Rules = Parameters<typeof plan>[1];
+
+/** The finding of one plan rule for plan backup-sentinel-gold, audited for one gold bucket. */
+function judge(ruleId: string, rules: Rules, gold: PolicyInput = {}) {
+  const inv = inventory({ resources: [bucket('b1')], backupPlans: [plan(PLAN, rules)] });
+  return only(ruleId, inv, policies({ policies: { gold } }), PLAN_ARN);
+}
+
+describe('plan.frequency', () => {
+  it('accepts an hourly rule for a 1h policy', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'hourly', ScheduleExpression: HOURLY })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('rule hourly runs every 1h');
+  });
+
+  it('flags a daily rule for a 1h policy and adds an hourly rule', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: DAILY })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h', retentionDays: 14 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('runs every 24h');
+    expect(f.actual).toBe('every 24h');
+    expect(f.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-frequency',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: HOURLY,
+          Lifecycle: { DeleteAfterDays: 14 },
+        },
+      },
+    ]);
+  });
+
+  it('flags a daily rule for a 12h policy and adds a 12-hourly rule', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: DAILY })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '12h' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-frequency',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: 'cron(0 0/12 ? * * *)',
+          Lifecycle: { DeleteAfterDays: 35 },
+        },
+      },
+    ]);
+  });
+
+  it('accepts a rule every 12 hours for a 12h policy', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: 'cron(0 0/12 ? * * *)' })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '12h' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('accepts a daily rule for a 1d policy', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: DAILY })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1d' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('flags a weekly rule for a 1d policy', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'weekly', ScheduleExpression: WEEKLY })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1d' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('most frequent rule weekly runs every 7d; policy gold needs 24h');
+  });
+
+  it('judges by the most frequent rule', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'weekly', ScheduleExpression: WEEKLY }),
+      planRule({ RuleName: 'hourly', ScheduleExpression: HOURLY }),
+    ];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('rule hourly');
+  });
+
+  it('compares against the largest gap of a cron policy', () => {
+    // Prepare: weekdays at 05:00 leave a 72h gap over the weekend
+    const policy = { frequency: 'cron(0 5 ? * MON-FRI *)' };
+    // Act
+    const daily = judge('plan.frequency', [planRule({ ScheduleExpression: DAILY })], policy);
+    const weekly = judge('plan.frequency', [planRule({ ScheduleExpression: WEEKLY })], policy);
+    // Assess
+    expect(daily.status).toBe('COMPLIANT');
+    expect(weekly.status).toBe('NON_COMPLIANT');
+    expect(weekly.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-frequency',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: 'cron(0 5 ? * MON-FRI *)',
+          Lifecycle: { DeleteAfterDays: 35 },
+        },
+      },
+    ]);
+  });
+
+  it('flags a plan without scheduled rules', () => {
+    // Prepare
+    const rules: Rules = [];
+    // Act
+    const f = judge('plan.frequency', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('has no scheduled rule');
+    expect(f.actual).toBe('never');
+    expect(f.actions).toHaveLength(1);
+  });
+
+  it('cannot evaluate a plan whose schedules are all unreadable', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: 'cron(0 5 ? * 2#1 *)' })];
+    // Act
+    const f = judge('plan.frequency', rules);
+    // Assess
+    expect(f.status).toBe('ERROR');
+    expect(f.message).toContain('cannot read the schedules');
+    expect(f.actions).toEqual([]);
+  });
+});
+
+describe('plan.retention', () => {
+  it('accepts a rule keeping as long as the policy', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 35 } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 35 });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('raises the longest rule to the policy retention', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'hourly', ScheduleExpression: HOURLY, Lifecycle: { DeleteAfterDays: 2 } }),
+      planRule({ RuleName: 'daily', Lifecycle: { DeleteAfterDays: 14 } }),
+    ];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 35 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('longest retention is 14 days (rule daily)');
+    expect(f.actions).toEqual([
+      { type: 'RaiseRuleRetention', region: REGION, planName: PLAN, ruleName: 'daily', deleteAfterDays: 35 },
+    ]);
+  });
+
+  it('treats a rule without DeleteAfterDays as kept forever', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: undefined })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 3650 });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('forever');
+  });
+
+  it('raises to at least cold storage + 90 days', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 20, MoveToColdStorageAfterDays: 10 } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 35 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      { type: 'RaiseRuleRetention', region: REGION, planName: PLAN, ruleName: 'daily', deleteAfterDays: 100 },
+    ]);
+  });
+
+  it('raises to the policy retention when it exceeds cold storage + 90 days', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 100, MoveToColdStorageAfterDays: 10 } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 365 });
+    // Assess
+    expect(f.actions).toEqual([
+      { type: 'RaiseRuleRetention', region: REGION, planName: PLAN, ruleName: 'daily', deleteAfterDays: 365 },
+    ]);
+  });
+
+  it('never raises a continuous rule beyond the 35 days AWS Backup allows', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'pitr', EnableContinuousBackup: true, Lifecycle: { DeleteAfterDays: 35 } }),
+      planRule({ RuleName: 'daily', Lifecycle: { DeleteAfterDays: 35 } }),
+    ];
+    // Act
+    const f = judge('plan.retention', rules, { continuous: true, retentionDays: 90 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      { type: 'RaiseRuleRetention', region: REGION, planName: PLAN, ruleName: 'daily', deleteAfterDays: 90 },
+    ]);
+  });
+
+  it('adds a snapshot rule when the only rule is continuous', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'pitr', EnableContinuousBackup: true, Lifecycle: { DeleteAfterDays: 35 } }),
+    ];
+    // Act
+    const f = judge('plan.retention', rules, { continuous: true, retentionDays: 90 });
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-retention',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: 'cron(0 5 ? * * *)',
+          Lifecycle: { DeleteAfterDays: 90 },
+        },
+      },
+    ]);
+  });
+
+  it('flags a plan without rules and proposes nothing', () => {
+    // Prepare
+    const rules: Rules = [];
+    // Act
+    const f = judge('plan.retention', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('has no rules');
+    expect(f.actions).toEqual([]);
+  });
+});
+
+describe('plan.continuous', () => {
+  it('is not applicable when the policy does not ask for continuous backup', () => {
+    // Prepare
+    const rules = [planRule()];
+    // Act
+    const f = judge('plan.continuous', rules, { continuous: false });
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+  });
+
+  it('accepts a rule with continuous backup', () => {
+    // Prepare
+    const rules = [planRule(), planRule({ RuleName: 'pitr', EnableContinuousBackup: true })];
+    // Act
+    const f = judge('plan.continuous', rules, { continuous: true });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('rule pitr');
+  });
+
+  it('adds a continuous rule kept at most 35 days', () => {
+    // Prepare
+    const rules = [planRule()];
+    // Act
+    const f = judge('plan.continuous', rules, { continuous: true, retentionDays: 90 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-continuous',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: DAILY,
+          Lifecycle: { DeleteAfterDays: 35 },
+          EnableContinuousBackup: true,
+        },
+      },
+    ]);
+  });
+
+  it('keeps a new continuous rule as long as a shorter policy retention', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 7 } })];
+    // Act
+    const f = judge('plan.continuous', rules, { continuous: true, retentionDays: 7 });
+    // Assess
+    expect(f.actions[0]).toMatchObject({ rule: { Lifecycle: { DeleteAfterDays: 7 } } });
+  });
+});
+
+describe('plan.finite-retention', () => {
+  it('accepts rules and copy actions that all have DeleteAfterDays', () => {
+    // Prepare
+    const rules = [
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 35 } }],
+      }),
+    ];
+    // Act
+    const f = judge('plan.finite-retention', rules);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('flags a rule without DeleteAfterDays and changes nothing', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'endless', Lifecycle: undefined })];
+    // Act
+    const f = judge('plan.finite-retention', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('rule endless');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags a copy action without DeleteAfterDays', () => {
+    // Prepare
+    const rules = [
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { MoveToColdStorageAfterDays: 30 } }],
+      }),
+    ];
+    // Act
+    const f = judge('plan.finite-retention', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`copy to ${DR_VAULT} in rule daily`);
+    expect(f.actual).toBe('1 without');
+    expect(f.actions).toEqual([]);
+  });
+});
+
+describe('plan.cold-storage', () => {
+  it('accepts a plan without cold storage', () => {
+    // Prepare
+    const rules = [planRule()];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('flags a delete earlier than cold storage + 90 days', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 60 } })];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('deletes after 60 days, less than cold + 90 = 120');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags any cold storage, which RDS and S3 recovery points do not support', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 365 } })];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('moves to cold storage after 30 days');
+    expect(f.message).not.toContain('less than cold + 90');
+  });
+
+  it('checks the lifecycle of copy actions too', () => {
+    // Prepare
+    const copy = {
+      DestinationBackupVaultArn: DR_VAULT,
+      Lifecycle: { MoveToColdStorageAfterDays: 10, DeleteAfterDays: 35 },
+    };
+    const rules = [planRule({ CopyActions: [copy] })];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(
+      `copy to ${DR_VAULT} in rule daily deletes after 35 days, less than cold + 90 = 100`,
+    );
+  });
+});
