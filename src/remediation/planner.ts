@@ -1,0 +1,131 @@
+/**
+ * Findings -> the changes `fix` would make, as data. Pure. Actions come from NON_COMPLIANT
+ * findings; findings on audit-only subjects (backup:remediate=false) are skipped with a reason;
+ * identical actions proposed for many resources become one; changes to one database merge.
+ */
+import type { Finding } from '../rules/types.js';
+import { type Action, type ActionType, describeAction } from './actions.js';
+
+export interface PlannedAction {
+  action: Action;
+  summary: string;
+  /** The findings this action resolves, as "ruleId resourceArn". */
+  fixes: string[];
+}
+
+export interface RemediationPlan {
+  actions: PlannedAction[];
+  skipped: (PlannedAction & { reason: string })[];
+}
+
+export interface PlanOptions {
+  /** Where vault notifications go when the vault has no topic yet (the stack's alert topic). */
+  alertTopicArn?: string;
+}
+
+/** Creation first, then what builds on it. */
+const ORDER: ActionType[] = [
+  'EnableResourceTypeOptIn',
+  'CreateBackupVault',
+  'CreateBackupPlan',
+  'CreateBackupSelection',
+  'AddBackupPlanRule',
+  'RaiseRuleRetention',
+  'AddCopyAction',
+  'RaiseCopyRetention',
+  'PutVaultNotifications',
+  'AddVaultDeleteProtection',
+  'PutVaultLock',
+  'EnableBucketVersioning',
+  'AddBucketLifecycleRule',
+  'ModifyDBInstance',
+  'ModifyDBCluster',
+  'CreateRestoreTestingPlan',
+  'CreateRestoreTestingSelection',
+];
+
+function mergeKey(a: Action): string {
+  switch (a.type) {
+    case 'ModifyDBInstance':
+    case 'ModifyDBCluster':
+      return `${a.type}|${a.region}|${a.identifier}`;
+    case 'PutVaultNotifications':
+      return `${a.type}|${a.region}|${a.vaultName}`;
+    default:
+      return JSON.stringify(a);
+  }
+}
+
+function merge(into: Action, more: Action): Action {
+  if ((into.type === 'ModifyDBInstance' || into.type === 'ModifyDBCluster') && into.type === more.type) {
+    const retention = Math.max(
+      into.changes.BackupRetentionPeriod ?? 0,
+      more.changes.BackupRetentionPeriod ?? 0,
+    );
+    return {
+      ...into,
+      changes: {
+        ...into.changes,
+        ...more.changes,
+        ...(retention ? { BackupRetentionPeriod: retention } : {}),
+      },
+    };
+  }
+  if (into.type === 'PutVaultNotifications' && more.type === 'PutVaultNotifications') {
+    return { ...into, events: [...new Set([...into.events, ...more.events])] };
+  }
+  return into;
+}
+
+export function planRemediation(findings: Finding[], options: PlanOptions = {}): RemediationPlan {
+  const planned = new Map<string, { action: Action; fixes: string[] }>();
+  const skipped = new Map<string, { action: Action; fixes: string[]; reason: string }>();
+  for (const f of findings) {
+    if (f.status !== 'NON_COMPLIANT') continue;
+    for (const action of f.actions) {
+      const key = mergeKey(action);
+      const fix = `${f.ruleId} ${f.resourceArn}`;
+      const target: Map<string, { action: Action; fixes: string[]; reason?: string }> = f.remediate
+        ? planned
+        : skipped;
+      const entry = target.get(key);
+      if (entry) {
+        entry.action = merge(entry.action, action);
+        if (!entry.fixes.includes(fix)) entry.fixes.push(fix);
+      } else {
+        target.set(key, {
+          action,
+          fixes: [fix],
+          reason: `audit-only: ${f.resourceArn} is tagged remediate=false`,
+        });
+      }
+    }
+  }
+  for (const key of planned.keys()) skipped.delete(key);
+
+  const actions: PlannedAction[] = [];
+  const out: RemediationPlan['skipped'] = [...skipped.values()].map((s) => ({
+    ...s,
+    summary: describeAction(s.action),
+  }));
+  for (const { action, fixes } of planned.values()) {
+    if (action.type === 'PutVaultNotifications' && !action.snsTopicArn) {
+      if (!options.alertTopicArn) {
+        out.push({
+          action,
+          fixes,
+          summary: describeAction(action),
+          reason: 'no SNS topic: pass --alert-topic-arn (the stack sets it)',
+        });
+        continue;
+      }
+      const withTopic: Action = { ...action, snsTopicArn: options.alertTopicArn };
+      actions.push({ action: withTopic, fixes, summary: describeAction(withTopic) });
+      continue;
+    }
+    actions.push({ action, fixes, summary: describeAction(action) });
+  }
+  const rank = (a: Action) => ORDER.indexOf(a.type);
+  actions.sort((a, b) => rank(a.action) - rank(b.action));
+  return { actions, skipped: out };
+}
