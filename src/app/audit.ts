@@ -1,0 +1,62 @@
+/** Use-case: audit an inventory against the policies, and summarise the result. */
+import type { Inventory } from '../inventory/schema.js';
+import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import { audit } from '../rules/engine.js';
+import type { Finding, Severity, Status } from '../rules/types.js';
+
+export interface Summary {
+  subjects: number;
+  resources: number;
+  findings: number;
+  byStatus: Record<Status, number>;
+  nonCompliantBySeverity: Record<Severity, number>;
+  optedOut: number;
+  auditOnly: number;
+}
+
+export interface AuditResult {
+  capturedAt: string;
+  evaluatedAt: string;
+  accountId: string;
+  findings: Finding[];
+  summary: Summary;
+}
+
+export function auditInventory(inventory: Inventory, policies: PolicySet, now: Date): AuditResult {
+  const findings = audit(inventory, policies, { now });
+  return {
+    capturedAt: inventory.capturedAt,
+    evaluatedAt: now.toISOString(),
+    accountId: inventory.accountId,
+    findings,
+    summary: summarise(findings, inventory, policies),
+  };
+}
+
+export function summarise(findings: Finding[], inventory: Inventory, policies: PolicySet): Summary {
+  const byStatus: Record<Status, number> = { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, ERROR: 0 };
+  const nonCompliantBySeverity: Record<Severity, number> = {
+    critical: 0,
+    high: 0,
+    medium: 0,
+    low: 0,
+    info: 0,
+  };
+  const audited = new Set<string>();
+  const auditOnly = new Set<string>();
+  for (const f of findings) {
+    byStatus[f.status]++;
+    audited.add(f.resourceArn);
+    if (f.status === 'NON_COMPLIANT') nonCompliantBySeverity[f.severity]++;
+    if (!f.remediate) auditOnly.add(f.resourceArn);
+  }
+  return {
+    subjects: audited.size,
+    resources: inventory.resources.length,
+    findings: findings.length,
+    byStatus,
+    nonCompliantBySeverity,
+    optedOut: inventory.resources.filter((r) => resolvePolicy(r.Tags, policies).kind === 'opt-out').length,
+    auditOnly: auditOnly.size,
+  };
+}

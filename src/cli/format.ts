@@ -1,0 +1,138 @@
+/** Human and machine renderings of audit results, plans and the rule catalogue. */
+import type { AuditResult } from '../app/audit.js';
+import type { RemediationPlan } from '../remediation/planner.js';
+import type { AnyRule, Finding, Severity, Status } from '../rules/types.js';
+
+export type Format = 'table' | 'json' | 'markdown';
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+const STATUS_LABEL: Record<Status, string> = {
+  NON_COMPLIANT: 'FAIL',
+  ERROR: 'ERROR',
+  COMPLIANT: 'ok',
+  NOT_APPLICABLE: 'n/a',
+};
+
+function groupByResource(findings: Finding[]): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
+  for (const f of findings) out.set(f.resourceArn, [...(out.get(f.resourceArn) ?? []), f]);
+  for (const list of out.values()) {
+    list.sort(
+      (a, b) =>
+        statusRank(a.status) - statusRank(b.status) ||
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+  }
+  return out;
+}
+
+const statusRank = (s: Status) => ['ERROR', 'NON_COMPLIANT', 'COMPLIANT', 'NOT_APPLICABLE'].indexOf(s);
+const isProblem = (f: Finding) => f.status === 'NON_COMPLIANT' || f.status === 'ERROR';
+
+export function summaryLine(r: AuditResult): string {
+  const s = r.summary;
+  const sev = (Object.entries(s.nonCompliantBySeverity) as [Severity, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return [
+    `Summary: ${s.resources} resources and ${Math.max(0, s.subjects - s.resources)} plans/vaults/keys audited`,
+    `${s.findings} checks: ${s.byStatus.NON_COMPLIANT} non-compliant${sev ? ` (${sev})` : ''}, ${s.byStatus.ERROR} errors, ${s.byStatus.COMPLIANT} compliant, ${s.byStatus.NOT_APPLICABLE} not applicable`,
+    `${s.optedOut} opted out, ${s.auditOnly} audit-only`,
+  ].join(' · ');
+}
+
+export function renderAudit(r: AuditResult, format: Format, all = false): string {
+  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+  const groups = groupByResource(r.findings);
+  const lines: string[] = [];
+  const header = `backup-sentinel audit of account ${r.accountId} (inventory captured ${r.capturedAt}, evaluated at ${r.evaluatedAt})`;
+  if (format === 'markdown') {
+    lines.push(`# ${header}`, '');
+    for (const [arn, list] of groups) {
+      const shown = all ? list : list.filter(isProblem);
+      if (shown.length === 0) continue;
+      lines.push(
+        `## \`${arn}\`${list[0]?.policy ? ` — policy \`${list[0].policy}\`` : ''}`,
+        '',
+        '| status | severity | rule | finding |',
+        '| --- | --- | --- | --- |',
+      );
+      for (const f of shown)
+        lines.push(
+          `| ${STATUS_LABEL[f.status]} | ${f.severity} | \`${f.ruleId}\` | ${f.message.replace(/\|/g, '\\|')} |`,
+        );
+      lines.push('');
+    }
+    lines.push(`**${summaryLine(r)}**`, '');
+    return lines.join('\n');
+  }
+  lines.push(header, '');
+  for (const [arn, list] of groups) {
+    const shown = all ? list : list.filter(isProblem);
+    if (shown.length === 0) continue;
+    const first = list[0];
+    lines.push(
+      `${arn}${first ? `  [${first.resourceType.replace('AWS::', '')}${first.policy ? `, policy ${first.policy}` : ''}${first.remediate ? '' : ', audit-only'}]` : ''}`,
+    );
+    const width = Math.max(...shown.map((f) => f.ruleId.length));
+    for (const f of shown) {
+      lines.push(
+        `  ${STATUS_LABEL[f.status].padEnd(5)} ${f.severity.padEnd(8)} ${f.ruleId.padEnd(width)}  ${f.message}`,
+      );
+    }
+    lines.push('');
+  }
+  if (!r.findings.some(isProblem)) lines.push('No problems found.', '');
+  lines.push(summaryLine(r), '');
+  return lines.join('\n');
+}
+
+export function renderPlan(plan: RemediationPlan, format: Format): string {
+  if (format === 'json') return `${JSON.stringify(plan, null, 2)}\n`;
+  const lines: string[] = [];
+  const bullet = format === 'markdown' ? '- ' : '  ';
+  lines.push(
+    format === 'markdown' ? '# Remediation plan (dry run)' : 'Remediation plan (dry run: nothing is changed)',
+    '',
+  );
+  plan.actions.forEach((a, i) => {
+    lines.push(`${bullet}${i + 1}. ${a.summary}`);
+    lines.push(
+      `${bullet}   fixes ${a.fixes.length} finding${a.fixes.length === 1 ? '' : 's'}: ${[...new Set(a.fixes.map((f) => f.split(' ')[0]))].join(', ')}`,
+    );
+  });
+  if (plan.actions.length === 0) lines.push(`${bullet}nothing to change`);
+  if (plan.skipped.length > 0) {
+    lines.push('', 'Skipped:');
+    for (const s of plan.skipped) lines.push(`${bullet}- ${s.summary}: ${s.reason}`);
+  }
+  lines.push('', `${plan.actions.length} changes planned, ${plan.skipped.length} skipped.`, '');
+  return lines.join('\n');
+}
+
+export function renderRules(rules: readonly AnyRule[], format: Format): string {
+  if (format === 'json') {
+    return `${JSON.stringify(
+      rules.map(({ evaluate: _evaluate, ...meta }) => meta),
+      null,
+      2,
+    )}\n`;
+  }
+  if (format === 'markdown') {
+    const lines = [
+      '| id | area | severity | applies to | checks | example | fixes with |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    for (const r of rules) {
+      const to = r.resourceTypes ? r.resourceTypes.map((t) => t.replace('AWS::', '')).join(', ') : r.subject;
+      lines.push(
+        `| \`${r.id}\` | ${r.area} | ${r.severity} | ${to} | ${r.title} | ${r.example} | ${r.permissions.remediate.length ? r.permissions.remediate.map((p) => `\`${p}\``).join(' ') : 'report only'} |`,
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  const width = Math.max(...rules.map((r) => r.id.length));
+  return `${rules.map((r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(8)}  ${r.title}`).join('\n')}\n\n${rules.length} rules\n`;
+}

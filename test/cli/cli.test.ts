@@ -1,0 +1,232 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const DEMO = ['--inventory', 'examples/demo-account.json', '--policies', 'examples/policies.yml'];
+
+function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const files: Record<string, string> = {
+    'bad.yml': 'policies:\n  gold:\n    retention: 3\n',
+    'clean.json': JSON.stringify({
+      version: 1,
+      capturedAt: '2026-11-25T06:00:00Z',
+      accountId: '111111111111',
+      regions: ['eu-central-1'],
+    }),
+  };
+  const code = main(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readFile: (p) => files[p] ?? readFileSync(p, 'utf8'),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('backup-sentinel audit', () => {
+  it('prints problems grouped by resource and a summary, exit 0 by default', () => {
+    // Act
+    const { code, stdout, stderr } = cli('audit', ...DEMO);
+    // Assess
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain(
+      'arn:aws:rds:eu-central-1:111111111111:db:payments-db  [RDS::DBInstance, policy gold]',
+    );
+    expect(stdout).toMatch(/ {2}FAIL {2}critical copies\.rds-cmk/);
+    expect(stdout).toMatch(
+      /^Summary: 23 resources and \d+ plans\/vaults\/keys audited · \d+ checks: \d+ non-compliant \(/m,
+    );
+    expect(stdout).not.toContain('  ok  ');
+  });
+
+  it('lists passing checks with --all', () => {
+    const { stdout } = cli('audit', ...DEMO, '--all');
+    expect(stdout).toContain('  ok    ');
+    expect(stdout).toContain('  n/a   ');
+  });
+
+  it('exits 1 on findings with --fail-on non-compliant, and on errors with --fail-on error', () => {
+    expect(cli('audit', ...DEMO, '--fail-on', 'non-compliant').code).toBe(1);
+    expect(cli('audit', ...DEMO, '--fail-on', 'error').code).toBe(1);
+    expect(
+      cli(
+        'audit',
+        '--inventory',
+        'clean.json',
+        '--policies',
+        'examples/policies.yml',
+        '--fail-on',
+        'non-compliant',
+      ).code,
+    ).toBe(0);
+  });
+
+  it('prints every finding as JSON', () => {
+    // Act
+    const { stdout } = cli('audit', ...DEMO, '--format', 'json');
+    // Assess
+    const result = JSON.parse(stdout);
+    expect(result.accountId).toBe('111111111111');
+    expect(result.findings.length).toBe(result.summary.findings);
+    expect(result.findings[0]).toHaveProperty('ruleId');
+  });
+
+  it('prints markdown tables', () => {
+    const { stdout } = cli('audit', ...DEMO, '--format', 'markdown');
+    expect(stdout).toContain('| status | severity | rule | finding |');
+    expect(stdout).toContain('## `arn:aws:s3:::acme-prod-uploads` — policy `silver`');
+  });
+
+  it('evaluates at --now, so time makes recent points stale', () => {
+    // Act
+    const later = JSON.parse(
+      cli('audit', ...DEMO, '--format', 'json', '--now', '2027-01-01T00:00:00Z').stdout,
+    );
+    const atCapture = JSON.parse(cli('audit', ...DEMO, '--format', 'json').stdout);
+    // Assess
+    const stale = (r: { findings: { ruleId: string; status: string }[] }) =>
+      r.findings.filter((f) => f.ruleId === 'recency.recovery-point' && f.status === 'NON_COMPLIANT').length;
+    expect(stale(later)).toBeGreaterThan(stale(atCapture));
+    expect(later.evaluatedAt).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe('backup-sentinel plan', () => {
+  it('prints the additive changes, merged and ordered, and what is skipped', () => {
+    // Act
+    const { code, stdout } = cli('plan', ...DEMO);
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'modify DB instance billing-db (eu-central-1): BackupRetentionPeriod=7, DeletionProtection=true, CopyTagsToSnapshot=true',
+    );
+    expect(stdout).toContain(
+      'audit-only: arn:aws:rds:eu-central-1:111111111111:db:inventory-db is tagged remediate=false',
+    );
+    expect(stdout).toContain('no SNS topic: pass --alert-topic-arn');
+    expect(stdout.indexOf('opt in resource type Aurora')).toBeLessThan(stdout.indexOf('enable versioning'));
+  });
+
+  it('sends vault notifications to --alert-topic-arn', () => {
+    const { stdout } = cli(
+      'plan',
+      ...DEMO,
+      '--alert-topic-arn',
+      'arn:aws:sns:eu-central-1:111111111111:alerts',
+    );
+    expect(stdout).toContain(
+      'send vault backup-sentinel-bronze (eu-central-1) events BACKUP_JOB_COMPLETED, COPY_JOB_FAILED, RESTORE_JOB_COMPLETED, S3_BACKUP_OBJECT_FAILED to arn:aws:sns:eu-central-1:111111111111:alerts',
+    );
+    expect(stdout).not.toContain('no SNS topic');
+  });
+
+  it('prints the plan as JSON', () => {
+    const plan = JSON.parse(cli('plan', ...DEMO, '--format', 'json').stdout);
+    expect(plan.actions.length).toBeGreaterThan(5);
+    expect(plan.actions[0]).toHaveProperty('action.type');
+  });
+});
+
+describe('backup-sentinel policies and rules', () => {
+  it('validates a good policy file', () => {
+    expect(cli('policies', 'validate', 'examples/policies.yml')).toEqual({
+      code: 0,
+      stdout: 'examples/policies.yml: valid — 3 policies (gold, silver, bronze), tag key backup:policy\n',
+      stderr: '',
+    });
+  });
+
+  it('explains a bad policy file with exit 2 and no stack trace', () => {
+    // Act
+    const { code, stderr } = cli('policies', 'validate', 'bad.yml');
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'error: bad.yml is invalid:\n  - policies.gold: unknown field "retention" (did you mean "retentionDays"?)\n',
+    );
+  });
+
+  it('prints the JSON Schema and the catalogue', () => {
+    expect(JSON.parse(cli('policies', 'schema').stdout).properties).toHaveProperty('policies');
+    expect(cli('rules').stdout).toMatch(
+      /^coverage\.policy-declared +high +Resource declares a known backup policy$/m,
+    );
+    expect(JSON.parse(cli('rules', '--format', 'json').stdout)[0]).toMatchObject({
+      id: 'coverage.policy-declared',
+      permissions: { collect: ['tag:GetResources'] },
+    });
+  });
+});
+
+describe('usage errors', () => {
+  it.each([
+    [['audit'], 'error: audit needs --inventory FILE'],
+    [
+      ['audit', '--inventory', 'nope.json', '--policies', 'examples/policies.yml'],
+      'error: cannot read inventory nope.json: no such file',
+    ],
+    [
+      ['audit', '--inventory', 'clean.json', '--policies', 'missing.yml'],
+      'error: cannot read policy file missing.yml: no such file',
+    ],
+    [
+      ['audit', ...DEMO, '--format', 'xml'],
+      'error: --format must be one of table, json, markdown (got "xml")',
+    ],
+    [
+      ['audit', ...DEMO, '--fail-on', 'warning'],
+      'error: --fail-on must be non-compliant, error or never (got "warning")',
+    ],
+    [['audit', ...DEMO, '--now', 'soon'], 'error: --now must be an ISO-8601 date (got "soon")'],
+    [['audit', '--bogus'], "error: Unknown option '--bogus'"],
+    [['frobnicate'], 'error: unknown command "frobnicate"'],
+    [['policies', 'validate'], 'error: usage: backup-sentinel policies validate FILE | policies schema'],
+  ])('%j exits 2 with a clear message', (argv, message) => {
+    // Act
+    const { code, stderr } = cli(...argv);
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.startsWith(message)).toBe(true);
+    expect(stderr).toContain('Run "backup-sentinel --help" for usage.');
+  });
+
+  it('prints usage with --help and no arguments', () => {
+    expect(cli('--help').stdout).toContain('Exit codes: 0 ok');
+    expect(cli().code).toBe(0);
+  });
+});
+
+describe('the built CLI bundle', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['scripts/build-cli.mjs']);
+  });
+
+  it('runs the demo audit as a program', () => {
+    // Act
+    const run = spawnSync(
+      process.execPath,
+      ['dist/cli.mjs', 'audit', ...DEMO, '--fail-on', 'non-compliant'],
+      { encoding: 'utf8' },
+    );
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('Summary: 23 resources');
+  });
+
+  it('exits 2 without a stack trace on an invalid file', () => {
+    const run = spawnSync(process.execPath, ['dist/cli.mjs', 'policies', 'validate', 'package.json'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^error: package.json is invalid:\n/);
+    expect(run.stderr).toContain('  - (top level): unknown field "name"');
+    expect(run.stderr).not.toContain('    at ');
+  });
+});
