@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../../src/policy/schema.js';
+import { planRemediation } from '../../src/remediation/planner.js';
+import { audit } from '../../src/rules/engine.js';
 import {
   ACCOUNT,
   bucket,
   inventory,
+  NOW,
   only,
   plan,
   planRule,
@@ -53,7 +56,7 @@ describe('plan.frequency', () => {
         region: REGION,
         planName: PLAN,
         rule: {
-          RuleName: 'backup-sentinel-frequency',
+          RuleName: 'backup-sentinel-snapshots',
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: HOURLY,
           Lifecycle: { DeleteAfterDays: 14 },
@@ -75,7 +78,7 @@ describe('plan.frequency', () => {
         region: REGION,
         planName: PLAN,
         rule: {
-          RuleName: 'backup-sentinel-frequency',
+          RuleName: 'backup-sentinel-snapshots',
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 0/12 ? * * *)',
           Lifecycle: { DeleteAfterDays: 35 },
@@ -140,7 +143,7 @@ describe('plan.frequency', () => {
         region: REGION,
         planName: PLAN,
         rule: {
-          RuleName: 'backup-sentinel-frequency',
+          RuleName: 'backup-sentinel-snapshots',
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 5 ? * MON-FRI *)',
           Lifecycle: { DeleteAfterDays: 35 },
@@ -261,7 +264,7 @@ describe('plan.retention', () => {
         region: REGION,
         planName: PLAN,
         rule: {
-          RuleName: 'backup-sentinel-retention',
+          RuleName: 'backup-sentinel-snapshots',
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 5 ? * * *)',
           Lifecycle: { DeleteAfterDays: 90 },
@@ -423,5 +426,27 @@ describe('plan.cold-storage', () => {
     expect(f.message).toContain(
       `copy to ${DR_VAULT} in rule daily deletes after 35 days, less than cold + 90 = 100`,
     );
+  });
+});
+
+describe('plan rules together', () => {
+  it('propose one new snapshot rule when both frequency and retention fall short', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [
+        plan(PLAN, [
+          planRule({ RuleName: 'weekly', ScheduleExpression: WEEKLY, Lifecycle: { DeleteAfterDays: 7 } }),
+        ]),
+      ],
+    });
+    // Act
+    const { actions } = planRemediation(
+      audit(inv, policies({ policies: { gold: { frequency: '1d' } } }), { now: NOW }),
+    );
+    // Assess
+    const added = actions.filter((a) => a.action.type === 'AddBackupPlanRule');
+    expect(added).toHaveLength(1);
+    expect(added[0]?.fixes.map((f) => f.split(' ')[0]).sort()).toEqual(['plan.frequency', 'plan.retention']);
   });
 });

@@ -1,6 +1,8 @@
 /** Plan: the backup plan a policy names meets its frequency, retention and lifecycle needs. */
-import type { PlanRule } from '../../inventory/schema.js';
+import type { BackupPlan, PlanRule } from '../../inventory/schema.js';
+import type { Policy } from '../../policy/index.js';
 import { formatHours, scheduleMaxGapHours } from '../../policy/schedule.js';
+import type { Action, NewPlanRule } from '../../remediation/actions.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
 const PLAN_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
@@ -8,6 +10,7 @@ const PLAN_WRITE = ['backup:UpdateBackupPlan'];
 /** AWS Backup: continuous backups are kept at most 35 days. */
 export const CONTINUOUS_MAX_DAYS = 35;
 
+const gapOf = (r: PlanRule) => (r.ScheduleExpression ? scheduleMaxGapHours(r.ScheduleExpression) : undefined);
 const keep = (r: { Lifecycle?: { DeleteAfterDays?: number } }) =>
   r.Lifecycle?.DeleteAfterDays ?? Number.POSITIVE_INFINITY;
 
@@ -16,15 +19,37 @@ export function primaryRule(rules: PlanRule[]): PlanRule | undefined {
   let best: PlanRule | undefined;
   let bestGap = Number.POSITIVE_INFINITY;
   for (const r of rules) {
-    const gap = r.ScheduleExpression
-      ? (scheduleMaxGapHours(r.ScheduleExpression) ?? Number.POSITIVE_INFINITY)
-      : Number.POSITIVE_INFINITY;
+    const gap = gapOf(r) ?? Number.POSITIVE_INFINITY;
     if (!best || gap < bestGap) {
       best = r;
       bestGap = gap;
     }
   }
   return best;
+}
+
+/**
+ * Adds the policy's own rule to a plan. Frequency and retention propose the same rule, so the
+ * planner merges them into one change.
+ */
+function addPolicyRule(
+  plan: BackupPlan,
+  policy: Policy,
+  region: string,
+  rule: Partial<NewPlanRule> = {},
+): Action {
+  return {
+    type: 'AddBackupPlanRule',
+    region,
+    planName: plan.BackupPlanName,
+    rule: {
+      RuleName: 'backup-sentinel-snapshots',
+      TargetBackupVaultName: policy.vaultName,
+      ScheduleExpression: policy.scheduleExpression,
+      Lifecycle: { DeleteAfterDays: policy.retentionDays },
+      ...rule,
+    },
+  };
 }
 
 export const frequency: Rule<'plan'> = {
@@ -58,19 +83,7 @@ export const frequency: Rule<'plan'> = {
       {
         expected: `every ${formatHours(policy.maxGapHours)}`,
         actual: best ? `every ${formatHours(best.gap)}` : 'never',
-        actions: [
-          {
-            type: 'AddBackupPlanRule',
-            region,
-            planName: plan.BackupPlanName,
-            rule: {
-              RuleName: 'backup-sentinel-frequency',
-              TargetBackupVaultName: policy.vaultName,
-              ScheduleExpression: policy.scheduleExpression,
-              Lifecycle: { DeleteAfterDays: policy.retentionDays },
-            },
-          },
-        ],
+        actions: [addPolicyRule(plan, policy, region)],
       },
     );
   },
@@ -96,10 +109,11 @@ export const retention: Rule<'plan'> = {
         `rule ${longest.RuleName} keeps ${Number.isFinite(days) ? `${days} days` : 'forever'} (policy: ${policy.retentionDays})`,
       );
     }
-    // Continuous backups are capped at 35 days: raise the longest snapshot rule, or add one.
-    const snapshot = [...plan.Rules]
-      .filter((r) => !r.EnableContinuousBackup)
-      .sort((a, b) => keep(b) - keep(a))[0];
+    // Continuous backups are capped at 35 days: raise the longest snapshot rule. When no rule
+    // meets the frequency either, plan.frequency adds the policy's rule, which fixes both.
+    const snapshot = plan.Rules.some((r) => (gapOf(r) ?? Number.POSITIVE_INFINITY) <= policy.maxGapHours)
+      ? [...plan.Rules].filter((r) => !r.EnableContinuousBackup).sort((a, b) => keep(b) - keep(a))[0]
+      : undefined;
     const cold = snapshot?.Lifecycle?.MoveToColdStorageAfterDays;
     return nonCompliant(
       `longest retention is ${days} days (rule ${longest.RuleName}); policy ${policy.name} needs ${policy.retentionDays}`,
@@ -115,17 +129,7 @@ export const retention: Rule<'plan'> = {
                 ruleName: snapshot.RuleName,
                 deleteAfterDays: Math.max(policy.retentionDays, cold === undefined ? 0 : cold + 90),
               }
-            : {
-                type: 'AddBackupPlanRule',
-                region,
-                planName: plan.BackupPlanName,
-                rule: {
-                  RuleName: 'backup-sentinel-retention',
-                  TargetBackupVaultName: policy.vaultName,
-                  ScheduleExpression: policy.scheduleExpression,
-                  Lifecycle: { DeleteAfterDays: policy.retentionDays },
-                },
-              },
+            : addPolicyRule(plan, policy, region),
         ],
       },
     );
@@ -149,18 +153,12 @@ export const continuous: Rule<'plan'> = {
       expected: 'EnableContinuousBackup on one rule',
       actual: 'none',
       actions: [
-        {
-          type: 'AddBackupPlanRule',
-          region,
-          planName: plan.BackupPlanName,
-          rule: {
-            RuleName: 'backup-sentinel-continuous',
-            TargetBackupVaultName: policy.vaultName,
-            ScheduleExpression: 'cron(0 5 ? * * *)',
-            Lifecycle: { DeleteAfterDays: Math.min(policy.retentionDays, CONTINUOUS_MAX_DAYS) },
-            EnableContinuousBackup: true,
-          },
-        },
+        addPolicyRule(plan, policy, region, {
+          RuleName: 'backup-sentinel-continuous',
+          ScheduleExpression: 'cron(0 5 ? * * *)',
+          Lifecycle: { DeleteAfterDays: Math.min(policy.retentionDays, CONTINUOUS_MAX_DAYS) },
+          EnableContinuousBackup: true,
+        }),
       ],
     });
   },
