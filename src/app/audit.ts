@@ -5,14 +5,18 @@ import { audit } from '../rules/engine.js';
 import type { Finding, Severity, Status } from '../rules/types.js';
 
 export interface Summary {
-  subjects: number;
+  /** Tagged RDS and S3 resources in the inventory. */
   resources: number;
+  /** Backup plans, vaults and KMS keys judged because the policies use them. */
+  supporting: number;
   findings: number;
   byStatus: Record<Status, number>;
   nonCompliantBySeverity: Record<Severity, number>;
   optedOut: number;
   auditOnly: number;
 }
+
+const RESOURCE_TYPES = new Set(['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket']);
 
 export interface AuditResult {
   capturedAt: string;
@@ -42,16 +46,16 @@ export function summarise(findings: Finding[], inventory: Inventory, policies: P
     low: 0,
     info: 0,
   };
-  const audited = new Set<string>();
+  const supporting = new Set<string>();
   const auditOnly = new Set<string>();
   for (const f of findings) {
     byStatus[f.status]++;
-    audited.add(f.resourceArn);
+    if (!RESOURCE_TYPES.has(f.resourceType)) supporting.add(f.resourceArn);
     if (f.status === 'NON_COMPLIANT') nonCompliantBySeverity[f.severity]++;
     if (!f.remediate) auditOnly.add(f.resourceArn);
   }
   return {
-    subjects: audited.size,
+    supporting: supporting.size,
     resources: inventory.resources.length,
     findings: findings.length,
     byStatus,

@@ -37,7 +37,7 @@ export function summaryLine(r: AuditResult): string {
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   return [
-    `Summary: ${s.resources} resources and ${Math.max(0, s.subjects - s.resources)} plans/vaults/keys audited`,
+    `Summary: ${s.resources} resources and ${s.supporting} plans/vaults/keys audited`,
     `${s.findings} checks: ${s.byStatus.NON_COMPLIANT} non-compliant${sev ? ` (${sev})` : ''}, ${s.byStatus.ERROR} errors, ${s.byStatus.COMPLIANT} compliant, ${s.byStatus.NOT_APPLICABLE} not applicable`,
     `${s.optedOut} opted out, ${s.auditOnly} audit-only`,
   ].join(' · ');
@@ -97,11 +97,10 @@ export function renderPlan(plan: RemediationPlan, format: Format): string {
     format === 'markdown' ? '# Remediation plan (dry run)' : 'Remediation plan (dry run: nothing is changed)',
     '',
   );
+  const width = String(plan.actions.length).length;
   plan.actions.forEach((a, i) => {
-    lines.push(`${bullet}${i + 1}. ${a.summary}`);
-    lines.push(
-      `${bullet}   fixes ${a.fixes.length} finding${a.fixes.length === 1 ? '' : 's'}: ${[...new Set(a.fixes.map((f) => f.split(' ')[0]))].join(', ')}`,
-    );
+    lines.push(`${bullet}${String(i + 1).padStart(width)}. ${a.summary}`);
+    lines.push(`${bullet}${' '.repeat(width + 2)}fixes ${describeFixes(a.fixes)}`);
   });
   if (plan.actions.length === 0) lines.push(`${bullet}nothing to change`);
   if (plan.skipped.length > 0) {
@@ -110,6 +109,16 @@ export function renderPlan(plan: RemediationPlan, format: Format): string {
   }
   lines.push('', `${plan.actions.length} changes planned, ${plan.skipped.length} skipped.`, '');
   return lines.join('\n');
+}
+
+/** "plan.frequency on backup-plan:…; s3.versioning on acme-prod-uploads (+2 more)" */
+function describeFixes(fixes: string[]): string {
+  const short = (arn: string) => arn.split(':').slice(5).join(':') || arn;
+  const shown = fixes.slice(0, 3).map((f) => {
+    const [rule = '', arn = ''] = f.split(' ');
+    return `${rule} on ${short(arn)}`;
+  });
+  return `${shown.join('; ')}${fixes.length > 3 ? ` (+${fixes.length - 3} more)` : ''}`;
 }
 
 export function renderRules(rules: readonly AnyRule[], format: Format): string {

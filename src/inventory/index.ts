@@ -85,7 +85,7 @@ export class InventoryIndex {
   readonly backupJobsByResource: Map<string, Inventory['backupJobs']>;
   readonly keys: Map<string, KmsKey>;
   readonly resourcesByArn: Map<string, Resource>;
-  readonly clustersById: Map<string, Resource>;
+  private readonly recoveryPointsByArn: Map<string, RecoveryPoint>;
 
   constructor(readonly inventory: Inventory) {
     this.plansByRegionName = new Map(
@@ -94,6 +94,7 @@ export class InventoryIndex {
     this.selectionsByPlanId = groupBy(inventory.backupSelections, (s) => s.BackupPlanId);
     this.vaultsByArn = new Map(inventory.backupVaults.map((v) => [v.BackupVaultArn, v]));
     const rpByArn = new Map(inventory.recoveryPoints.map((rp) => [rp.RecoveryPointArn, rp]));
+    this.recoveryPointsByArn = rpByArn;
     this.recoveryPointsByResource = groupBy(
       [...inventory.recoveryPoints].sort(newestFirst),
       (rp) => rp.ResourceArn,
@@ -112,15 +113,24 @@ export class InventoryIndex {
         this.keys.set(`arn:aws:kms:${regionOf(k.Arn)}:${parseArn(k.Arn)?.account}:${alias}`, k);
     }
     this.resourcesByArn = new Map(inventory.resources.map((r) => [r.Arn, r]));
-    this.clustersById = new Map(
-      inventory.resources
-        .filter((r) => r.Type === 'AWS::RDS::DBCluster')
-        .map((r) => [`${r.Region}/${r.DBClusterIdentifier}`, r]),
-    );
+  }
+
+  recoveryPoint(arn: string): RecoveryPoint | undefined {
+    return this.recoveryPointsByArn.get(arn);
   }
 
   plan(region: string, name: string): BackupPlan | undefined {
     return this.plansByRegionName.get(`${region}/${name}`);
+  }
+
+  /**
+   * Who manages a key: 'AWS' (aws/rds, aws/backup: cannot be shared across accounts), 'CUSTOMER',
+   * or undefined when the key was not collected. An aws/* alias ARN is AWS-managed by definition.
+   */
+  keyManager(idOrArn: string | undefined): 'AWS' | 'CUSTOMER' | undefined {
+    const key = this.key(idOrArn);
+    if (key) return key.KeyManager;
+    return idOrArn && /:alias\/aws\//.test(idOrArn) ? 'AWS' : undefined;
   }
 
   /** A KMS key by ARN, key id or alias ARN. */
@@ -133,9 +143,9 @@ export class InventoryIndex {
     return settings?.ResourceTypeOptInPreference[backupType];
   }
 
-  /** Collection failures that concern this subject (or the whole account). */
-  errorsFor(arn: string) {
-    return this.inventory.collectionErrors.filter((e) => e.Arn === arn || e.Arn === '*');
+  /** Collection failures that concern these ARNs (or the whole account). */
+  errorsFor(arns: string[]) {
+    return this.inventory.collectionErrors.filter((e) => e.Arn === '*' || arns.includes(e.Arn));
   }
 }
 

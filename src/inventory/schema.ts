@@ -171,6 +171,7 @@ export const backupJobSchema = z.looseObject({
 export const copyJobSchema = z.looseObject({
   CopyJobId: z.string(),
   SourceBackupVaultArn: z.string(),
+  SourceRecoveryPointArn: z.string().optional(),
   DestinationBackupVaultArn: z.string(),
   DestinationRecoveryPointArn: z.string().optional(),
   ...job,
@@ -208,6 +209,8 @@ export const restoreTestingPlanSchema = z.looseObject({
 const keyValue = z.looseObject({ Key: z.string(), Value: z.string() });
 
 export const restoreTestingSelectionSchema = z.looseObject({
+  /** Restore testing plans are regional and their names are not unique across regions. */
+  Region: z.string(),
   RestoreTestingPlanName: z.string(),
   RestoreTestingSelectionName: z.string(),
   ProtectedResourceType: z.string(),

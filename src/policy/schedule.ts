@@ -115,8 +115,8 @@ function expandField(
   return out;
 }
 
-/** "36h" / "2d": compact hours for messages. */
+/** "36h" / "3.1d": hours below two days, days from there on. */
 export function formatHours(hours: number): string {
-  if (hours >= 48 && hours % 24 === 0) return `${hours / 24}d`;
+  if (hours >= 48) return `${(hours / 24).toFixed(1).replace(/\.0$/, '')}d`;
   return `${Math.round(hours * 10) / 10}h`;
 }

@@ -17,6 +17,7 @@ export const VAULT_EVENTS = [
   'RECOVERY_POINT_MODIFIED',
   'S3_BACKUP_OBJECT_FAILED',
   'S3_RESTORE_OBJECT_FAILED',
+  'CONTINUOUS_BACKUP_INTERRUPTED',
 ] as const;
 
 /** BACKUP_JOB_COMPLETED carries failed/expired jobs too; SNS has no BACKUP_JOB_FAILED event. */
@@ -30,9 +31,16 @@ export const DEFAULT_VAULT_EVENTS = [
 const days = (max = 36_500) => z.number().int('must be a whole number of days').min(1).max(max);
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
-const backupName = z
+const planName = z
   .string()
   .regex(/^[a-zA-Z0-9\-_.]{1,50}$/, 'must be 1-50 letters, digits, hyphens, underscores or dots');
+/** PutBackupVaultLockConfiguration and PutBackupVaultNotifications accept only these. */
+const vaultName = z
+  .string()
+  .regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be 2-50 letters, digits, hyphens or underscores');
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/, 'must be a KMS key ARN');
 
 const frequency = z.string().refine((s) => parseFrequency(s) !== undefined, {
   message: 'must be like "1h", "12h", "1d", "7d" or an AWS cron() expression',
@@ -42,7 +50,7 @@ const copy = z
   .strictObject({
     region: region.optional().describe('Destination region; defaults to the resource region.'),
     account: accountId.optional().describe('Destination account; defaults to the resource account.'),
-    vault: backupName.optional().describe("Destination vault; defaults to the policy's vault name."),
+    vault: vaultName.optional().describe("Destination vault; defaults to the policy's vault name."),
     retentionDays: days()
       .optional()
       .describe("Retention of the copy; defaults to the policy's retentionDays."),
@@ -53,8 +61,8 @@ const copy = z
 
 export const policySchema = z
   .strictObject({
-    plan: backupName.optional().describe('AWS Backup plan name; defaults to backup-sentinel-<policy>.'),
-    vault: backupName.optional().describe('Backup vault name; defaults to backup-sentinel-<policy>.'),
+    plan: planName.optional().describe('AWS Backup plan name; defaults to backup-sentinel-<policy>.'),
+    vault: vaultName.optional().describe('Backup vault name; defaults to backup-sentinel-<policy>.'),
     frequency: frequency
       .default('1d')
       .describe('Largest gap between recovery points: 1h, 12h, 1d, 7d or cron().'),
@@ -79,6 +87,7 @@ export const policySchema = z
         everyDays: days(365).default(7),
         maxRestoreMinutes: z.number().int().min(1).optional(),
         requireValidation: z.boolean().default(true),
+        dbSubnetGroupName: z.string().optional().describe('Subnet group RDS restore tests restore into.'),
       })
       .optional(),
     rpoHours: z
@@ -101,7 +110,12 @@ export const policySchema = z
       })
       .default({ minRetentionDays: 7, deletionProtection: true, copyTagsToSnapshot: true }),
     encryption: z
-      .strictObject({ customerManagedKey: z.boolean().default(false) })
+      .strictObject({
+        customerManagedKey: z.boolean().default(false),
+        vaultKeyArn: kmsKeyArn
+          .optional()
+          .describe('Customer-managed key for vaults backup-sentinel creates.'),
+      })
       .default({ customerManagedKey: false }),
     notifications: z
       .strictObject({ events: z.array(z.enum(VAULT_EVENTS)).default([...DEFAULT_VAULT_EVENTS]) })
@@ -118,6 +132,26 @@ export const policySchema = z
     }
     const lock = p.vaultLock;
     if (!lock) return;
+    p.copies.forEach((c, i) => {
+      const days = c.retentionDays ?? p.retentionDays;
+      if (
+        days < lock.minRetentionDays ||
+        (lock.maxRetentionDays !== undefined && days > lock.maxRetentionDays)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['copies', i, 'retentionDays'],
+          message: `(${days}) is outside the vault lock bounds (${lock.minRetentionDays}-${lock.maxRetentionDays ?? '∞'} days): every copy would fail`,
+        });
+      }
+    });
+    if (p.continuous && Math.min(p.retentionDays, 35) < lock.minRetentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vaultLock', 'minRetentionDays'],
+        message: `(${lock.minRetentionDays}) is above the 35 days continuous backups can be kept: every continuous job would fail`,
+      });
+    }
     if (lock.maxRetentionDays !== undefined && lock.maxRetentionDays < lock.minRetentionDays) {
       ctx.addIssue({
         code: 'custom',
@@ -141,9 +175,10 @@ export const policySchema = z
     }
   });
 
+/** Short enough that backup-sentinel-<name> fits AWS Backup's 50 characters. */
 const policyName = z
   .string()
-  .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'policy names are 1-40 letters, digits, hyphens or underscores')
+  .regex(/^[a-zA-Z0-9-]{1,34}$/, 'policy names are 1-34 letters, digits or hyphens')
   .refine((n) => n !== 'none', { message: '"none" is reserved for the opt-out' });
 
 export const policyFileSchema = z.strictObject({
@@ -166,9 +201,26 @@ export const policyFileSchema = z.strictObject({
     })
     .optional()
     .describe('Imported KMS key material: where its Secrets Manager replicas must be.'),
-  policies: z.record(policyName, policySchema).refine((r) => Object.keys(r).length > 0, {
-    message: 'must declare at least one policy',
-  }),
+  policies: z
+    .record(policyName, policySchema)
+    .refine((r) => Object.keys(r).length > 0, { message: 'must declare at least one policy' })
+    .superRefine((policies, ctx) => {
+      // Two policies writing to one plan or vault would ask for conflicting changes.
+      for (const field of ['plan', 'vault'] as const) {
+        const owner = new Map<string, string>();
+        for (const [name, p] of Object.entries(policies)) {
+          const value = p[field] ?? `backup-sentinel-${name}`;
+          const first = owner.get(value);
+          if (first) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name, field],
+              message: `${value} is already the ${field} of policy ${first}; policies cannot share one`,
+            });
+          } else owner.set(value, name);
+        }
+      }
+    }),
 });
 
 export type PolicyInput = z.input<typeof policySchema>;

@@ -15,10 +15,17 @@ export interface NewPlanRule {
   ScheduleExpression: string;
   Lifecycle: { DeleteAfterDays: number };
   EnableContinuousBackup?: true;
+  CopyActions?: { DestinationBackupVaultArn: string; Lifecycle: { DeleteAfterDays: number } }[];
 }
 
 export type Action =
-  | { type: 'CreateBackupVault'; region: string; vaultName: string; policy: string }
+  | {
+      type: 'CreateBackupVault';
+      region: string;
+      vaultName: string;
+      policy: string;
+      encryptionKeyArn?: string;
+    }
   | { type: 'CreateBackupPlan'; region: string; planName: string; policy: string }
   | {
       type: 'CreateBackupSelection';
@@ -73,8 +80,20 @@ export type Action =
     }
   | { type: 'EnableBucketVersioning'; region: string; bucket: string }
   | { type: 'AddBucketLifecycleRule'; region: string; bucket: string; ruleId: string; noncurrentDays: number }
-  | { type: 'ModifyDBInstance'; region: string; identifier: string; changes: DbChanges }
-  | { type: 'ModifyDBCluster'; region: string; identifier: string; changes: DbChanges }
+  | {
+      type: 'ModifyDBInstance';
+      region: string;
+      identifier: string;
+      changes: DbChanges;
+      applyImmediately: boolean;
+    }
+  | {
+      type: 'ModifyDBCluster';
+      region: string;
+      identifier: string;
+      changes: DbChanges;
+      applyImmediately: boolean;
+    }
   | { type: 'CreateRestoreTestingPlan'; region: string; name: string; policy: string }
   | {
       type: 'CreateRestoreTestingSelection';
@@ -94,7 +113,7 @@ export type ActionType = Action['type'];
 export function describeAction(a: Action): string {
   switch (a.type) {
     case 'CreateBackupVault':
-      return `create backup vault ${a.vaultName} in ${a.region} (policy ${a.policy})`;
+      return `create backup vault ${a.vaultName} in ${a.region} (policy ${a.policy}), encrypted with ${a.encryptionKeyArn ?? 'the AWS managed key aws/backup'}`;
     case 'CreateBackupPlan':
       return `create backup plan ${a.planName} in ${a.region} from policy ${a.policy}`;
     case 'CreateBackupSelection':
@@ -125,7 +144,9 @@ export function describeAction(a: Action): string {
         a.changes,
       )
         .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`;
+        .join(
+          ', ',
+        )}${a.applyImmediately ? '' : ' at the next maintenance window (turning automated backups on causes a brief outage)'}`;
     case 'CreateRestoreTestingPlan':
       return `create restore testing plan ${a.name} in ${a.region} (policy ${a.policy})`;
     case 'CreateRestoreTestingSelection':

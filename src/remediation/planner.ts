@@ -69,6 +69,7 @@ function merge(into: Action, more: Action): Action {
         ...more.changes,
         ...(retention ? { BackupRetentionPeriod: retention } : {}),
       },
+      applyImmediately: into.applyImmediately && more.applyImmediately,
     };
   }
   if (into.type === 'PutVaultNotifications' && more.type === 'PutVaultNotifications') {
@@ -125,7 +126,46 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
     }
     actions.push({ action, fixes, summary: describeAction(action) });
   }
+  // Two different proposals for the same named thing (e.g. databases of one policy in different
+  // subnet groups) cannot both be right: neither is applied, and the reason says why.
+  const byName = new Map<string, PlannedAction[]>();
+  for (const a of actions) {
+    const name = identity(a.action);
+    if (name) byName.set(name, [...(byName.get(name) ?? []), a]);
+  }
+  const conflicting = new Set<PlannedAction>();
+  for (const [name, group] of byName) {
+    if (group.length < 2) continue;
+    for (const a of group) {
+      conflicting.add(a);
+      out.push({
+        ...a,
+        reason: `conflicts with ${group.length - 1} other proposal(s) for ${name}; resolve by hand`,
+      });
+    }
+  }
   const rank = (a: Action) => ORDER.indexOf(a.type);
-  actions.sort((a, b) => rank(a.action) - rank(b.action));
-  return { actions, skipped: out };
+  const kept = actions.filter((a) => !conflicting.has(a)).sort((a, b) => rank(a.action) - rank(b.action));
+  return { actions: kept, skipped: out };
+}
+
+/** What an action creates or sets, by name; undefined for actions that merge freely. */
+function identity(a: Action): string | undefined {
+  switch (a.type) {
+    case 'CreateBackupVault':
+    case 'PutVaultLock':
+      return `${a.type} ${a.vaultName} (${a.region})`;
+    case 'CreateBackupPlan':
+      return `plan ${a.planName} (${a.region})`;
+    case 'CreateBackupSelection':
+      return `selection ${a.selectionName} of plan ${a.planName} (${a.region})`;
+    case 'AddBackupPlanRule':
+      return `rule ${a.rule.RuleName} of plan ${a.planName} (${a.region})`;
+    case 'CreateRestoreTestingPlan':
+      return `restore testing plan ${a.name} (${a.region})`;
+    case 'CreateRestoreTestingSelection':
+      return `restore testing selection ${a.selectionName} (${a.region})`;
+    default:
+      return undefined;
+  }
 }

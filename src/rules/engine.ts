@@ -8,7 +8,7 @@ import { parseArn, vaultArn } from '../inventory/arn.js';
 import { InventoryIndex, isClusterMember, resourceName } from '../inventory/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
-import { destinations } from './catalogue/copies.js';
+import { destinations } from './destinations.js';
 import { RULES } from './registry.js';
 import type { AnyRule, Finding, Outcome, RuleContext, Subject } from './types.js';
 
@@ -46,7 +46,9 @@ function applies(rule: AnyRule, s: Subject): boolean {
 }
 
 function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
-  const failed = ctx.index.errorsFor(subject.arn).find((e) => rule.permissions.collect.includes(e.Action));
+  const failed = ctx.index
+    .errorsFor(relatedArns(subject))
+    .find((e) => rule.permissions.collect.includes(e.Action));
   let outcomes: Outcome[];
   if (failed) {
     outcomes = [
@@ -85,6 +87,20 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
 
 function subjectType(s: Subject): string {
   return SUBJECT_TYPE[s.kind] ?? (s.kind === 'tagged' || s.kind === 'resource' ? s.resource.Type : '');
+}
+
+/**
+ * The subject and what its data is listed under: recovery points and jobs are listed per vault,
+ * so a failure to read the policy's vaults makes a resource's rules ERROR, not NON_COMPLIANT.
+ */
+function relatedArns(s: Subject): string[] {
+  if (s.kind !== 'resource') return [s.arn];
+  const { resource: r, policy } = s;
+  return [
+    s.arn,
+    vaultArn(r.Region, r.AccountId, policy.vaultName),
+    ...destinations(policy, r.Region, r.AccountId).map((d) => d.arn),
+  ];
 }
 
 function subjectAccount(s: Subject): string {
@@ -139,8 +155,17 @@ export function subjects(
         remediate: !auditOnly(plan.Tags),
       });
     }
+    // The vaults backups really land in: the plan's targets and copy destinations, plus the
+    // vaults the policy names (so a vault the plan does not use yet is still checked).
+    const planAccount = plan
+      ? (parseArn(plan.BackupPlanArn)?.account ?? resource.AccountId)
+      : resource.AccountId;
     const targets = [
       { arn: vaultArn(resource.Region, resource.AccountId, policy.vaultName), role: 'source' as const },
+      ...(plan?.Rules ?? []).flatMap((r) => [
+        { arn: vaultArn(resource.Region, planAccount, r.TargetBackupVaultName), role: 'source' as const },
+        ...r.CopyActions.map((c) => ({ arn: c.DestinationBackupVaultArn, role: 'copy' as const })),
+      ]),
       ...destinations(policy, resource.Region, resource.AccountId).map((d) => ({
         arn: d.arn,
         role: 'copy' as const,

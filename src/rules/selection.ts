@@ -6,7 +6,7 @@
  * - `NotResources` always excludes;
  * - picks by tag or by service-wide pattern (`*`, `arn:aws:rds:*`) need the resource type's
  *   regional opt-in; a pattern naming the resource type (`arn:aws:rds:*:*:db:*`) does not —
- *   except for Aurora, whose cluster ARNs are shared with RDS and always need the opt-in.
+ *   except for Aurora, Neptune and DocumentDB, whose cluster ARNs are shared with RDS.
  * A tag that is absent satisfies StringNotEquals/StringNotLike and fails StringEquals/StringLike.
  */
 
@@ -19,6 +19,9 @@ export interface SelectionResult {
   /** Why not (or how), for messages. */
   reason: string;
 }
+
+/** Types whose cluster ARNs RDS shares: they need the opt-in even when named by type (assigning-resources). */
+const SHARED_ARN_TYPES = new Set(['Aurora', 'Neptune', 'DocumentDB']);
 
 const tagKey = (conditionKey: string) => conditionKey.replace(/^aws:ResourceTag\//, '');
 
@@ -37,7 +40,7 @@ export function matchSelection(sel: BackupSelection, r: Resource, index: Invento
   if (failed) return { selected: false, reason: `condition ${failed} not met` };
 
   const type = backupResourceType(r);
-  const needsOptIn = type === 'Aurora' || !byPattern || !namesResourceType(byPattern);
+  const needsOptIn = SHARED_ARN_TYPES.has(type) || !byPattern || !namesResourceType(byPattern);
   if (needsOptIn && index.optedIn(r.Region, type) === false) {
     return { selected: false, reason: `resource type ${type} is not opted in for AWS Backup in ${r.Region}` };
   }

@@ -138,7 +138,33 @@ describe('parsePolicies', () => {
       'policies.none: "none" is reserved for the opt-out',
     ]);
     expect(problems('policies:\n  "gold tier": {}\n')).toEqual([
-      'policies.gold tier: policy names are 1-40 letters, digits, hyphens or underscores',
+      'policies.gold tier: policy names are 1-34 letters, digits or hyphens',
+    ]);
+  });
+
+  it('keeps generated AWS names within limits and unshared', () => {
+    expect(problems(`policies:\n  ${'x'.repeat(35)}: {}\n`)[0]).toContain('1-34 letters');
+    expect(problems('policies:\n  gold: { vault: v }\n')).toEqual([
+      'policies.gold.vault: must be 2-50 letters, digits, hyphens or underscores',
+    ]);
+    expect(
+      problems(
+        'policies:\n  gold: {}\n  silver: { vault: backup-sentinel-gold, plan: shared }\n  bronze: { plan: shared }\n',
+      ),
+    ).toEqual([
+      'policies.bronze.plan: shared is already the plan of policy silver; policies cannot share one',
+      'policies.silver.vault: backup-sentinel-gold is already the vault of policy gold; policies cannot share one',
+    ]);
+  });
+
+  it('checks copy and continuous retentions against the vault lock', () => {
+    expect(
+      problems(
+        'policies:\n  gold:\n    continuous: true\n    retentionDays: 60\n    copies: [{ region: eu-west-1, retentionDays: 500 }]\n    vaultLock: { minRetentionDays: 40, maxRetentionDays: 400 }\n',
+      ),
+    ).toEqual([
+      'policies.gold.copies[0].retentionDays: (500) is outside the vault lock bounds (40-400 days): every copy would fail',
+      'policies.gold.vaultLock.minRetentionDays: (40) is above the 35 days continuous backups can be kept: every continuous job would fail',
     ]);
   });
 

@@ -69,12 +69,16 @@ describe('parseFrequency', () => {
 });
 
 describe('formatHours', () => {
-  it('shows whole days from 48 hours on', () => {
-    expect([formatHours(2), formatHours(26.04), formatHours(48), formatHours(72.5)]).toEqual([
-      '2h',
-      '26h',
+  it('shows hours below 48 hours', () => {
+    expect([formatHours(2), formatHours(26.04), formatHours(47.5)]).toEqual(['2h', '26h', '47.5h']);
+  });
+
+  it('shows days with one decimal from 48 hours on, dropping a trailing .0', () => {
+    expect([formatHours(48), formatHours(72), formatHours(72.5), formatHours(74.4)]).toEqual([
       '2d',
-      '72.5h',
+      '3d',
+      '3d',
+      '3.1d',
     ]);
   });
 });

@@ -94,6 +94,7 @@ describe('planRemediation', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7, DeletionProtection: true, CopyTagsToSnapshot: true },
+        applyImmediately: true,
       },
     ]);
     expect(modify[0]?.fixes.sort()).toEqual([
@@ -111,6 +112,7 @@ describe('planRemediation', () => {
       region: REGION,
       identifier: 'orders',
       changes: { BackupRetentionPeriod: days },
+      applyImmediately: true,
     });
     // Act
     const result = planRemediation([
@@ -119,6 +121,62 @@ describe('planRemediation', () => {
     ]);
     // Assess
     expect(result.actions.map((a) => a.action)).toEqual([change(14)]);
+  });
+
+  it('applies merged database changes at the maintenance window when one of them must wait', () => {
+    // Prepare
+    const orders = db('orders', { BackupRetentionPeriod: 0, DeletionProtection: false });
+    const findings = audit(inventory({ resources: [orders] }), policies(), { now: NOW });
+    // Act
+    const result = planRemediation(findings);
+    // Assess
+    const modify = result.actions.filter((a) => a.action.type === 'ModifyDBInstance');
+    expect(modify.map((a) => a.action)).toEqual([
+      {
+        type: 'ModifyDBInstance',
+        region: REGION,
+        identifier: 'orders',
+        changes: { BackupRetentionPeriod: 7, DeletionProtection: true },
+        applyImmediately: false,
+      },
+    ]);
+    expect(modify[0]?.summary).toContain('at the next maintenance window');
+  });
+
+  it('skips conflicting proposals for the same named thing, saying what they conflict on', () => {
+    // Prepare
+    const testSelection = (group: string): Action => ({
+      type: 'CreateRestoreTestingSelection',
+      region: REGION,
+      planName: 'p',
+      selectionName: 's',
+      resourceType: 'RDS',
+      tagKey: 'k',
+      tagValue: 'v',
+      auditOnlyTagKey: 'r',
+      overrides: { dbSubnetGroupName: group },
+    });
+    const findings = [
+      finding('arn:1', [testSelection('private-a'), versioning('data')], { ruleId: 'restore.covered' }),
+      finding('arn:2', [testSelection('private-b')], { ruleId: 'restore.covered' }),
+    ];
+    // Act
+    const result = planRemediation(findings);
+    // Assess
+    expect(result.actions.map((a) => a.action)).toEqual([versioning('data')]);
+    expect(result.skipped.map((s) => s.action)).toEqual([
+      testSelection('private-a'),
+      testSelection('private-b'),
+    ]);
+    for (const s of result.skipped) {
+      expect(s.reason).toBe(
+        `conflicts with 1 other proposal(s) for restore testing selection s (${REGION}); resolve by hand`,
+      );
+    }
+    expect(result.skipped.map((s) => s.fixes)).toEqual([
+      ['restore.covered arn:1'],
+      ['restore.covered arn:2'],
+    ]);
   });
 
   it('skips the actions of audit-only resources with a reason', () => {
@@ -198,6 +256,7 @@ describe('planRemediation', () => {
           region: REGION,
           identifier: 'orders',
           changes: { DeletionProtection: true },
+          applyImmediately: true,
         },
       ]),
       finding('arn:2', [
@@ -325,7 +384,7 @@ describe('remediation safety', () => {
       ],
       backupSelections: [selection('backup-sentinel-gold', { Resources: ['*'] })],
       backupVaults: [
-        vault('backup-sentinel-gold', { Locked: true, MinRetentionDays: 60, MaxRetentionDays: 1000 }),
+        vault('backup-sentinel-gold', { Locked: true, MinRetentionDays: 10, MaxRetentionDays: 1000 }),
         vault('backup-sentinel-silver', { Locked: true, MinRetentionDays: 1, LockDate: daysAgo(30) }),
         vault('dr-vault', { BackupVaultArn: DR_VAULT }),
       ],

@@ -149,6 +149,82 @@ describe('copies.configured', () => {
     ]);
   });
 
+  it('raises a copy without lifecycle whose rule keeps fewer days than the policy', () => {
+    // Prepare: the copy inherits the 30 days of its rule
+    const inv = planWith([
+      planRule({
+        Lifecycle: { DeleteAfterDays: 30 },
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('keeps 30 days, inherited from its rule; policy needs 90');
+    expect(f.actions).toEqual([
+      {
+        type: 'RaiseCopyRetention',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'daily',
+        destinationVaultArn: DR_VAULT,
+        deleteAfterDays: 90,
+      },
+    ]);
+  });
+
+  it('accepts a copy without lifecycle whose rule keeps long enough', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        Lifecycle: { DeleteAfterDays: 90 },
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe(`rule daily copies to ${DR_VAULT} (keeps 90d, inherited from its rule)`);
+  });
+
+  it('accepts a copy kept forever through its rule (DeleteAfterDays -1)', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        Lifecycle: { DeleteAfterDays: -1 },
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe(`rule daily copies to ${DR_VAULT} (keeps forever, inherited from its rule)`);
+  });
+
+  it('adds a missing copy action to the most frequent snapshot rule, not a continuous one', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({ RuleName: 'pitr', ScheduleExpression: 'cron(0 * ? * * *)', EnableContinuousBackup: true }),
+      planRule({ RuleName: 'daily' }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [toWest] }), PLAN_ARN);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'AddCopyAction',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'daily',
+        destinationVaultArn: WEST_VAULT,
+        deleteAfterDays: 35,
+      },
+    ]);
+  });
+
   it('adds a missing copy action to the most frequent rule', () => {
     // Prepare
     const inv = planWith([
@@ -229,8 +305,11 @@ describe('copies.rds-single-hop', () => {
     );
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('cannot copy RDS snapshots to another account and region in one copy action');
+    expect(f.message).toContain(
+      'AWS Backup supports cross-region or cross-account copies of RDS in one plan, not both',
+    );
     expect(f.message).toContain(both);
+    expect(f.actual).toBe('both');
     expect(f.actions).toEqual([]);
   });
 
@@ -249,13 +328,38 @@ describe('copies.rds-single-hop', () => {
     expect(f.message).toContain('Aurora');
   });
 
-  it('accepts separate cross-region and cross-account copies', () => {
+  it('flags separate cross-region and cross-account copies in one policy', () => {
     // Prepare
     const inv = inventory({ resources: [db('orders')] });
     // Act
     const f = only('copies.rds-single-hop', inv, gold({ copies: [toWest, toDr] }), DB_ARN);
     // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(WEST_VAULT);
+    expect(f.message).toContain(DR_VAULT);
+    expect(f.actual).toBe('both');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('accepts cross-region copies only', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    const east = { region: 'us-east-1' };
+    // Act
+    const f = only('copies.rds-single-hop', inv, gold({ copies: [toWest, east] }), DB_ARN);
+    // Assess
     expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe('copies cross-region only');
+  });
+
+  it('accepts cross-account copies only', () => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('copies.rds-single-hop', inv, gold({ copies: [toDr] }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe('copies cross-account only');
   });
 
   it('is not applicable when the policy declares no copies', () => {
@@ -284,26 +388,35 @@ describe('copies.rds-single-hop', () => {
 
 describe('copies.recent', () => {
   const policy = gold({ frequency: '1d', rpoHours: 24, copies: [toWest] });
+  /** The policy's plan, copying to the given vaults. */
+  const copying = (...vaults: string[]) =>
+    plan(PLAN, [
+      planRule({
+        CopyActions: vaults.map((v) => ({
+          DestinationBackupVaultArn: v,
+          Lifecycle: { DeleteAfterDays: 35 },
+        })),
+      }),
+    ]);
+  /** One gold bucket b1 whose plan copies to eu-west-1 and to the DR account. */
+  const copied = (over: Partial<InventoryInput> = {}) =>
+    inventory({ resources: [bucket('b1')], backupPlans: [copying(WEST_VAULT, DR_VAULT)], ...over });
 
   it('accepts a completed copy job within the RPO', () => {
     // Prepare
-    const inv = inventory({
-      resources: [bucket('b1')],
-      copyJobs: [copyJob('c1', WEST_VAULT, { CompletionDate: hoursAgo(5) })],
+    const inv = copied({
+      copyJobs: [copyJob('c1', WEST_VAULT, { CreationDate: hoursAgo(6), CompletionDate: hoursAgo(5) })],
     });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
-    // Assess
+    // Assess: without its source recovery point, the copy is as old as its job
     expect(f.status).toBe('COMPLIANT');
-    expect(f.message).toContain('is 5h old (RPO 24h)');
+    expect(f.message).toContain('is 6h old (RPO 24h)');
   });
 
   it('counts a recovery point in the destination vault', () => {
     // Prepare
-    const inv = inventory({
-      resources: [bucket('b1')],
-      recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })],
-    });
+    const inv = copied({ recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -312,7 +425,7 @@ describe('copies.recent', () => {
 
   it('does not count a recovery point in the source vault', () => {
     // Prepare
-    const inv = inventory({ resources: [bucket('b1')], recoveryPoints: [recoveryPoint(SOURCE_VAULT)] });
+    const inv = copied({ recoveryPoints: [recoveryPoint(SOURCE_VAULT)] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -336,7 +449,7 @@ describe('copies.recent', () => {
         CompletionDate: undefined,
       }),
     ];
-    const inv = inventory({ resources: [bucket('b1')], copyJobs: jobs });
+    const inv = copied({ copyJobs: jobs });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -357,23 +470,19 @@ describe('copies.recent', () => {
       }),
       copyJob('c2', WEST_VAULT, { CreationDate: hoursAgo(74), CompletionDate: hoursAgo(72) }),
     ];
-    const inv = inventory({ resources: [bucket('b1')], copyJobs: jobs });
+    const inv = copied({ copyJobs: jobs });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain(`newest completed copy in ${WEST_VAULT} is 3d old (RPO 24h)`);
+    expect(f.message).toContain(`newest completed copy in ${WEST_VAULT} is 3.1d old (RPO 24h)`);
     expect(f.message).toContain('last copy job FAILED: quota exceeded');
-    expect(f.actual).toBe('3d');
+    expect(f.actual).toBe('3.1d');
   });
 
   it('does not count copies to other destinations', () => {
     // Prepare
-    const inv = inventory({
-      resources: [bucket('b1')],
-      copyJobs: [copyJob('c1', DR_VAULT)],
-      recoveryPoints: [recoveryPoint(DR_VAULT)],
-    });
+    const inv = copied({ copyJobs: [copyJob('c1', DR_VAULT)], recoveryPoints: [recoveryPoint(DR_VAULT)] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -383,7 +492,7 @@ describe('copies.recent', () => {
 
   it('does not count copies of other resources', () => {
     // Prepare
-    const inv = inventory({
+    const inv = copied({
       resources: [bucket('b1'), bucket('b2')],
       copyJobs: [copyJob('c1', WEST_VAULT, { ResourceArn: 'arn:aws:s3:::b2' })],
     });
@@ -395,11 +504,69 @@ describe('copies.recent', () => {
 
   it('judges each destination separately', () => {
     // Prepare
-    const inv = inventory({ resources: [bucket('b1')], copyJobs: [copyJob('c1', DR_VAULT)] });
+    const inv = copied({ copyJobs: [copyJob('c1', DR_VAULT)] });
     // Act
     const list = findings('copies.recent', inv, gold({ rpoHours: 24, copies: [toWest, toDr] }), BUCKET_ARN);
     // Assess
     expect(list.map((f) => f.status)).toEqual(['NON_COMPLIANT', 'COMPLIANT']);
+  });
+
+  it('dates a copy by the creation of the recovery point it copies', () => {
+    // Prepare: a copy finished an hour ago of a backup taken 30 hours ago
+    const source = recoveryPoint(SOURCE_VAULT, { CreationDate: hoursAgo(30) });
+    const inv = copied({
+      recoveryPoints: [source],
+      copyJobs: [
+        copyJob('c1', WEST_VAULT, {
+          SourceRecoveryPointArn: source.RecoveryPointArn,
+          CreationDate: hoursAgo(2),
+          CompletionDate: hoursAgo(1),
+        }),
+      ],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`newest completed copy in ${WEST_VAULT} is 30h old (RPO 24h)`);
+    expect(f.actual).toBe('30h');
+  });
+
+  it('counts a newer recovery point landed in the destination over an older copy job', () => {
+    // Prepare
+    const inv = copied({
+      copyJobs: [copyJob('c1', WEST_VAULT, { CreationDate: hoursAgo(40), CompletionDate: hoursAgo(39) })],
+      recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain(`newest copy in ${WEST_VAULT} is 4h old (RPO 24h)`);
+  });
+
+  it('is not applicable to a destination the plan does not copy to yet', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [copying(DR_VAULT)],
+      copyJobs: [copyJob('c1', WEST_VAULT)],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toBe(`no copy action to ${WEST_VAULT} yet (see copies.configured)`);
+  });
+
+  it('is not applicable when the policy plan does not exist', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')], copyJobs: [copyJob('c1', WEST_VAULT)] });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toContain('see copies.configured');
   });
 
   it('is not applicable when the policy declares no copies', () => {
@@ -448,7 +615,7 @@ describe('copies.rds-cmk', () => {
     const f = only('copies.rds-cmk', inv, gold({ copies: [toDr] }), DB_ARN);
     // Assess
     expect(f.status).toBe('COMPLIANT');
-    expect(f.message).toContain('customer-managed key cmk-1');
+    expect(f.message).toBe(`encrypted with customer-managed key ${keyArn('cmk-1')}`);
   });
 
   it('judges Aurora clusters too', () => {

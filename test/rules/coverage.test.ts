@@ -135,6 +135,43 @@ describe('coverage.selected', () => {
     ]);
   });
 
+  it('creates the vault with the key the policy names', () => {
+    // Prepare
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/vault-key`;
+    const inv = inventory({ resources: [db('orders')] });
+    const set = policies({
+      policies: { gold: { encryption: { customerManagedKey: true, vaultKeyArn: keyArn } } },
+    });
+    // Act
+    const f = only('coverage.selected', inv, set, DB_ARN);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'CreateBackupVault',
+        region: REGION,
+        vaultName: 'backup-sentinel-gold',
+        policy: 'gold',
+        encryptionKeyArn: keyArn,
+      },
+      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      selectionAction,
+    ]);
+  });
+
+  it.each([
+    ['a customer-managed key', { encryption: { customerManagedKey: true } }],
+    ['a cross-account copy', { copies: [{ account: '222222222222' }] }],
+  ])('proposes nothing when the missing vault needs %s and the policy names no vaultKeyArn', (_, gold) => {
+    // Prepare
+    const inv = inventory({ resources: [db('orders')] });
+    // Act
+    const f = only('coverage.selected', inv, policies({ policies: { gold } }), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('; not created: set encryption.vaultKeyArn in policy gold');
+    expect(f.actions).toEqual([]);
+  });
+
   it('accepts a resource selected by the plan of its policy', () => {
     // Prepare
     const inv = inventory({
@@ -309,6 +346,39 @@ describe('coverage.resource-type-opt-in', () => {
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.actions).toEqual([{ type: 'EnableResourceTypeOptIn', region: REGION, resourceType: 'Aurora' }]);
+  });
+
+  it('accepts an opted-out resource type that a plan selects by a resource-type pattern', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', { Resources: ['arn:aws:rds:*:*:db:*'] })],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { RDS: false } }],
+    });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain(
+      'RDS is opted out in eu-central-1, but plan backup-sentinel-gold names the resource type',
+    );
+    expect(f.actions).toEqual([]);
+  });
+
+  it('still enables the opt-in when the plan selects the opted-out type only by tag', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [selection('backup-sentinel-gold', byPolicyTag)],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { RDS: false } }],
+    });
+    // Act
+    const f = only('coverage.resource-type-opt-in', inv, policies(), DB_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([{ type: 'EnableResourceTypeOptIn', region: REGION, resourceType: 'RDS' }]);
   });
 
   it('accepts an opted-in resource type', () => {

@@ -108,6 +108,38 @@ describe('audit', () => {
       expect(status('coverage.single-plan', dbArn('a'))).toEqual(['COMPLIANT']);
     });
 
+    it("turns a resource finding into ERROR when the policy's vault could not be read", () => {
+      // Prepare
+      const inv = covered([db('a')], {
+        collectionErrors: [
+          { Arn: VAULT_ARN, Action: 'backup:ListRecoveryPointsByBackupVault', Code: 'AccessDenied' },
+        ],
+      });
+      // Act
+      const list = findings('recency.recovery-point', inv, policies(), dbArn('a'));
+      // Assess
+      expect(list.map((f) => f.status)).toEqual(['ERROR']);
+      expect(list[0]?.message).toContain('backup:ListRecoveryPointsByBackupVault failed with AccessDenied');
+    });
+
+    it('turns a resource finding into ERROR when a copy destination vault could not be read', () => {
+      // Prepare
+      const west = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
+      const inv = covered([db('a')], {
+        collectionErrors: [{ Arn: west, Action: 'backup:ListCopyJobs', Code: 'AccessDenied' }],
+      });
+      // Act
+      const list = findings(
+        'copies.recent',
+        inv,
+        policies({ policies: { gold: { copies: [{ region: 'eu-west-1' }] } } }),
+        dbArn('a'),
+      );
+      // Assess
+      expect(list.map((f) => f.status)).toEqual(['ERROR']);
+      expect(list[0]?.message).toContain('backup:ListCopyJobs failed with AccessDenied');
+    });
+
     it('ignores an error for another subject', () => {
       // Prepare
       const inv = covered([db('a')], {
@@ -161,20 +193,70 @@ describe('audit', () => {
       expect(new Set(vaultFindings.map((f) => f.ruleId)).size).toBe(vaultFindings.length);
     });
 
-    it('evaluates a plan shared by two policies once for each policy', () => {
-      // Prepare
+    it('evaluates the plan of each policy once, for that policy', () => {
+      // Prepare: policies cannot share a plan, so each names its own
       const inv = inventory({
         resources: [
           db('a', { Tags: { 'backup:policy': 'gold' } }),
           db('b', { Tags: { 'backup:policy': 'silver' } }),
         ],
-        backupPlans: [plan('shared', [planRule()])],
+        backupPlans: [plan('gold-plan', [planRule()]), plan('silver-plan', [planRule()])],
       });
-      const set = policies({ policies: { gold: { plan: 'shared' }, silver: { plan: 'shared' } } });
+      const set = policies({ policies: { gold: { plan: 'gold-plan' }, silver: { plan: 'silver-plan' } } });
       // Act
       const list = findings('plan.frequency', inv, set);
       // Assess
-      expect(list.map((f) => f.policy).sort()).toEqual(['gold', 'silver']);
+      expect(list.map((f) => [f.policy, f.resourceArn]).sort()).toEqual([
+        ['gold', `arn:aws:backup:${REGION}:${ACCOUNT}:backup-plan:gold-plan-id`],
+        ['silver', `arn:aws:backup:${REGION}:${ACCOUNT}:backup-plan:silver-plan-id`],
+      ]);
+    });
+
+    it('evaluates the vaults the plan rules target and copy into, besides the policy vault', () => {
+      // Prepare
+      const other = vaultArnOf('team-vault');
+      const copyTarget = vaultArnOf('team-copies', 'eu-west-1');
+      const inv = covered([db('a')], {
+        backupPlans: [
+          plan('backup-sentinel-gold', [
+            planRule({
+              TargetBackupVaultName: 'team-vault',
+              CopyActions: [{ DestinationBackupVaultArn: copyTarget, Lifecycle: { DeleteAfterDays: 35 } }],
+            }),
+          ]),
+        ],
+        backupVaults: [
+          vault('backup-sentinel-gold'),
+          vault('team-vault'),
+          vault('team-copies', { BackupVaultArn: copyTarget }),
+        ],
+      });
+      // Act
+      const cmk = findings('vault.cmk', inv, policies());
+      const notifications = findings('vault.notifications', inv, policies());
+      // Assess
+      expect(cmk.map((f) => f.resourceArn).sort()).toEqual([VAULT_ARN, copyTarget, other].sort());
+      expect(notifications.find((f) => f.resourceArn === copyTarget)?.status).toBe('NOT_APPLICABLE');
+      expect(notifications.find((f) => f.resourceArn === other)?.status).toBe('NON_COMPLIANT');
+    });
+  });
+
+  describe('subjects in another account', () => {
+    it('get findings without actions, telling to change them in their account', () => {
+      // Prepare
+      const drVault = vaultArnOf('dr-vault', REGION, '222222222222');
+      const inv = covered([db('a')], {
+        backupVaults: [vault('backup-sentinel-gold'), vault('dr-vault', { BackupVaultArn: drVault })],
+      });
+      const set = policies({
+        policies: { gold: { copies: [{ account: '222222222222', vault: 'dr-vault' }] } },
+      });
+      // Act
+      const [f] = findings('vault.delete-protection', inv, set, drVault);
+      // Assess
+      expect(f?.status).toBe('NON_COMPLIANT');
+      expect(f?.message).toContain('(in account 222222222222: change it there)');
+      expect(f?.actions).toEqual([]);
     });
   });
 

@@ -5,6 +5,7 @@ import { audit } from '../../src/rules/engine.js';
 import {
   ACCOUNT,
   bucket,
+  DR_ACCOUNT,
   inventory,
   NOW,
   only,
@@ -60,6 +61,7 @@ describe('plan.frequency', () => {
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: HOURLY,
           Lifecycle: { DeleteAfterDays: 14 },
+          CopyActions: [],
         },
       },
     ]);
@@ -82,6 +84,7 @@ describe('plan.frequency', () => {
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 0/12 ? * * *)',
           Lifecycle: { DeleteAfterDays: 35 },
+          CopyActions: [],
         },
       },
     ]);
@@ -147,6 +150,7 @@ describe('plan.frequency', () => {
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 5 ? * MON-FRI *)',
           Lifecycle: { DeleteAfterDays: 35 },
+          CopyActions: [],
         },
       },
     ]);
@@ -159,9 +163,70 @@ describe('plan.frequency', () => {
     const f = judge('plan.frequency', rules);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('has no scheduled rule');
+    expect(f.message).toBe(
+      'plan backup-sentinel-gold has no scheduled snapshot rule (continuous rules do not count)',
+    );
     expect(f.actual).toBe('never');
     expect(f.actions).toHaveLength(1);
+  });
+
+  it('does not count the schedule of a continuous rule', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'pitr', ScheduleExpression: HOURLY, EnableContinuousBackup: true }),
+      planRule({ RuleName: 'daily', ScheduleExpression: DAILY }),
+    ];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('most frequent rule daily runs every 24h');
+  });
+
+  it('flags a plan whose only rule is continuous as having no snapshot rule', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'pitr', ScheduleExpression: HOURLY, EnableContinuousBackup: true })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h', continuous: true });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('has no scheduled snapshot rule (continuous rules do not count)');
+    expect(f.actual).toBe('never');
+    expect(f.actions).toMatchObject([{ type: 'AddBackupPlanRule', rule: { ScheduleExpression: HOURLY } }]);
+  });
+
+  it('adds a rule that copies to each cross-region and cross-account destination of the policy', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: WEEKLY })];
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    // Act
+    const f = judge('plan.frequency', rules, {
+      frequency: '1d',
+      retentionDays: 35,
+      copies: [
+        { region: 'eu-west-1' },
+        { account: DR_ACCOUNT, vault: 'dr-vault', retentionDays: 90 },
+        { region: REGION },
+      ],
+    });
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'AddBackupPlanRule',
+        region: REGION,
+        planName: PLAN,
+        rule: {
+          RuleName: 'backup-sentinel-snapshots',
+          TargetBackupVaultName: 'backup-sentinel-gold',
+          ScheduleExpression: DAILY,
+          Lifecycle: { DeleteAfterDays: 35 },
+          CopyActions: [
+            { DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 35 } },
+            { DestinationBackupVaultArn: dr, Lifecycle: { DeleteAfterDays: 90 } },
+          ],
+        },
+      },
+    ]);
   });
 
   it('cannot evaluate a plan whose schedules are all unreadable', () => {
@@ -210,6 +275,34 @@ describe('plan.retention', () => {
     // Assess
     expect(f.status).toBe('COMPLIANT');
     expect(f.message).toContain('forever');
+  });
+
+  it.each([0, -1])('treats DeleteAfterDays %i as kept forever', (days) => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: days } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 3650 });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('rule daily keeps forever');
+  });
+
+  it('adds the policy snapshot rule when no snapshot rule meets the frequency', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'weekly', ScheduleExpression: WEEKLY, Lifecycle: { DeleteAfterDays: 7 } }),
+    ];
+    // Act
+    const f = judge('plan.retention', rules, { frequency: '1d', retentionDays: 35 });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual(judge('plan.frequency', rules, { frequency: '1d', retentionDays: 35 }).actions);
+    expect(f.actions).toMatchObject([
+      {
+        type: 'AddBackupPlanRule',
+        rule: { RuleName: 'backup-sentinel-snapshots', ScheduleExpression: DAILY },
+      },
+    ]);
   });
 
   it('raises to at least cold storage + 90 days', () => {
@@ -268,6 +361,7 @@ describe('plan.retention', () => {
           TargetBackupVaultName: 'backup-sentinel-gold',
           ScheduleExpression: 'cron(0 5 ? * * *)',
           Lifecycle: { DeleteAfterDays: 90 },
+          CopyActions: [],
         },
       },
     ]);
@@ -323,6 +417,7 @@ describe('plan.continuous', () => {
           ScheduleExpression: DAILY,
           Lifecycle: { DeleteAfterDays: 35 },
           EnableContinuousBackup: true,
+          CopyActions: [],
         },
       },
     ]);
@@ -359,11 +454,22 @@ describe('plan.finite-retention', () => {
     const f = judge('plan.finite-retention', rules);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('rule endless');
+    expect(f.message).toContain('rules endless keep recovery points forever');
     expect(f.actions).toEqual([]);
   });
 
-  it('flags a copy action without DeleteAfterDays', () => {
+  it('flags a rule with DeleteAfterDays -1, which AWS keeps forever', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'endless', Lifecycle: { DeleteAfterDays: -1 } })];
+    // Act
+    const f = judge('plan.finite-retention', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('rules endless keep recovery points forever');
+    expect(f.actual).toBe('1 without');
+  });
+
+  it('accepts a copy action without DeleteAfterDays, which inherits its rule lifecycle', () => {
     // Prepare
     const rules = [
       planRule({
@@ -372,10 +478,9 @@ describe('plan.finite-retention', () => {
     ];
     // Act
     const f = judge('plan.finite-retention', rules);
-    // Assess
-    expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain(`copy to ${DR_VAULT} in rule daily`);
-    expect(f.actual).toBe('1 without');
+    // Assess: the copy keeps the rule's 35 days; copies.configured judges that against the policy
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe('every rule has a finite DeleteAfterDays (copies without one inherit it)');
     expect(f.actions).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { PolicyInput } from '../../src/policy/schema.js';
 import {
   ACCOUNT,
   cluster,
+  DR_ACCOUNT,
   db,
   findings,
   inventory,
@@ -41,11 +42,12 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7 },
+        applyImmediately: true,
       },
     ]);
   });
 
-  it('says automated backups are disabled at retention 0', () => {
+  it('says automated backups are disabled at retention 0 and turns them on at the maintenance window', () => {
     // Prepare
     const orders = db('orders', { BackupRetentionPeriod: 0 });
     // Act
@@ -64,6 +66,7 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 14 },
+        applyImmediately: false,
       },
     ]);
   });
@@ -80,6 +83,24 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7 },
+        applyImmediately: true,
+      },
+    ]);
+  });
+
+  it('turns automated backups of a DB cluster on at the maintenance window', () => {
+    // Prepare
+    const orders = cluster('orders', { BackupRetentionPeriod: 0 });
+    // Act
+    const f = only('rds.backup-retention', inventory({ resources: [orders] }), gold(), orders.Arn);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'ModifyDBCluster',
+        region: REGION,
+        identifier: 'orders',
+        changes: { BackupRetentionPeriod: 7 },
+        applyImmediately: false,
       },
     ]);
   });
@@ -109,6 +130,7 @@ describe('rds.deletion-protection', () => {
         region: REGION,
         identifier: 'orders',
         changes: { DeletionProtection: true },
+        applyImmediately: true,
       },
     ]);
   });
@@ -142,6 +164,7 @@ describe('rds.copy-tags-to-snapshot', () => {
         region: REGION,
         identifier: 'orders',
         changes: { CopyTagsToSnapshot: true },
+        applyImmediately: true,
       },
     ]);
   });
@@ -206,6 +229,23 @@ describe('rds.encryption', () => {
     // Assess
     expect(f.status).toBe('COMPLIANT');
     expect(f.message).toContain('cmk-1');
+  });
+
+  it('leaves the AWS managed key to copies.rds-cmk when the policy copies cross-account', () => {
+    // Prepare
+    const orders = db('orders', { KmsKeyId: keyArn('aws-rds') });
+    const inv = inventory({
+      resources: [orders],
+      kmsKeys: [key('aws-rds', { KeyManager: 'AWS', Aliases: ['alias/aws/rds'] })],
+    });
+    // Act
+    const f = only('rds.encryption', inv, cmk({ copies: [{ account: DR_ACCOUNT }] }), orders.Arn);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toContain('reported by copies.rds-cmk');
+    expect(only('copies.rds-cmk', inv, cmk({ copies: [{ account: DR_ACCOUNT }] }), orders.Arn).status).toBe(
+      'NON_COMPLIANT',
+    );
   });
 
   it('reports an error when the key was not collected', () => {

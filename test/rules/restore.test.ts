@@ -40,6 +40,7 @@ function testingPlan(name = PLAN_NAME, region = REGION): PlanInput {
 
 function testingSelection(over: Partial<SelectionInput> = {}): SelectionInput {
   return {
+    Region: REGION,
     RestoreTestingPlanName: PLAN_NAME,
     RestoreTestingSelectionName: 'gold_rds',
     ProtectedResourceType: 'RDS',
@@ -191,6 +192,98 @@ describe('restore.covered', () => {
     const f = only('restore.covered', inv, tested(), ORDERS_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('is not covered by a selection of a same-named plan in another region', () => {
+    // Prepare: restore testing plan names repeat across regions
+    const inv = covered(
+      { Region: 'eu-west-1' },
+      { restoreTestingPlans: [testingPlan(), testingPlan(PLAN_NAME, 'eu-west-1')] },
+    );
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it.each([
+    ['its vault by ARN', [vaultArnOf('backup-sentinel-gold')]],
+    ['a vault ARN pattern', ['arn:aws:backup:*:*:backup-vault:backup-sentinel-*']],
+  ])('is covered by a plan that includes %s', (_, includeVaults) => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.IncludeVaults = includeVaults;
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it("is not covered by a plan that does not include the policy's vault", () => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.IncludeVaults = [vaultArnOf('other-vault')];
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([selectionAction()]);
+  });
+
+  it("is not covered by a plan that excludes the policy's vault", () => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.ExcludeVaults = [vaultArnOf('backup-sentinel-gold')];
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('is not covered by a plan testing only continuous recovery points when the policy makes snapshots only', () => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.RecoveryPointTypes = ['CONTINUOUS'];
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it('is covered by a plan testing continuous recovery points when the policy is continuous', () => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.RecoveryPointTypes = ['CONTINUOUS'];
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    const set = policies({ policies: { gold: { continuous: true, restoreTest: { everyDays: 7 } } } });
+    // Act
+    const f = only('restore.covered', inv, set, ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('is covered by a plan that names no recovery point types', () => {
+    // Prepare
+    const plan = testingPlan();
+    plan.RecoveryPointSelection.RecoveryPointTypes = [];
+    const inv = covered({}, { restoreTestingPlans: [plan] });
+    // Act
+    const f = only('restore.covered', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('proposes the subnet group of the policy over that of the database', () => {
+    // Prepare
+    const inv = inventory({ resources: [ORDERS], restoreTestingPlans: [testingPlan()] });
+    // Act
+    const f = only('restore.covered', inv, tested({ dbSubnetGroupName: 'restore-tests' }), ORDERS_ARN);
+    // Assess
+    expect(f.actions).toEqual([selectionAction({ overrides: { dbSubnetGroupName: 'restore-tests' } })]);
   });
 
   it('creates the restore testing plan and an RDS selection with the subnet group override', () => {
@@ -396,6 +489,16 @@ describe('restore.validated', () => {
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.message).toContain('validation FAILED: orders table is empty');
+  });
+
+  it('is not applicable while the newest test is being validated', () => {
+    // Prepare
+    const inv = withJobs([testJob('COMPLETED', daysAgo(1), { ValidationStatus: 'VALIDATING' })]);
+    // Act
+    const f = only('restore.validated', inv, tested(), ORDERS_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
+    expect(f.message).toBe('newest restore test is being validated');
   });
 
   it('is not applicable when the policy does not require validation', () => {

@@ -367,6 +367,28 @@ describe('matchSelection', () => {
       expect(result.reason).toContain('resource type Aurora is not opted in');
     });
 
+    it.each([
+      ['Neptune', 'neptune'],
+      ['DocumentDB', 'docdb'],
+    ])('needs the %s opt-in even with a pattern naming the cluster type', (type, engine) => {
+      // Prepare
+      const r = cluster('graph-1', { Engine: engine });
+      // Act
+      const result = match(r, { Resources: ['arn:aws:rds:*:*:cluster:*'] }, optedOut(type));
+      // Assess
+      expect(result.selected).toBe(false);
+      expect(result.reason).toContain(`resource type ${type} is not opted in`);
+    });
+
+    it('picks a Multi-AZ DB cluster (RDS) with a pattern naming the cluster type even when not opted in', () => {
+      // Prepare
+      const r = cluster('multi-az-1', { Engine: 'postgres' });
+      // Act
+      const result = match(r, { Resources: ['arn:aws:rds:*:*:cluster:*'] }, optedOut('RDS'));
+      // Assess
+      expect(result.selected).toBe(true);
+    });
+
     it('picks Aurora by tag when Aurora is opted in', () => {
       // Prepare
       const r = cluster('aurora-1', { Tags: { team: 'data' } });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACCOUNT,
   bucket,
+  DR_ACCOUNT,
   inventory,
   only,
   plan,
@@ -9,6 +11,7 @@ import {
   REGION,
   selection,
   vault,
+  vaultArnOf,
 } from '../support/builders.js';
 
 const PLAN_ARN = `arn:aws:backup:${REGION}:111111111111:backup-plan:backup-sentinel-gold-id`;
@@ -43,10 +46,99 @@ describe('vault.exists', () => {
     const f = only('vault.exists', inv, policies(), PLAN_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('backup-sentinel-gold, old-vault');
+    expect(f.message).toContain(
+      `vaults that do not exist: ${vaultArnOf('backup-sentinel-gold')}, ${vaultArnOf('old-vault')}; those jobs fail`,
+    );
     expect(f.actions).toEqual([
       { type: 'CreateBackupVault', region: REGION, vaultName: 'backup-sentinel-gold', policy: 'gold' },
     ]);
+  });
+
+  it('flags a missing copy destination in the audited account without creating it', () => {
+    // Prepare
+    const west = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
+    const inv = inventory({
+      resources: [bucket('b')],
+      backupPlans: [
+        plan('backup-sentinel-gold', [
+          planRule({
+            CopyActions: [{ DestinationBackupVaultArn: west, Lifecycle: { DeleteAfterDays: 35 } }],
+          }),
+        ]),
+      ],
+      backupVaults: [vault('backup-sentinel-gold')],
+    });
+    // Act
+    const f = only('vault.exists', inv, policies(), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toBe(`the plan writes or copies to vaults that do not exist: ${west}; those jobs fail`);
+    expect(f.actual).toBe('missing 1');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('cannot evaluate a copy destination in an account that was not read', () => {
+    // Prepare
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    const inv = inventory({
+      resources: [bucket('b')],
+      backupPlans: [
+        plan('backup-sentinel-gold', [
+          planRule({ CopyActions: [{ DestinationBackupVaultArn: dr, Lifecycle: { DeleteAfterDays: 35 } }] }),
+        ]),
+      ],
+      backupVaults: [vault('backup-sentinel-gold')],
+    });
+    // Act
+    const f = only('vault.exists', inv, policies(), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('ERROR');
+    expect(f.message).toContain(`cannot see ${dr}: its account was not read`);
+    expect(f.actions).toEqual([]);
+  });
+
+  it('creates the missing vault with the key the policy names', () => {
+    // Prepare
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/vault-key`;
+    const inv = inventory({
+      resources: [bucket('b')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupVaults: [vault('unrelated')],
+    });
+    const set = policies({
+      policies: { gold: { encryption: { customerManagedKey: true, vaultKeyArn: keyArn } } },
+    });
+    // Act
+    const f = only('vault.exists', inv, set, PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([
+      {
+        type: 'CreateBackupVault',
+        region: REGION,
+        vaultName: 'backup-sentinel-gold',
+        policy: 'gold',
+        encryptionKeyArn: keyArn,
+      },
+    ]);
+  });
+
+  it.each([
+    ['a customer-managed key', { encryption: { customerManagedKey: true } }],
+    ['a cross-account copy', { copies: [{ account: DR_ACCOUNT }] }],
+  ])('does not create a vault that needs %s when the policy names no vaultKeyArn', (_, gold) => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupVaults: [vault('unrelated')],
+    });
+    // Act
+    const f = only('vault.exists', inv, policies({ policies: { gold } }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('not created: set encryption.vaultKeyArn in policy gold');
+    expect(f.actions).toEqual([]);
   });
 
   it('looks for the vault in the plan region only', () => {

@@ -10,6 +10,8 @@ import {
   inventory,
   key,
   only,
+  plan,
+  planRule,
   policies,
   REGION,
   vault,
@@ -168,8 +170,107 @@ describe('vault.lock', () => {
     const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('min retention 3 < 7');
-    expect(f.message).toContain('max retention 500 > 400');
+    expect(f.message).toContain('minimum retention 3d (policy: 7d)');
+    expect(f.message).toContain('maximum retention 500d (policy: 400d)');
+  });
+
+  it('flags a minimum and maximum retention that are not set', () => {
+    // Prepare
+    const inv = withVault({ Locked: true });
+    // Act
+    const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toBe(
+      'vault lock: minimum retention not set (policy: 7d); maximum retention not set (policy: 400d)',
+    );
+  });
+
+  it('flags a lock that rejects the retention of a plan rule writing into the vault', () => {
+    // Prepare
+    const inv = withVault(
+      { Locked: true, MinRetentionDays: 7, MaxRetentionDays: 400 },
+      { backupPlans: [plan('backup-sentinel-gold', [planRule({ Lifecycle: { DeleteAfterDays: 3 } })])] },
+    );
+    // Act
+    const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('rule daily of plan backup-sentinel-gold keeps 3d');
+  });
+
+  it('flags a lock whose maximum rejects copies kept forever', () => {
+    // Prepare: the copy has no lifecycle and its rule none either, so it is kept forever
+    const inv = withVault(
+      {
+        BackupVaultArn: DR_VAULT_ARN,
+        BackupVaultName: 'dr-vault',
+        Locked: true,
+        MinRetentionDays: 7,
+        MaxRetentionDays: 400,
+      },
+      {
+        backupPlans: [
+          plan('backup-sentinel-gold', [
+            planRule({ Lifecycle: undefined, CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN }] }),
+          ]),
+        ],
+      },
+    );
+    const set = gold({
+      vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 },
+      copies: [{ account: DR_ACCOUNT, vault: 'dr-vault' }],
+    });
+    // Act
+    const f = only('vault.lock', inv, set, DR_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('copies from rule daily of plan backup-sentinel-gold keeps forever');
+    expect(f.actions).toEqual([]);
+  });
+
+  it('proposes no lock that would reject a retention written into the vault', () => {
+    // Prepare
+    const inv = withVault(
+      {},
+      { backupPlans: [plan('backup-sentinel-gold', [planRule({ Lifecycle: { DeleteAfterDays: 3 } })])] },
+    );
+    // Act
+    const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(
+      'not locked automatically, because it would reject rule daily of plan backup-sentinel-gold (3d)',
+    );
+    expect(f.actions).toEqual([]);
+  });
+
+  it('flags an existing lock that rejects written retentions even when the policy asks for no lock', () => {
+    // Prepare
+    const inv = withVault(
+      { Locked: true, MinRetentionDays: 60 },
+      { backupPlans: [plan('backup-sentinel-gold', [planRule({ Lifecycle: { DeleteAfterDays: 35 } })])] },
+    );
+    // Act
+    const f = only('vault.lock', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toBe(
+      'the vault lock rejects what is written into it: rule daily of plan backup-sentinel-gold keeps 35d',
+    );
+    expect(f.actions).toEqual([]);
+  });
+
+  it('is not applicable without a policy lock when an existing lock admits every written retention', () => {
+    // Prepare
+    const inv = withVault(
+      { Locked: true, MinRetentionDays: 7 },
+      { backupPlans: [plan('backup-sentinel-gold', [planRule({ Lifecycle: { DeleteAfterDays: 35 } })])] },
+    );
+    // Act
+    const f = only('vault.lock', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NOT_APPLICABLE');
   });
 
   it('is compliant when locked within the policy bounds', () => {
@@ -269,8 +370,6 @@ describe('vault.delete-protection', () => {
   it.each([
     ['*', 'backup:DeleteRecoveryPoint'],
     [{ AWS: '*' }, 'backup:DeleteRecoveryPoint'],
-    ['*', 'backup:*'],
-    [{ AWS: '*' }, '*'],
     [{ AWS: ['*'] }, ['backup:UpdateRecoveryPointLifecycle', 'backup:DeleteRecoveryPoint']],
   ])('is compliant with a Deny to principal %j of %j', (principal, action) => {
     // Prepare
@@ -279,6 +378,84 @@ describe('vault.delete-protection', () => {
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
     // Assess
     expect(f.status).toBe('COMPLIANT');
+  });
+
+  it.each([
+    ['*', 'backup:*'],
+    [{ AWS: '*' }, '*'],
+  ])(
+    'flags a Deny to principal %j of the wildcard %j, which vault access policies do not support',
+    (principal, action) => {
+      // Prepare
+      const inv = withVault({ AccessPolicy: policyWith([deny(principal, action)]) });
+      // Act
+      const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain('does not deny backup:DeleteRecoveryPoint');
+      expect(f.actions).toEqual([
+        { type: 'AddVaultDeleteProtection', region: REGION, vaultName: GOLD_VAULT },
+      ]);
+    },
+  );
+
+  it('accepts a Deny without Resource', () => {
+    // Prepare
+    const { Resource: _, ...statement } = deny('*', 'backup:DeleteRecoveryPoint');
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('flags a Deny limited to some recovery points', () => {
+    // Prepare
+    const statement = {
+      ...deny('*', 'backup:DeleteRecoveryPoint'),
+      Resource: `arn:aws:backup:${REGION}:${ACCOUNT}:recovery-point:one`,
+    };
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+  });
+
+  it.each([
+    ['ArnNotEquals', 'aws:PrincipalArn'],
+    ['ArnNotLike', 'aws:PrincipalArn'],
+    ['StringNotEquals', 'aws:PrincipalTag/break-glass'],
+    ['StringNotLike', 'aws:userid'],
+    ['StringNotEquals', 'aws:PrincipalAccount'],
+  ])('accepts a Deny that exempts principals with %s on %s', (operator, conditionKey) => {
+    // Prepare
+    const statement = {
+      ...deny('*', 'backup:DeleteRecoveryPoint'),
+      Condition: { [operator]: { [conditionKey]: `arn:aws:iam::${ACCOUNT}:role/break-glass` } },
+    };
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it.each([
+    ['ArnEquals', 'aws:PrincipalArn'],
+    ['StringNotEquals', 'aws:RequestedRegion'],
+    ['Bool', 'aws:MultiFactorAuthPresent'],
+  ])('flags a Deny narrowed by %s on %s, which does not deny everyone else', (operator, conditionKey) => {
+    // Prepare
+    const statement = {
+      ...deny('*', 'backup:DeleteRecoveryPoint'),
+      Condition: { [operator]: { [conditionKey]: 'x' } },
+    };
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
   });
 
   it('accepts Statement given as a single object', () => {

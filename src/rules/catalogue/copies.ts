@@ -1,38 +1,13 @@
 /** Copies: cross-region / cross-account copies exist in the plan, succeed, and can succeed. */
 
-import { vaultArn } from '../../inventory/arn.js';
+import { parseArn } from '../../inventory/arn.js';
 import { backupResourceType } from '../../inventory/index.js';
-import type { Policy } from '../../policy/index.js';
 import { formatHours } from '../../policy/schedule.js';
 import type { Action } from '../../remediation/actions.js';
-import { ageHours } from '../time.js';
+import { destinations } from '../destinations.js';
+import { ageHours, latest } from '../time.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Outcome, type Rule } from '../types.js';
-import { primaryRule } from './plan.js';
-
-export interface Destination {
-  arn: string;
-  region: string;
-  account: string;
-  retentionDays: number;
-  crossRegion: boolean;
-  crossAccount: boolean;
-}
-
-/** Where a policy's copies of a resource in `region` of `account` must land. */
-export function destinations(policy: Policy, region: string, account: string): Destination[] {
-  return policy.copies.map((c) => {
-    const r = c.region ?? region;
-    const a = c.account ?? account;
-    return {
-      arn: vaultArn(r, a, c.vault ?? policy.vaultName),
-      region: r,
-      account: a,
-      retentionDays: c.retentionDays ?? policy.retentionDays,
-      crossRegion: r !== region,
-      crossAccount: a !== account,
-    };
-  });
-}
+import { copyKeepDays, primaryRule } from './plan.js';
 
 export const copyActions: Rule<'plan'> = {
   id: 'copies.configured',
@@ -54,7 +29,7 @@ export const copyActions: Rule<'plan'> = {
       if (!d.crossRegion && !d.crossAccount) {
         return notApplicable(`copy destination ${d.arn} is the source region and account: nothing to copy`);
       }
-      const found = plan.Rules.flatMap((r) => r.CopyActions.map((c) => ({ rule: r.RuleName, copy: c }))).find(
+      const found = plan.Rules.flatMap((r) => r.CopyActions.map((c) => ({ rule: r, copy: c }))).find(
         (x) => x.copy.DestinationBackupVaultArn === d.arn,
       );
       if (!found) {
@@ -76,10 +51,12 @@ export const copyActions: Rule<'plan'> = {
           actions,
         });
       }
-      const days = found.copy.Lifecycle?.DeleteAfterDays;
-      if (days !== undefined && days < d.retentionDays) {
+      const days = copyKeepDays(found.rule, found.copy);
+      const inherited =
+        found.copy.Lifecycle?.DeleteAfterDays === undefined ? ', inherited from its rule' : '';
+      if (days < d.retentionDays) {
         return nonCompliant(
-          `copy to ${d.arn} (rule ${found.rule}) keeps ${days} days; policy needs ${d.retentionDays}`,
+          `copy to ${d.arn} (rule ${found.rule.RuleName}) keeps ${days} days${inherited}; policy needs ${d.retentionDays}`,
           {
             expected: `>= ${d.retentionDays} days`,
             actual: `${days} days`,
@@ -88,7 +65,7 @@ export const copyActions: Rule<'plan'> = {
                 type: 'RaiseCopyRetention',
                 region,
                 planName: plan.BackupPlanName,
-                ruleName: found.rule,
+                ruleName: found.rule.RuleName,
                 destinationVaultArn: d.arn,
                 deleteAfterDays: d.retentionDays,
               },
@@ -97,7 +74,7 @@ export const copyActions: Rule<'plan'> = {
         );
       }
       return compliant(
-        `rule ${found.rule} copies to ${d.arn} (keeps ${days ?? 'forever'}${days === undefined ? '' : 'd'})`,
+        `rule ${found.rule.RuleName} copies to ${d.arn} (keeps ${Number.isFinite(days) ? `${days}d` : 'forever'}${inherited})`,
       );
     });
   },
@@ -105,23 +82,37 @@ export const copyActions: Rule<'plan'> = {
 
 export const rdsSingleHop: Rule<'resource'> = {
   id: 'copies.rds-single-hop',
-  title: 'RDS/Aurora copies are either cross-region or cross-account, not both at once',
+  title: 'RDS/Aurora copies go cross-region or cross-account, not both',
   area: 'copies',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
   permissions: { collect: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], remediate: [] },
   example:
-    'RDS policy copying to account 222222222222 in eu-west-1 from us-east-1 -> NON_COMPLIANT: AWS Backup cannot do both in one copy',
-  evaluate({ resource, policy }, { inventory }) {
-    const both = destinations(policy, resource.Region, inventory.accountId).filter(
-      (d) => d.crossRegion && d.crossAccount,
+    'RDS policy copying to eu-west-1 and to account 222222222222 -> NON_COMPLIANT: AWS Backup supports one or the other for RDS in a plan',
+  evaluate({ resource, policy }, { index, inventory }) {
+    // What the policy asks for and what the plan already does both count.
+    const wanted = destinations(policy, resource.Region, inventory.accountId);
+    const planned = (index.plan(resource.Region, policy.planName)?.Rules ?? []).flatMap((r) =>
+      r.CopyActions.map((c) => parseArn(c.DestinationBackupVaultArn)),
     );
-    if (policy.copies.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
-    if (both.length === 0) return compliant('every copy is cross-region or cross-account, not both');
+    const dests = [
+      ...wanted,
+      ...planned.map((a) => ({
+        arn: `arn:aws:backup:${a?.region}:${a?.account}:${a?.resource}`,
+        crossRegion: a?.region !== resource.Region,
+        crossAccount: a?.account !== resource.AccountId,
+      })),
+    ];
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} and its plan make no copies`);
+    const crossRegion = dests.filter((d) => d.crossRegion);
+    const crossAccount = dests.filter((d) => d.crossAccount);
+    if (crossRegion.length === 0 || crossAccount.length === 0) {
+      return compliant(crossAccount.length ? 'copies cross-account only' : 'copies cross-region only');
+    }
     return nonCompliant(
-      `AWS Backup cannot copy ${backupResourceType(resource)} snapshots to another account and region in one copy action (${both.map((d) => d.arn).join(', ')}): copy to the other account in the same region, and cross-region from there`,
-      { expected: 'one hop per copy', actual: `${both.length} copies both cross-account and cross-region` },
+      `AWS Backup supports cross-region or cross-account copies of ${backupResourceType(resource)} in one plan, not both, and cannot chain them: policy ${policy.name} and plan ${policy.planName} copy to ${[...new Set([...crossRegion, ...crossAccount].map((d) => d.arn))].join(' and ')}. Split the copies (e.g. cross-account here, cross-region from the DR account)`,
+      { expected: 'cross-region or cross-account', actual: 'both' },
     );
   },
 };
@@ -143,14 +134,18 @@ export const copiesRecent: Rule<'resource'> = {
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
     const jobs = index.copyJobsByResource.get(resource.Arn) ?? [];
     const points = index.recoveryPointsByResource.get(resource.Arn) ?? [];
+    const plan = index.plan(resource.Region, policy.planName);
+    const copied = new Set(plan?.Rules.flatMap((r) => r.CopyActions.map((c) => c.DestinationBackupVaultArn)));
     return dests.map((d): Outcome => {
+      if (!copied.has(d.arn)) return notApplicable(`no copy action to ${d.arn} yet (see copies.configured)`);
       const toDest = jobs.filter((j) => j.DestinationBackupVaultArn === d.arn);
       const lastDone = toDest.find((j) => j.State === 'COMPLETED');
       const landed = points.find((p) => p.BackupVaultArn === d.arn && p.Status === 'COMPLETED');
-      const newest = [lastDone?.CompletionDate ?? lastDone?.CreationDate, landed?.CreationDate]
-        .filter((x): x is string => x !== undefined)
-        .sort()
-        .at(-1);
+      // A copy is as old as the recovery point it copies (copies keep their source's creation date).
+      const source = lastDone?.SourceRecoveryPointArn
+        ? index.recoveryPoint(lastDone.SourceRecoveryPointArn)
+        : undefined;
+      const newest = latest([source?.CreationDate ?? lastDone?.CreationDate, landed?.CreationDate]);
       const last = toDest[0];
       const lastFailure =
         last && last.State !== 'COMPLETED' && last.State !== 'RUNNING' && last.State !== 'CREATED'
@@ -199,21 +194,15 @@ export const cmkForCrossAccount: Rule<'resource'> = {
     if (!crossAccount) return notApplicable(`policy ${policy.name} has no cross-account copy`);
     if (!resource.StorageEncrypted)
       return compliant('unencrypted: snapshots can be shared (see rds.encryption)');
-    const key = index.key(resource.KmsKeyId);
-    if (!key) {
-      if (resource.KmsKeyId?.endsWith('alias/aws/rds')) return awsManaged();
+    const manager = index.keyManager(resource.KmsKeyId);
+    if (manager === undefined)
       return cannotEvaluate(`KMS key ${resource.KmsKeyId ?? '(none)'} was not collected`);
-    }
-    if (key.KeyManager === 'AWS') return awsManaged();
-    return compliant(`encrypted with customer-managed key ${key.KeyId}`);
+    if (manager === 'CUSTOMER') return compliant(`encrypted with customer-managed key ${resource.KmsKeyId}`);
+    return nonCompliant(
+      'encrypted with the AWS managed key aws/rds: its snapshots cannot be shared, so every cross-account copy fails. Re-encrypt with a customer-managed key (snapshot copy + restore)',
+      { expected: 'customer-managed KMS key', actual: 'aws/rds' },
+    );
   },
 };
-
-function awsManaged(): Outcome {
-  return nonCompliant(
-    'encrypted with the AWS managed key aws/rds: its snapshots cannot be shared, so every cross-account copy fails. Re-encrypt with a customer-managed key (snapshot copy + restore)',
-    { expected: 'customer-managed KMS key', actual: 'aws/rds' },
-  );
-}
 
 export const copyRules = [copyActions, rdsSingleHop, copiesRecent, cmkForCrossAccount];

@@ -4,6 +4,7 @@ import { vaultArn } from '../../inventory/arn.js';
 import { backupResourceType, isClusterMember, resourceName } from '../../inventory/index.js';
 import { closest } from '../../issues.js';
 import type { Action } from '../../remediation/actions.js';
+import { createVault } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
 import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
@@ -82,20 +83,21 @@ export const selected: Rule<'resource'> = {
     };
     const plan = index.plan(region, policy.planName);
     if (!plan) {
-      const actions: Action[] = [];
-      if (!index.vaultsByArn.has(vaultArn(region, inventory.accountId, policy.vaultName))) {
-        actions.push({ type: 'CreateBackupVault', region, vaultName: policy.vaultName, policy: policy.name });
-      }
-      actions.push(
-        { type: 'CreateBackupPlan', region, planName: policy.planName, policy: policy.name },
-        selection,
-      );
+      const missingVault = !index.vaultsByArn.has(vaultArn(region, inventory.accountId, policy.vaultName));
+      const vault = missingVault ? createVault(policy, region) : undefined;
+      const blocked = vault && 'blocked' in vault ? `; not created: ${vault.blocked}` : '';
       return nonCompliant(
-        `backup plan ${policy.planName} does not exist in ${region}: ${resourceName(resource)} is not backed up`,
+        `backup plan ${policy.planName} does not exist in ${region}: ${resourceName(resource)} is not backed up${blocked}`,
         {
           expected: `in plan ${policy.planName}`,
           actual: 'no such plan',
-          actions,
+          actions: blocked
+            ? []
+            : [
+                ...(vault && 'action' in vault ? [vault.action] : []),
+                { type: 'CreateBackupPlan', region, planName: policy.planName, policy: policy.name },
+                selection,
+              ],
         },
       );
     }
@@ -160,6 +162,12 @@ export const resourceTypeOptIn: Rule<'resource'> = {
     if (opted === undefined)
       return notApplicable(`no region settings for ${resource.Region} in the inventory`);
     if (opted) return compliant(`${type} is opted in in ${resource.Region}`);
+    const selectedBy = plansSelecting(resource, index)[0];
+    if (selectedBy) {
+      return compliant(
+        `${type} is opted out in ${resource.Region}, but plan ${selectedBy.planName} names the resource type, which AWS Backup honours`,
+      );
+    }
     return nonCompliant(
       `${type} is not opted in for AWS Backup in ${resource.Region}: tag-based selections skip it`,
       {

@@ -1,8 +1,11 @@
 /** Plan: the backup plan a policy names meets its frequency, retention and lifecycle needs. */
+
+import { parseArn } from '../../inventory/arn.js';
 import type { BackupPlan, PlanRule } from '../../inventory/schema.js';
 import type { Policy } from '../../policy/index.js';
 import { formatHours, scheduleMaxGapHours } from '../../policy/schedule.js';
 import type { Action, NewPlanRule } from '../../remediation/actions.js';
+import { destinations } from '../destinations.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
 const PLAN_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
@@ -11,14 +14,30 @@ const PLAN_WRITE = ['backup:UpdateBackupPlan'];
 export const CONTINUOUS_MAX_DAYS = 35;
 
 const gapOf = (r: PlanRule) => (r.ScheduleExpression ? scheduleMaxGapHours(r.ScheduleExpression) : undefined);
-const keep = (r: { Lifecycle?: { DeleteAfterDays?: number } }) =>
-  r.Lifecycle?.DeleteAfterDays ?? Number.POSITIVE_INFINITY;
 
-/** The rule copies are attached to: the most frequent snapshot rule. */
+/** Days a lifecycle keeps recovery points; unset, 0 or AWS's -1 mean forever. */
+export function keepDays(l: { DeleteAfterDays?: number } | undefined): number {
+  const d = l?.DeleteAfterDays;
+  return d === undefined || d <= 0 ? Number.POSITIVE_INFINITY : d;
+}
+const keep = (r: PlanRule) => keepDays(r.Lifecycle);
+
+/** A copy without its own DeleteAfterDays keeps its source rule's lifecycle (recov-point-create-a-copy). */
+export function copyKeepDays(rule: PlanRule, copy: PlanRule['CopyActions'][number]): number {
+  return copy.Lifecycle?.DeleteAfterDays !== undefined && copy.Lifecycle.DeleteAfterDays > 0
+    ? copy.Lifecycle.DeleteAfterDays
+    : keep(rule);
+}
+
+/**
+ * The rule copies are attached to: the most frequent snapshot rule. Continuous rules are left out:
+ * their schedule updates one continuous recovery point rather than making snapshots.
+ */
 export function primaryRule(rules: PlanRule[]): PlanRule | undefined {
   let best: PlanRule | undefined;
   let bestGap = Number.POSITIVE_INFINITY;
   for (const r of rules) {
+    if (r.EnableContinuousBackup) continue;
     const gap = gapOf(r) ?? Number.POSITIVE_INFINITY;
     if (!best || gap < bestGap) {
       best = r;
@@ -47,6 +66,9 @@ function addPolicyRule(
       TargetBackupVaultName: policy.vaultName,
       ScheduleExpression: policy.scheduleExpression,
       Lifecycle: { DeleteAfterDays: policy.retentionDays },
+      CopyActions: destinations(policy, region, parseArn(plan.BackupPlanArn)?.account ?? '')
+        .filter((d) => d.crossRegion || d.crossAccount)
+        .map((d) => ({ DestinationBackupVaultArn: d.arn, Lifecycle: { DeleteAfterDays: d.retentionDays } })),
       ...rule,
     },
   };
@@ -62,7 +84,7 @@ export const frequency: Rule<'plan'> = {
   example:
     'policy frequency 1h, plan rule cron(0 5 ? * * *) -> NON_COMPLIANT: every 24h, policy needs 1h + AddBackupPlanRule',
   evaluate({ plan, policy, region }) {
-    const gaps = plan.Rules.filter((r) => r.ScheduleExpression).map((r) => ({
+    const gaps = plan.Rules.filter((r) => r.ScheduleExpression && !r.EnableContinuousBackup).map((r) => ({
       rule: r.RuleName,
       gap: scheduleMaxGapHours(r.ScheduleExpression ?? ''),
     }));
@@ -79,7 +101,7 @@ export const frequency: Rule<'plan'> = {
     return nonCompliant(
       best
         ? `most frequent rule ${best.rule} runs every ${formatHours(best.gap)}; policy ${policy.name} needs ${formatHours(policy.maxGapHours)}`
-        : `plan ${plan.BackupPlanName} has no scheduled rule`,
+        : `plan ${plan.BackupPlanName} has no scheduled snapshot rule (continuous rules do not count)`,
       {
         expected: `every ${formatHours(policy.maxGapHours)}`,
         actual: best ? `every ${formatHours(best.gap)}` : 'never',
@@ -111,7 +133,9 @@ export const retention: Rule<'plan'> = {
     }
     // Continuous backups are capped at 35 days: raise the longest snapshot rule. When no rule
     // meets the frequency either, plan.frequency adds the policy's rule, which fixes both.
-    const snapshot = plan.Rules.some((r) => (gapOf(r) ?? Number.POSITIVE_INFINITY) <= policy.maxGapHours)
+    const snapshot = plan.Rules.some(
+      (r) => !r.EnableContinuousBackup && (gapOf(r) ?? Number.POSITIVE_INFINITY) <= policy.maxGapHours,
+    )
       ? [...plan.Rules].filter((r) => !r.EnableContinuousBackup).sort((a, b) => keep(b) - keep(a))[0]
       : undefined;
     const cold = snapshot?.Lifecycle?.MoveToColdStorageAfterDays;
@@ -158,6 +182,7 @@ export const continuous: Rule<'plan'> = {
           ScheduleExpression: 'cron(0 5 ? * * *)',
           Lifecycle: { DeleteAfterDays: Math.min(policy.retentionDays, CONTINUOUS_MAX_DAYS) },
           EnableContinuousBackup: true,
+          CopyActions: [],
         }),
       ],
     });
@@ -166,26 +191,20 @@ export const continuous: Rule<'plan'> = {
 
 export const finiteRetention: Rule<'plan'> = {
   id: 'plan.finite-retention',
-  title: 'Every rule and copy action deletes its recovery points eventually',
+  title: 'Every rule deletes its recovery points eventually',
   area: 'plan',
   severity: 'medium',
   subject: 'plan',
   permissions: { collect: PLAN_READ, remediate: [] },
   example:
-    'copy action to eu-west-1 without DeleteAfterDays -> NON_COMPLIANT: copies kept forever (duplicate snapshot cost)',
+    'rule daily without DeleteAfterDays -> NON_COMPLIANT: recovery points (and copies, which inherit it) kept forever',
   evaluate({ plan, policy }) {
-    const endless: string[] = [];
-    for (const r of plan.Rules) {
-      if (r.Lifecycle?.DeleteAfterDays === undefined) endless.push(`rule ${r.RuleName}`);
-      for (const c of r.CopyActions) {
-        if (c.Lifecycle?.DeleteAfterDays === undefined)
-          endless.push(`copy to ${c.DestinationBackupVaultArn} in rule ${r.RuleName}`);
-      }
-    }
-    if (endless.length === 0) return compliant('every rule and copy action has DeleteAfterDays');
+    const endless = plan.Rules.filter((r) => !Number.isFinite(keep(r))).map((r) => r.RuleName);
+    if (endless.length === 0)
+      return compliant('every rule has a finite DeleteAfterDays (copies without one inherit it)');
     return nonCompliant(
-      `kept forever, paying for duplicate snapshots: ${endless.join('; ')}. Not changed automatically (that would shorten retention): set DeleteAfterDays, e.g. ${policy.retentionDays}`,
-      { expected: 'DeleteAfterDays everywhere', actual: `${endless.length} without` },
+      `rules ${endless.join(', ')} keep recovery points forever, and so do their copies without a lifecycle: duplicate snapshots pile up. Not changed automatically (that would shorten retention): set DeleteAfterDays, e.g. ${policy.retentionDays}`,
+      { expected: 'DeleteAfterDays on every rule', actual: `${endless.length} without` },
     );
   },
 };

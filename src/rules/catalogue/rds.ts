@@ -1,5 +1,5 @@
 /** RDS: automated backups, deletion protection, tags on snapshots, encryption with a CMK. */
-import type { DbCluster, DbInstance } from '../../inventory/schema.js';
+import type { DbCluster, DbInstance, Resource } from '../../inventory/schema.js';
 import type { Action, DbChanges } from '../../remediation/actions.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Outcome, type Rule } from '../types.js';
 
@@ -9,12 +9,33 @@ const TYPES: ('AWS::RDS::DBInstance' | 'AWS::RDS::DBCluster')[] = [
 ];
 const COLLECT = ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
 const MODIFY = ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'];
-const asDb = (r: { Type: string }) => r as DbInstance | DbCluster;
+/** Narrows a resource to a database (the registry only runs these rules on databases). */
+function asDb(r: Resource): DbInstance | DbCluster {
+  if (r.Type === 'AWS::S3::Bucket') throw new Error(`${r.Arn} is not a database`);
+  return r;
+}
 
+/**
+ * Changing backup retention from 0 to a positive value causes an outage
+ * (USER_WorkingWithAutomatedBackups.BackupRetention), so that change waits for the maintenance window.
+ */
 function modify(db: DbInstance | DbCluster, changes: DbChanges): Action {
+  const applyImmediately = !(changes.BackupRetentionPeriod !== undefined && db.BackupRetentionPeriod === 0);
   return db.Type === 'AWS::RDS::DBInstance'
-    ? { type: 'ModifyDBInstance', region: db.Region, identifier: db.DBInstanceIdentifier, changes }
-    : { type: 'ModifyDBCluster', region: db.Region, identifier: db.DBClusterIdentifier, changes };
+    ? {
+        type: 'ModifyDBInstance',
+        region: db.Region,
+        identifier: db.DBInstanceIdentifier,
+        changes,
+        applyImmediately,
+      }
+    : {
+        type: 'ModifyDBCluster',
+        region: db.Region,
+        identifier: db.DBClusterIdentifier,
+        changes,
+        applyImmediately,
+      };
 }
 
 export const backupRetention: Rule<'resource'> = {
@@ -109,9 +130,14 @@ export const encryption: Rule<'resource'> = {
         expected: 'encrypted with a CMK',
         actual: 'unencrypted',
       });
-    const key = index.key(db.KmsKeyId);
-    if (!key) return cannotEvaluate(`KMS key ${db.KmsKeyId ?? '(none)'} was not collected`);
-    if (key.KeyManager === 'CUSTOMER') return compliant(`encrypted with customer-managed key ${key.KeyId}`);
+    const manager = index.keyManager(db.KmsKeyId);
+    if (manager === undefined) return cannotEvaluate(`KMS key ${db.KmsKeyId ?? '(none)'} was not collected`);
+    if (manager === 'CUSTOMER') return compliant(`encrypted with customer-managed key ${db.KmsKeyId}`);
+    if (policy.copies.some((c) => c.account !== undefined)) {
+      return notApplicable(
+        'AWS-managed key: reported by copies.rds-cmk, since it also breaks the cross-account copies',
+      );
+    }
     return nonCompliant('encrypted with the AWS managed key aws/rds', {
       expected: 'customer-managed key',
       actual: 'aws/rds',

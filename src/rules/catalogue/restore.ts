@@ -1,6 +1,6 @@
 /** Restore testing: backups are proven restorable, regularly, quickly, into the right network. */
 
-import { parseArn } from '../../inventory/arn.js';
+import { arnMatches, parseArn, vaultArn } from '../../inventory/arn.js';
 import { backupResourceType } from '../../inventory/index.js';
 import type { Resource, RestoreJob, RestoreTestingSelection } from '../../inventory/schema.js';
 import type { Policy } from '../../policy/index.js';
@@ -28,15 +28,35 @@ export const restoreTestingPlanName = (policy: Policy) => `backup_sentinel_${pol
 
 const tagKey = (k: string) => k.replace(/^aws:ResourceTag\//, '');
 
-export function coveringSelection(r: Resource, ctx: RuleContext): RestoreTestingSelection | undefined {
+/**
+ * The restore testing selection that would test this resource: same region, same resource type,
+ * ARN and tag conditions matching, and a plan whose recovery point selection takes points from
+ * the policy's vault and of a type the policy makes.
+ */
+export function coveringSelection(
+  r: Resource,
+  policy: Policy,
+  ctx: RuleContext,
+): RestoreTestingSelection | undefined {
   const type = backupResourceType(r);
-  const plansHere = new Set(
+  const source = vaultArn(r.Region, r.AccountId, policy.vaultName);
+  const kinds = policy.continuous ? ['SNAPSHOT', 'CONTINUOUS'] : ['SNAPSHOT'];
+  const usable = new Set(
     ctx.inventory.restoreTestingPlans
-      .filter((p) => parseArn(p.RestoreTestingPlanArn)?.region === r.Region)
+      .filter((p) => {
+        const sel = p.RecoveryPointSelection;
+        return (
+          parseArn(p.RestoreTestingPlanArn)?.region === r.Region &&
+          sel.IncludeVaults.some((v) => arnMatches(v, source)) &&
+          !sel.ExcludeVaults.some((v) => arnMatches(v, source)) &&
+          (sel.RecoveryPointTypes.length === 0 || sel.RecoveryPointTypes.some((t) => kinds.includes(t)))
+        );
+      })
       .map((p) => p.RestoreTestingPlanName),
   );
   return ctx.inventory.restoreTestingSelections.find((s) => {
-    if (!plansHere.has(s.RestoreTestingPlanName) || s.ProtectedResourceType !== type) return false;
+    if (s.Region !== r.Region || !usable.has(s.RestoreTestingPlanName) || s.ProtectedResourceType !== type)
+      return false;
     const arns = s.ProtectedResourceArns;
     if (arns.length > 0 && !arns.includes('*') && !arns.includes(r.Arn)) return false;
     const c = s.ProtectedResourceConditions;
@@ -52,9 +72,11 @@ function latestTest(r: Resource, ctx: RuleContext): RestoreJob | undefined {
   return (ctx.index.restoreJobsByResource.get(r.Arn) ?? []).find((j) => j.CreatedBy?.RestoreTestingPlanArn);
 }
 
-function subnetOverrides(r: Resource): Record<string, string> {
-  if (r.Type === 'AWS::S3::Bucket' || !r.DBSubnetGroupName) return {};
-  return { dbSubnetGroupName: r.DBSubnetGroupName };
+/** The policy's subnet group, else the database's own (the planner flags databases that disagree). */
+function subnetOverrides(r: Resource, policy: Policy): Record<string, string> {
+  if (r.Type === 'AWS::S3::Bucket') return {};
+  const group = policy.restoreTest?.dbSubnetGroupName ?? r.DBSubnetGroupName;
+  return group ? { dbSubnetGroupName: group } : {};
 }
 
 export const restoreCovered: Rule<'resource'> = {
@@ -72,7 +94,7 @@ export const restoreCovered: Rule<'resource'> = {
     'policy restoreTest {everyDays: 7}, no restore testing selection for the db -> NON_COMPLIANT + CreateRestoreTestingPlan/Selection',
   evaluate({ resource, policy }, ctx) {
     if (!policy.restoreTest) return notApplicable(`policy ${policy.name} does not ask for restore tests`);
-    const sel = coveringSelection(resource, ctx);
+    const sel = coveringSelection(resource, policy, ctx);
     if (sel)
       return compliant(
         `covered by restore testing ${sel.RestoreTestingPlanName}/${sel.RestoreTestingSelectionName}`,
@@ -95,7 +117,7 @@ export const restoreCovered: Rule<'resource'> = {
       tagKey: ctx.policies.tagKey,
       tagValue: policy.name,
       auditOnlyTagKey: ctx.policies.remediateTagKey,
-      overrides: subnetOverrides(resource),
+      overrides: subnetOverrides(resource, policy),
     });
     return nonCompliant('no restore testing selection covers it: its backups are never proven restorable', {
       expected: `restore test every ${policy.restoreTest.everyDays}d`,
@@ -117,7 +139,7 @@ export const restoreSubnet: Rule<'resource'> = {
     'restore testing selection for RDS without a dbSubnetGroupName override -> NON_COMPLIANT: tests restore into the default VPC',
   evaluate({ resource, policy }, ctx) {
     if (!policy.restoreTest) return notApplicable(`policy ${policy.name} does not ask for restore tests`);
-    const sel = coveringSelection(resource, ctx);
+    const sel = coveringSelection(resource, policy, ctx);
     if (!sel) return notApplicable('not covered by a restore test (see restore.covered)');
     const key = Object.keys(sel.RestoreMetadataOverrides).find(
       (k) => k.toLowerCase() === 'dbsubnetgroupname',
@@ -126,7 +148,7 @@ export const restoreSubnet: Rule<'resource'> = {
     return nonCompliant(
       `selection ${sel.RestoreTestingSelectionName} has no dbSubnetGroupName override: test restores go to the default VPC, which may not exist or reach nothing`,
       {
-        expected: `dbSubnetGroupName=${resource.Type === 'AWS::S3::Bucket' ? '' : (resource.DBSubnetGroupName ?? '<subnet group>')}`,
+        expected: `dbSubnetGroupName=${subnetOverrides(resource, policy).dbSubnetGroupName ?? '<subnet group>'}`,
         actual: 'no override',
       },
     );
@@ -213,6 +235,8 @@ export const restoreValidated: Rule<'resource'> = {
       if (!want.requireValidation) return notApplicable('policy does not require validation');
       if (job.Status !== 'COMPLETED') return notApplicable(`newest restore test is ${job.Status}`);
       if (job.ValidationStatus === 'SUCCESSFUL') return compliant('newest restore test validated');
+      if (job.ValidationStatus === 'VALIDATING')
+        return notApplicable('newest restore test is being validated');
       return nonCompliant(
         `newest restore test ${job.ValidationStatus ? `validation ${job.ValidationStatus}${job.ValidationStatusMessage ? `: ${job.ValidationStatusMessage}` : ''}` : 'was not validated (no PutRestoreValidationResult)'}`,
         { expected: 'ValidationStatus SUCCESSFUL', actual: job.ValidationStatus ?? 'none' },

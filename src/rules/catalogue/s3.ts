@@ -1,9 +1,13 @@
 /** S3: versioning, noncurrent-version expiration and object lock, as the policy declares. */
-import type { Bucket } from '../../inventory/schema.js';
+import type { Bucket, Resource } from '../../inventory/schema.js';
 import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
 export const LIFECYCLE_RULE_ID = 'backup-sentinel-noncurrent-expiration';
-const asBucket = (r: { Type: string }) => r as Bucket;
+/** Narrows a resource to a bucket (the registry only runs these rules on buckets). */
+function asBucket(r: Resource): Bucket {
+  if (r.Type !== 'AWS::S3::Bucket') throw new Error(`${r.Arn} is not a bucket`);
+  return r;
+}
 
 export const versioning: Rule<'resource'> = {
   id: 's3.versioning',
