@@ -1,5 +1,6 @@
 /** Human and machine renderings of audit results, plans and the rule catalogue. */
 import type { AuditResult } from '../app/audit.js';
+import type { FixResult } from '../app/live.js';
 import type { RemediationPlan } from '../remediation/planner.js';
 import type { AnyRule, Finding, Severity, Status } from '../rules/types.js';
 
@@ -144,4 +145,41 @@ export function renderRules(rules: readonly AnyRule[], format: Format): string {
   }
   const width = Math.max(...rules.map((r) => r.id.length));
   return `${rules.map((r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(8)}  ${r.title}`).join('\n')}\n\n${rules.length} rules\n`;
+}
+
+const RESULT_LABEL = {
+  applied: 'applied',
+  'already-done': 'ok',
+  'would-apply': 'dry-run',
+  'over-cap': 'capped',
+  failed: 'FAILED',
+} as const;
+
+const compact = (v: unknown) => {
+  const text = JSON.stringify(v) ?? '';
+  return text.length > 240 ? `${text.slice(0, 237)}...` : text;
+};
+
+export function renderFix(fix: FixResult, applied: boolean, format: Format): string {
+  if (format === 'json')
+    return `${JSON.stringify({ results: fix.results, skipped: fix.plan.skipped, summary: fix.audit.summary }, null, 2)}\n`;
+  const lines = [
+    applied ? 'Remediation (applying changes)' : 'Remediation (dry run: nothing is changed; pass --apply)',
+    '',
+  ];
+  for (const r of fix.results) {
+    lines.push(`  ${RESULT_LABEL[r.status].padEnd(8)} ${r.summary}`);
+    if (r.status === 'failed') lines.push(`           ${r.error}`);
+    else if (r.status !== 'already-done')
+      lines.push(`           before ${compact(r.before)}`, `           after  ${compact(r.after)}`);
+  }
+  if (fix.results.length === 0) lines.push('  nothing to change');
+  for (const s of fix.plan.skipped) lines.push(`  skipped  ${s.summary}: ${s.reason}`);
+  const count = (status: keyof typeof RESULT_LABEL) => fix.results.filter((r) => r.status === status).length;
+  lines.push(
+    '',
+    `${count('applied')} applied, ${count('already-done')} already done, ${count('would-apply')} to apply, ${count('over-cap')} over the cap, ${count('failed')} failed, ${fix.plan.skipped.length} skipped.`,
+    '',
+  );
+  return lines.join('\n');
 }

@@ -18,6 +18,7 @@ const SUBJECT_TYPE: Record<Subject['kind'], string | undefined> = {
   plan: 'AWS::Backup::BackupPlan',
   vault: 'AWS::Backup::BackupVault',
   key: 'AWS::KMS::Key',
+  account: 'AWS::::Account',
 };
 
 export interface AuditOptions {
@@ -116,7 +117,7 @@ function subjectRegion(s: Subject): string {
 
 function subjectPolicy(s: Subject): string | undefined {
   if (s.kind === 'tagged') return s.resolution.kind === 'policy' ? s.resolution.policy.name : undefined;
-  return s.kind === 'key' ? undefined : s.policy.name;
+  return s.kind === 'key' || s.kind === 'account' ? undefined : s.policy.name;
 }
 
 /** Everything the rules look at, derived from the inventory and the policies. */
@@ -125,7 +126,14 @@ export function subjects(
   policies: PolicySet,
   index = new InventoryIndex(inventory),
 ): Subject[] {
-  const out: Subject[] = [];
+  const out: Subject[] = [
+    {
+      kind: 'account',
+      arn: `arn:aws:iam::${inventory.accountId}:root`,
+      accountId: inventory.accountId,
+      remediate: false,
+    },
+  ];
   const auditOnly = (tags: Record<string, string>) =>
     (tags[policies.remediateTagKey] ?? '').trim().toLowerCase() === 'false';
   const plans = new Map<string, Subject>();

@@ -24,6 +24,8 @@ export type Subject =
       role: 'source' | 'copy';
       remediate: boolean;
     }
+  /** The audited account as a whole: is what we know of it complete? */
+  | { kind: 'account'; arn: string; accountId: string; remediate: boolean }
   /** A KMS key that protects an audited resource or vault. */
   | { kind: 'key'; arn: string; key: KmsKey; usedBy: string[]; remediate: boolean };
 

@@ -5,7 +5,7 @@ import { main } from '../../src/cli/main.js';
 
 const DEMO = ['--inventory', 'examples/demo-account.json', '--policies', 'examples/policies.yml'];
 
-function cli(...argv: string[]) {
+async function cli(...argv: string[]) {
   let stdout = '';
   let stderr = '';
   const files: Record<string, string> = {
@@ -17,7 +17,7 @@ function cli(...argv: string[]) {
       regions: ['eu-central-1'],
     }),
   };
-  const code = main(argv, {
+  const code = await main(argv, {
     stdout: (t) => {
       stdout += t;
     },
@@ -25,14 +25,19 @@ function cli(...argv: string[]) {
       stderr += t;
     },
     readFile: (p) => files[p] ?? readFileSync(p, 'utf8'),
+    writeFile: () => {
+      throw new Error('no writes in these tests');
+    },
+    now: () => new Date('2026-11-25T07:00:00Z'),
+    env: {},
   });
   return { code, stdout, stderr };
 }
 
 describe('backup-sentinel audit', () => {
-  it('prints problems grouped by resource and a summary, exit 0 by default', () => {
+  it('prints problems grouped by resource and a summary, exit 0 by default', async () => {
     // Act
-    const { code, stdout, stderr } = cli('audit', ...DEMO);
+    const { code, stdout, stderr } = await cli('audit', ...DEMO);
     // Assess
     expect(code).toBe(0);
     expect(stderr).toBe('');
@@ -46,31 +51,33 @@ describe('backup-sentinel audit', () => {
     expect(stdout).not.toContain('  ok  ');
   });
 
-  it('lists passing checks with --all', () => {
-    const { stdout } = cli('audit', ...DEMO, '--all');
+  it('lists passing checks with --all', async () => {
+    const { stdout } = await cli('audit', ...DEMO, '--all');
     expect(stdout).toContain('  ok    ');
     expect(stdout).toContain('  n/a   ');
   });
 
-  it('exits 1 on findings with --fail-on non-compliant, and on errors with --fail-on error', () => {
-    expect(cli('audit', ...DEMO, '--fail-on', 'non-compliant').code).toBe(1);
-    expect(cli('audit', ...DEMO, '--fail-on', 'error').code).toBe(1);
+  it('exits 1 on findings with --fail-on non-compliant, and on errors with --fail-on error', async () => {
+    expect((await cli('audit', ...DEMO, '--fail-on', 'non-compliant')).code).toBe(1);
+    expect((await cli('audit', ...DEMO, '--fail-on', 'error')).code).toBe(1);
     expect(
-      cli(
-        'audit',
-        '--inventory',
-        'clean.json',
-        '--policies',
-        'examples/policies.yml',
-        '--fail-on',
-        'non-compliant',
+      (
+        await cli(
+          'audit',
+          '--inventory',
+          'clean.json',
+          '--policies',
+          'examples/policies.yml',
+          '--fail-on',
+          'non-compliant',
+        )
       ).code,
     ).toBe(0);
   });
 
-  it('prints every finding as JSON', () => {
+  it('prints every finding as JSON', async () => {
     // Act
-    const { stdout } = cli('audit', ...DEMO, '--format', 'json');
+    const { stdout } = await cli('audit', ...DEMO, '--format', 'json');
     // Assess
     const result = JSON.parse(stdout);
     expect(result.accountId).toBe('111111111111');
@@ -78,18 +85,18 @@ describe('backup-sentinel audit', () => {
     expect(result.findings[0]).toHaveProperty('ruleId');
   });
 
-  it('prints markdown tables', () => {
-    const { stdout } = cli('audit', ...DEMO, '--format', 'markdown');
+  it('prints markdown tables', async () => {
+    const { stdout } = await cli('audit', ...DEMO, '--format', 'markdown');
     expect(stdout).toContain('| status | severity | rule | finding |');
     expect(stdout).toContain('## `arn:aws:s3:::acme-prod-uploads` — policy `silver`');
   });
 
-  it('evaluates at --now, so time makes recent points stale', () => {
+  it('evaluates at --now, so time makes recent points stale', async () => {
     // Act
     const later = JSON.parse(
-      cli('audit', ...DEMO, '--format', 'json', '--now', '2027-01-01T00:00:00Z').stdout,
+      (await cli('audit', ...DEMO, '--format', 'json', '--now', '2027-01-01T00:00:00Z')).stdout,
     );
-    const atCapture = JSON.parse(cli('audit', ...DEMO, '--format', 'json').stdout);
+    const atCapture = JSON.parse((await cli('audit', ...DEMO, '--format', 'json')).stdout);
     // Assess
     const stale = (r: { findings: { ruleId: string; status: string }[] }) =>
       r.findings.filter((f) => f.ruleId === 'recency.recovery-point' && f.status === 'NON_COMPLIANT').length;
@@ -99,9 +106,9 @@ describe('backup-sentinel audit', () => {
 });
 
 describe('backup-sentinel plan', () => {
-  it('prints the additive changes, merged and ordered, and what is skipped', () => {
+  it('prints the additive changes, merged and ordered, and what is skipped', async () => {
     // Act
-    const { code, stdout } = cli('plan', ...DEMO);
+    const { code, stdout } = await cli('plan', ...DEMO);
     // Assess
     expect(code).toBe(0);
     expect(stdout).toContain(
@@ -114,8 +121,8 @@ describe('backup-sentinel plan', () => {
     expect(stdout.indexOf('opt in resource type Aurora')).toBeLessThan(stdout.indexOf('enable versioning'));
   });
 
-  it('sends vault notifications to --alert-topic-arn', () => {
-    const { stdout } = cli(
+  it('sends vault notifications to --alert-topic-arn', async () => {
+    const { stdout } = await cli(
       'plan',
       ...DEMO,
       '--alert-topic-arn',
@@ -127,25 +134,25 @@ describe('backup-sentinel plan', () => {
     expect(stdout).not.toContain('no SNS topic');
   });
 
-  it('prints the plan as JSON', () => {
-    const plan = JSON.parse(cli('plan', ...DEMO, '--format', 'json').stdout);
+  it('prints the plan as JSON', async () => {
+    const plan = JSON.parse((await cli('plan', ...DEMO, '--format', 'json')).stdout);
     expect(plan.actions.length).toBeGreaterThan(5);
     expect(plan.actions[0]).toHaveProperty('action.type');
   });
 });
 
 describe('backup-sentinel policies and rules', () => {
-  it('validates a good policy file', () => {
-    expect(cli('policies', 'validate', 'examples/policies.yml')).toEqual({
+  it('validates a good policy file', async () => {
+    expect(await cli('policies', 'validate', 'examples/policies.yml')).toEqual({
       code: 0,
       stdout: 'examples/policies.yml: valid — 3 policies (gold, silver, bronze), tag key backup:policy\n',
       stderr: '',
     });
   });
 
-  it('explains a bad policy file with exit 2 and no stack trace', () => {
+  it('explains a bad policy file with exit 2 and no stack trace', async () => {
     // Act
-    const { code, stderr } = cli('policies', 'validate', 'bad.yml');
+    const { code, stderr } = await cli('policies', 'validate', 'bad.yml');
     // Assess
     expect(code).toBe(2);
     expect(stderr).toBe(
@@ -153,12 +160,12 @@ describe('backup-sentinel policies and rules', () => {
     );
   });
 
-  it('prints the JSON Schema and the catalogue', () => {
-    expect(JSON.parse(cli('policies', 'schema').stdout).properties).toHaveProperty('policies');
-    expect(cli('rules').stdout).toMatch(
+  it('prints the JSON Schema and the catalogue', async () => {
+    expect(JSON.parse((await cli('policies', 'schema')).stdout).properties).toHaveProperty('policies');
+    expect((await cli('rules')).stdout).toMatch(
       /^coverage\.policy-declared +high +Resource declares a known backup policy$/m,
     );
-    expect(JSON.parse(cli('rules', '--format', 'json').stdout)[0]).toMatchObject({
+    expect(JSON.parse((await cli('rules', '--format', 'json')).stdout)[1]).toMatchObject({
       id: 'coverage.policy-declared',
       permissions: { collect: ['tag:GetResources'] },
     });
@@ -167,7 +174,13 @@ describe('backup-sentinel policies and rules', () => {
 
 describe('usage errors', () => {
   it.each([
-    [['audit'], 'error: audit needs --inventory FILE'],
+    [['audit'], 'error: name the regions to read with --region (or set AWS_REGION)'],
+    [['snapshot', '--region', 'eu-central-1'], 'error: snapshot needs --out FILE'],
+    [['fix', '--inventory', 'x.json'], 'error: fix reads the live account; it does not take --inventory'],
+    [
+      ['fix', '--region', 'eu-central-1', '--max-changes', 'many'],
+      'error: --max-changes must be a whole number (got "many")',
+    ],
     [
       ['audit', '--inventory', 'nope.json', '--policies', 'examples/policies.yml'],
       'error: cannot read inventory nope.json: no such file',
@@ -188,18 +201,18 @@ describe('usage errors', () => {
     [['audit', '--bogus'], "error: Unknown option '--bogus'"],
     [['frobnicate'], 'error: unknown command "frobnicate"'],
     [['policies', 'validate'], 'error: usage: backup-sentinel policies validate FILE | policies schema'],
-  ])('%j exits 2 with a clear message', (argv, message) => {
+  ])('%j exits 2 with a clear message', async (argv, message) => {
     // Act
-    const { code, stderr } = cli(...argv);
+    const { code, stderr } = await cli(...argv);
     // Assess
     expect(code).toBe(2);
     expect(stderr.startsWith(message)).toBe(true);
     expect(stderr).toContain('Run "backup-sentinel --help" for usage.');
   });
 
-  it('prints usage with --help and no arguments', () => {
-    expect(cli('--help').stdout).toContain('Exit codes: 0 ok');
-    expect(cli().code).toBe(0);
+  it('prints usage with --help and no arguments', async () => {
+    expect((await cli('--help')).stdout).toContain('Exit codes: 0 ok');
+    expect((await cli()).code).toBe(0);
   });
 });
 
@@ -208,7 +221,7 @@ describe('the built CLI bundle', () => {
     execFileSync(process.execPath, ['scripts/build-cli.mjs']);
   });
 
-  it('runs the demo audit as a program', () => {
+  it('runs the demo audit as a program', async () => {
     // Act
     const run = spawnSync(
       process.execPath,
@@ -220,7 +233,7 @@ describe('the built CLI bundle', () => {
     expect(run.stdout).toContain('Summary: 23 resources');
   });
 
-  it('exits 2 without a stack trace on an invalid file', () => {
+  it('exits 2 without a stack trace on an invalid file', async () => {
     const run = spawnSync(process.execPath, ['dist/cli.mjs', 'policies', 'validate', 'package.json'], {
       encoding: 'utf8',
     });

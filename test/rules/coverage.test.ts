@@ -415,3 +415,29 @@ describe('coverage.resource-type-opt-in', () => {
     expect(list).toEqual([]);
   });
 });
+
+describe('coverage.discovery', () => {
+  it('is compliant when the account-wide reads succeeded', () => {
+    // Prepare
+    const inv = inventory({ resources: [bucket('b1')] });
+    // Act
+    const f = only('coverage.discovery', inv, policies());
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.resourceType).toBe('AWS::::Account');
+  });
+
+  it('reports ERROR when discovery failed, even though no resource could be judged', () => {
+    // Prepare
+    const inv = inventory({
+      collectionErrors: [
+        { Arn: '*', Action: 'tag:GetResources', Code: 'AccessDeniedException', Message: 'denied' },
+      ],
+    });
+    // Act
+    const f = only('coverage.discovery', inv, policies());
+    // Assess
+    expect(f.status).toBe('ERROR');
+    expect(f.message).toBe('could not evaluate: tag:GetResources failed with AccessDeniedException (denied)');
+  });
+});

@@ -179,4 +179,35 @@ export const resourceTypeOptIn: Rule<'resource'> = {
   },
 };
 
-export const coverageRules = [policyDeclared, selected, singlePlan, resourceTypeOptIn];
+/**
+ * When discovery itself fails, there are no resources to judge and an audit would look clean.
+ * The engine turns this rule into ERROR whenever one of its account-wide reads failed.
+ */
+export const discovery: Rule<'account'> = {
+  id: 'coverage.discovery',
+  title: 'The account could be read completely',
+  area: 'coverage',
+  severity: 'critical',
+  subject: 'account',
+  permissions: {
+    collect: [
+      'tag:GetResources',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBClusters',
+      's3:GetBucketLocation',
+      'backup:ListBackupPlans',
+      'backup:ListBackupVaults',
+      'backup:DescribeRegionSettings',
+    ],
+    remediate: [],
+  },
+  example: 'tag:GetResources denied -> ERROR: the tagged buckets could not be listed, so none was judged',
+  evaluate({ accountId }, { inventory }) {
+    const errors = inventory.collectionErrors.length;
+    return compliant(
+      `account ${accountId} read${errors ? ` (${errors} reads about single resources failed; see their ERROR findings)` : ''}`,
+    );
+  },
+};
+
+export const coverageRules = [discovery, policyDeclared, selected, singlePlan, resourceTypeOptIn];

@@ -17,7 +17,7 @@ export const keyUsable: Rule<'key'> = {
     if (key.Enabled && key.KeyState === 'Enabled') return compliant(`enabled (used by ${usedBy.length})`);
     const when = key.DeletionDate ? ` on ${key.DeletionDate}` : '';
     return nonCompliant(
-      `key is ${key.KeyState}${when}: what it encrypts (${usedBy.join(', ')}) cannot be restored`,
+      `key is ${key.KeyState}${when}: ${usedBy.length ? `what it encrypts (${usedBy.join(', ')})` : 'backups encrypted with it'} cannot be restored`,
       {
         expected: 'Enabled',
         actual: key.KeyState,

@@ -1,0 +1,156 @@
+/**
+ * npm run bench — measured, not asserted:
+ *  1. the pure audit engine on synthetic inventories of 1k and 10k resources (wall time);
+ *  2. live collection + audit against moto server at 1k resources (AWS calls and wall time per
+ *     resource); pass --live 1000,10000 for more sizes.
+ * Prints one line per measurement.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
+import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { auditInventory } from '../src/app/audit.js';
+import { auditAccount } from '../src/app/live.js';
+import { Aws } from '../src/aws/clients.js';
+import { mapLimit } from '../src/inventory/collect.js';
+import { parseInventory } from '../src/inventory/index.js';
+import { inventorySchema } from '../src/inventory/schema.js';
+import { parsePolicies } from '../src/policy/index.js';
+
+const args = process.argv.slice(2);
+const liveAt = args.indexOf('--live');
+const liveSizes = (liveAt >= 0 ? (args[liveAt + 1] ?? '1000') : '1000').split(',').map(Number);
+
+function engine(size: number): void {
+  const demo = parseInventory(readFileSync('examples/demo-account.json', 'utf8'));
+  const policies = parsePolicies(readFileSync('examples/policies.yml', 'utf8'));
+  const copies = Math.ceil(size / demo.resources.length);
+  const clone = <T extends { Arn?: string; ResourceArn?: string; SourceResourceArn?: string }>(
+    x: T,
+    i: number,
+  ): T => {
+    const s = JSON.stringify(x).replaceAll(/(db:|cluster:|:::)([a-z0-9-]+)/g, `$1$2-c${i}`);
+    return JSON.parse(s) as T;
+  };
+  const resources = [];
+  const points = [];
+  const jobs = [];
+  const restores = [];
+  for (let i = 0; i < copies; i++) {
+    resources.push(...demo.resources.map((r) => clone(r, i)));
+    points.push(...demo.recoveryPoints.map((p) => clone(p, i)));
+    jobs.push(...demo.copyJobs.map((j) => clone(j, i)));
+    restores.push(...demo.restoreJobs.map((j) => clone(j, i)));
+  }
+  const inventory = inventorySchema.parse({
+    ...demo,
+    resources: resources.slice(0, size),
+    recoveryPoints: points,
+    copyJobs: jobs,
+    restoreJobs: restores,
+  });
+  const started = performance.now();
+  const result = auditInventory(inventory, policies, new Date(inventory.capturedAt));
+  const ms = performance.now() - started;
+  console.log(
+    `engine  ${String(size).padStart(6)} resources  ${ms.toFixed(0).padStart(6)} ms  ${(ms / size).toFixed(3)} ms/resource  ${result.findings.length} findings`,
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function live(size: number, endpoint: string): Promise<void> {
+  await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  const region = 'eu-central-1';
+  const aws = new Aws({ endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const buckets = Math.round(size * 0.7);
+  const seedStart = performance.now();
+  await mapLimit(
+    Array.from({ length: buckets }, (_, i) => `bench-bucket-${i}`),
+    16,
+    async (name) => {
+      await aws.s3(region).send(
+        new CreateBucketCommand({
+          Bucket: name,
+          CreateBucketConfiguration: { LocationConstraint: region },
+        }),
+      );
+      await aws.s3(region).send(
+        new PutBucketTaggingCommand({
+          Bucket: name,
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
+        }),
+      );
+      await aws
+        .s3(region)
+        .send(
+          new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
+        );
+    },
+  );
+  await mapLimit(
+    Array.from({ length: size - buckets }, (_, i) => `bench-db-${i}`),
+    16,
+    (id) =>
+      aws.rds(region).send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          DBInstanceClass: 'db.t3.micro',
+          Engine: 'postgres',
+          MasterUsername: 'bench',
+          MasterUserPassword: 'bench-password-1',
+          AllocatedStorage: 20,
+          // moto keeps automated snapshots and caps them (SnapshotQuotaExceeded) at large sizes
+          BackupRetentionPeriod: 0,
+          Tags: [{ Key: 'backup:policy', Value: 'bronze' }],
+        }),
+      ),
+  );
+  const seeded = (performance.now() - seedStart) / 1000;
+  const reader = new Aws({ endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const policies = parsePolicies('policies:\n  bronze: { frequency: 1d, retentionDays: 7 }\n');
+  const started = performance.now();
+  const { inventory } = await auditAccount(reader, { regions: [region], policies, now: new Date() });
+  const s = (performance.now() - started) / 1000;
+  const n = inventory.resources.length;
+  console.log(
+    `live    ${String(n).padStart(6)} resources  ${s.toFixed(1).padStart(6)} s  ${((s * 1000) / n).toFixed(2)} ms/resource  ${reader.totalCalls()} AWS calls = ${(reader.totalCalls() / n).toFixed(2)} per resource  (seeding took ${seeded.toFixed(1)} s)`,
+  );
+}
+
+async function main(): Promise<void> {
+  for (const size of [1000, 10_000]) engine(size);
+  execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'inherit' });
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn('.venv/bin/moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    // moto caps RDS snapshots at 1000 by default; a 10k-resource account has more databases than that
+    env: { ...process.env, MOTO_RDS_SNAPSHOT_LIMIT: '100000' },
+  });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (
+        await fetch(`${endpoint}/moto-api/`)
+          .then((r) => r.ok)
+          .catch(() => false)
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const size of liveSizes) await live(size, endpoint);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+await main();

@@ -1,0 +1,70 @@
+/** Use-cases against a live account: snapshot, audit, fix. */
+import type { Aws } from '../aws/clients.js';
+import { collectInventory } from '../inventory/collect.js';
+import type { Inventory } from '../inventory/schema.js';
+import type { PolicySet } from '../policy/index.js';
+import { type ActionResult, executePlan } from '../remediation/execute.js';
+import { planRemediation, type RemediationPlan } from '../remediation/planner.js';
+import { type AuditResult, auditInventory } from './audit.js';
+
+export interface LiveOptions {
+  regions: string[];
+  policies: PolicySet;
+  now: Date;
+  drRoleArn?: string;
+  windowDays?: number;
+  onProgress?: (message: string) => void;
+}
+
+export function snapshot(aws: Aws, o: LiveOptions): Promise<Inventory> {
+  return collectInventory(aws, {
+    regions: o.regions,
+    policies: o.policies,
+    now: o.now,
+    ...(o.drRoleArn ? { drRoleArn: o.drRoleArn } : {}),
+    ...(o.windowDays ? { windowDays: o.windowDays } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
+}
+
+export async function auditAccount(
+  aws: Aws,
+  o: LiveOptions,
+): Promise<{ inventory: Inventory; result: AuditResult }> {
+  const inventory = await snapshot(aws, o);
+  return { inventory, result: auditInventory(inventory, o.policies, o.now) };
+}
+
+export interface FixOptions extends LiveOptions {
+  apply: boolean;
+  maxChanges: number;
+  backupRoleArn?: string;
+  alertTopicArn?: string;
+  /** Only fix findings of these rule ids or areas ("s3", "rds.deletion-protection"). */
+  only?: string[];
+  onResult?: (r: ActionResult) => void;
+}
+
+export interface FixResult {
+  audit: AuditResult;
+  plan: RemediationPlan;
+  results: ActionResult[];
+}
+
+export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
+  const { inventory, result } = await auditAccount(aws, o);
+  const plan = planRemediation(result.findings, o.alertTopicArn ? { alertTopicArn: o.alertTopicArn } : {});
+  const wanted = (ruleId: string) =>
+    !o.only || o.only.some((x) => ruleId === x || ruleId.startsWith(`${x}.`));
+  const actions = plan.actions.filter((a) => a.fixes.some((f) => wanted(f.split(' ')[0] ?? '')));
+  const results = await executePlan(aws, actions, {
+    apply: o.apply,
+    maxChanges: o.maxChanges,
+    accountId: inventory.accountId,
+    policies: o.policies,
+    backupRoleArn:
+      o.backupRoleArn ?? `arn:aws:iam::${inventory.accountId}:role/service-role/AWSBackupDefaultServiceRole`,
+    ...(o.onResult ? { onResult: o.onResult } : {}),
+  });
+  return { audit: result, plan, results };
+}
