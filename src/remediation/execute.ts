@@ -44,6 +44,7 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { vaultArn } from '../inventory/arn.js';
 import type { Policy, PolicySet } from '../policy/index.js';
+import { scheduleMaxGapHours } from '../policy/schedule.js';
 import { destinations } from '../rules/destinations.js';
 import type { Action, DbChanges } from './actions.js';
 import type { PlannedAction } from './planner.js';
@@ -427,6 +428,8 @@ async function updatePlan(
           Lifecycle: { DeleteAfterDays: a.deleteAfterDays },
         },
       ];
+    } else if (a.type === 'RaiseCopyRetention' && !copy) {
+      throw new Error(`rule ${ruleName} no longer copies to ${a.destinationVaultArn}`);
     } else if (a.type === 'RaiseCopyRetention' && copy) {
       const days = copy.Lifecycle?.DeleteAfterDays ?? rule.Lifecycle?.DeleteAfterDays;
       if (days !== undefined && days > 0 && days < a.deleteAfterDays)
@@ -531,8 +534,6 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
     MaxRetentionDays: v.MaxRetentionDays,
     LockDate: v.LockDate,
   };
-  if (v.LockDate && v.LockDate.getTime() <= Date.now())
-    throw new Error('the compliance-mode lock is in force and cannot be changed');
   const min = Math.max(a.minRetentionDays, v.MinRetentionDays ?? 0);
   const satisfied =
     v.Locked &&
@@ -541,6 +542,9 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
       (v.MaxRetentionDays !== undefined && v.MaxRetentionDays <= a.maxRetentionDays)) &&
     (a.changeableForDays === undefined || v.LockDate !== undefined);
   if (satisfied) return { before, after: before };
+  if (v.LockDate && v.LockDate.getTime() <= Date.now()) {
+    throw new Error('the compliance-mode lock is in force and cannot be changed');
+  }
   const input = {
     BackupVaultName: a.vaultName,
     MinRetentionDays: min,
@@ -552,6 +556,24 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
     after: input,
     write: () => aws.backup(a.region).send(new PutBackupVaultLockConfigurationCommand(input)),
   };
+}
+
+const RESTORE_START_WINDOW_HOURS = 24;
+
+/**
+ * The least frequent schedule whose gap plus the start window stays within everyDays, so the
+ * newest test is never older than the policy allows (restore.recent-success). Daily at most.
+ */
+export function restoreSchedule(everyDays: number): string {
+  const candidates = [
+    'cron(0 7 1 * ? *)',
+    'cron(0 7 ? * SAT *)',
+    'cron(0 7 ? * WED,SAT *)',
+    'cron(0 7 ? * * *)',
+  ];
+  const fits = (c: string) =>
+    (scheduleMaxGapHours(c) ?? Number.POSITIVE_INFINITY) + RESTORE_START_WINDOW_HOURS <= everyDays * 24;
+  return candidates.find(fits) ?? 'cron(0 7 ? * * *)';
 }
 
 async function createRestoreTestingPlan(
@@ -569,9 +591,8 @@ async function createRestoreTestingPlan(
   const everyDays = policy.restoreTest?.everyDays ?? 7;
   const plan = {
     RestoreTestingPlanName: name,
-    // Weekly on Saturdays when tests are wanted at least weekly; else on the 1st of the month.
-    ScheduleExpression: everyDays >= 28 ? 'cron(0 7 1 * ? *)' : 'cron(0 7 ? * SAT *)',
-    StartWindowHours: 24,
+    ScheduleExpression: restoreSchedule(everyDays),
+    StartWindowHours: RESTORE_START_WINDOW_HOURS,
     RecoveryPointSelection: {
       Algorithm: 'LATEST_WITHIN_WINDOW' as const,
       IncludeVaults: [vaultArn(region, accountId, policy.vaultName)],
