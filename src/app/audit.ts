@@ -16,7 +16,13 @@ export interface Summary {
   auditOnly: number;
 }
 
-const RESOURCE_TYPES = new Set(['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket']);
+/** Not counted as supporting subjects: the resources themselves, and the account. */
+const RESOURCE_TYPES = new Set([
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBCluster',
+  'AWS::S3::Bucket',
+  'AWS::::Account',
+]);
 
 export interface AuditResult {
   capturedAt: string;

@@ -131,7 +131,7 @@ export function subjects(
       kind: 'account',
       arn: `arn:aws:iam::${inventory.accountId}:root`,
       accountId: inventory.accountId,
-      remediate: false,
+      remediate: true,
     },
   ];
   const auditOnly = (tags: Record<string, string>) =>
