@@ -108,6 +108,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (
       name === 'CredentialsProviderError' ||
       name === 'ExpiredTokenException' ||
+      name === 'ExpiredToken' ||
+      name === 'TokenProviderError' ||
       name === 'InvalidClientTokenId'
     ) {
       io.stderr(`error: cannot use the AWS credentials: ${(e as Error).message}\n`);

@@ -240,9 +240,16 @@ async function collectResources(
     const arn = m.ResourceARN ?? '';
     const name = arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
     if (!bucketRegion.has(name)) {
-      const loc = await c.try(arn, 's3:GetBucketLocation', () =>
-        aws.s3(region).send(new GetBucketLocationCommand({ Bucket: name })),
-      );
+      // The tagging API also lists buckets deleted a moment ago: those are gone, not errors.
+      const loc = await c.try(arn, 's3:GetBucketLocation', async () => {
+        try {
+          return await aws.s3(region).send(new GetBucketLocationCommand({ Bucket: name }));
+        } catch (e) {
+          if ((e as Error).name === 'NoSuchBucket') return 'gone' as const;
+          throw e;
+        }
+      });
+      if (loc === 'gone') return undefined;
       // GetBucketLocation answers null for us-east-1 and EU for the legacy eu-west-1.
       const where =
         loc === undefined
@@ -766,7 +773,11 @@ export async function collectResource(
     const loc = await c.try(arn, 's3:GetBucketLocation', () =>
       aws.s3('us-east-1').send(new GetBucketLocationCommand({ Bucket: name })),
     );
-    region = loc?.LocationConstraint === 'EU' ? 'eu-west-1' : (loc?.LocationConstraint ?? 'us-east-1');
+    if (!loc)
+      throw new Error(
+        `cannot tell the region of bucket ${name}: s3:GetBucketLocation failed (${c.errors.at(-1)?.Code})`,
+      );
+    region = loc.LocationConstraint === 'EU' ? 'eu-west-1' : (loc.LocationConstraint ?? 'us-east-1');
     const tags = await c.try(arn, 'tag:GetResources', () =>
       all(paginateGetResources({ client: aws.tagging(region) }, { ResourceARNList: [arn] })),
     );

@@ -105,6 +105,8 @@ export type Action =
       tagValue: string;
       auditOnlyTagKey: string;
       overrides: Record<string, string>;
+      /** Hours the restored resource is kept for a validation Lambda to check it (0 = deleted at once). */
+      validationWindowHours: number;
     };
 
 export type ActionType = Action['type'];

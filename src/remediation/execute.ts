@@ -24,6 +24,7 @@ import {
   PutBackupVaultNotificationsCommand,
   paginateListBackupPlans,
   paginateListBackupSelections,
+  paginateListBackupVaults,
   paginateListRestoreTestingPlans,
   UpdateBackupPlanCommand,
   UpdateRegionSettingsCommand,
@@ -196,6 +197,13 @@ async function addLifecycleRule(
   });
   const rules = got.Rules ?? [];
   if (rules.some((r) => r.ID === id)) return { before: { Rules: rules }, after: { Rules: rules } };
+  // S3 honours the earliest expiration where rules overlap: a bucket-wide rule would shorten a
+  // user's longer noncurrent retention under some prefix. Such buckets are left to their owners.
+  const theirs = rules.find((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration);
+  if (theirs)
+    throw new Error(
+      `rule ${theirs.ID ?? '(unnamed)'} already expires noncurrent versions; not adding a bucket-wide rule over it`,
+    );
   // The user's rules are sent back exactly as read; ours is appended.
   const ours: LifecycleRule = {
     ID: id,
@@ -240,17 +248,21 @@ async function modifyDb(
   // Only raise and enable: a value already at or above the target is left as it is.
   const changes: DbChanges = {};
   const want = a.changes;
-  if (
-    want.BackupRetentionPeriod !== undefined &&
-    (current.BackupRetentionPeriod ?? 0) < want.BackupRetentionPeriod
-  ) {
+  // A retention change waiting for the maintenance window counts as done (no second Modify).
+  const retention = Math.max(
+    current.BackupRetentionPeriod ?? 0,
+    current.PendingModifiedValues?.BackupRetentionPeriod ?? 0,
+  );
+  if (want.BackupRetentionPeriod !== undefined && retention < want.BackupRetentionPeriod) {
     changes.BackupRetentionPeriod = want.BackupRetentionPeriod;
   }
   if (want.DeletionProtection && !current.DeletionProtection) changes.DeletionProtection = true;
   if (want.CopyTagsToSnapshot && !current.CopyTagsToSnapshot) changes.CopyTagsToSnapshot = true;
   if (Object.keys(changes).length === 0) return { before, after: before };
-  const applyImmediately =
-    a.applyImmediately && !(changes.BackupRetentionPeriod && !current.BackupRetentionPeriod);
+  // Never ApplyImmediately: it would also apply whatever else the owner queued for the maintenance
+  // window (instance class, engine upgrade). Deletion protection and tag copying take effect at
+  // once anyway; retention N->M applies asynchronously; 0->N waits for the window (it causes an outage).
+  const applyImmediately = false;
   return {
     before,
     after: { ...before, ...changes },
@@ -273,14 +285,28 @@ async function modifyDb(
   };
 }
 
+/**
+ * AWS Backup answers DescribeBackupVault on a vault that does not exist with AccessDenied (403),
+ * even when the caller may describe vaults: confirm by listing before calling it absent.
+ */
 async function vaultExists(aws: Aws, region: string, name: string) {
-  return aws
-    .backup(region)
-    .send(new DescribeBackupVaultCommand({ BackupVaultName: name }))
-    .catch((e) => {
-      if (errorName(e) === 'ResourceNotFoundException') return undefined;
-      throw e;
-    });
+  const b = aws.backup(region);
+  try {
+    return await b.send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
+  } catch (e) {
+    if (errorName(e) === 'ResourceNotFoundException') return undefined;
+    if (errorName(e) !== 'AccessDeniedException') throw e;
+    let listed = false;
+    try {
+      for await (const page of paginateListBackupVaults({ client: b }, {})) {
+        listed ||= page.BackupVaultList?.some((v) => v.BackupVaultName === name) ?? false;
+      }
+    } catch {
+      throw e; // cannot tell: report the original denial
+    }
+    if (listed) throw e;
+    return undefined;
+  }
 }
 
 async function createVault(aws: Aws, region: string, name: string, key: string | undefined): Promise<Step> {
@@ -437,13 +463,9 @@ async function updatePlan(
     }
   }
   if (JSON.stringify(rules) === JSON.stringify(before)) return { before, after: before };
-  const plan: BackupPlanInput = {
-    BackupPlanName: a.planName,
-    Rules: rules,
-    ...(got.BackupPlan.AdvancedBackupSettings
-      ? { AdvancedBackupSettings: got.BackupPlan.AdvancedBackupSettings }
-      : {}),
-  };
+  // UpdateBackupPlan replaces the document: keep every plan-level field (advanced, scan settings).
+  const plan = { ...got.BackupPlan, BackupPlanName: a.planName, Rules: rules } as BackupPlanInput;
+
   return {
     before,
     after: rules,
@@ -545,10 +567,14 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
   if (v.LockDate && v.LockDate.getTime() <= Date.now()) {
     throw new Error('the compliance-mode lock is in force and cannot be changed');
   }
+  // Keep the vault's own maximum when the policy sets none (the Put would otherwise remove it).
+  const max = a.maxRetentionDays ?? v.MaxRetentionDays;
+  if (max !== undefined && max < min)
+    throw new Error(`maximum retention ${max}d would be below the minimum ${min}d`);
   const input = {
     BackupVaultName: a.vaultName,
     MinRetentionDays: min,
-    ...(a.maxRetentionDays !== undefined ? { MaxRetentionDays: a.maxRetentionDays } : {}),
+    ...(max !== undefined ? { MaxRetentionDays: max } : {}),
     ...(a.changeableForDays !== undefined ? { ChangeableForDays: a.changeableForDays } : {}),
   };
   return {
@@ -641,6 +667,7 @@ async function createRestoreTestingSelection(
       StringNotEquals: [{ Key: `aws:ResourceTag/${a.auditOnlyTagKey}`, Value: 'false' }],
     },
     ...(Object.keys(a.overrides).length ? { RestoreMetadataOverrides: a.overrides } : {}),
+    ...(a.validationWindowHours ? { ValidationWindowHours: a.validationWindowHours } : {}),
   };
   return {
     before: { exists: false },

@@ -26,6 +26,7 @@ import {
   ListBackupPlansCommand,
   type ListBackupPlansOutput,
   ListBackupSelectionsCommand,
+  ListBackupVaultsCommand,
   ListRestoreTestingPlansCommand,
   PutBackupVaultAccessPolicyCommand,
   PutBackupVaultLockConfigurationCommand,
@@ -684,9 +685,26 @@ describe('CreateBackupVault', () => {
     expect(writesSent()).toBe(0);
   });
 
-  it('fails, creating nothing, when the vault cannot be read', async () => {
+  it('creates the vault when DescribeBackupVault answers AccessDenied for a vault that is not listed', async () => {
+    // Prepare: AWS Backup answers AccessDenied, not not-found, for vaults that do not exist
+    backup.on(DescribeBackupVaultCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+    backup.on(ListBackupVaultsCommand).resolves({ BackupVaultList: [{ BackupVaultName: 'another-vault' }] });
+    backup.on(CreateBackupVaultCommand).resolves({});
+
+    // Act
+    const result = await runOne(create(KEY));
+
+    // Assess
+    expect(result.status).toBe('applied');
+    expect(backup.commandCalls(CreateBackupVaultCommand)).toHaveLength(1);
+  });
+
+  it('fails, creating nothing, when the vault exists but cannot be read', async () => {
     // Prepare
     backup.on(DescribeBackupVaultCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+    backup
+      .on(ListBackupVaultsCommand)
+      .resolves({ BackupVaultList: [{ BackupVaultName: 'backup-sentinel-gold' }] });
 
     // Act
     const result = await runOne(create(KEY));
@@ -1350,6 +1368,7 @@ describe('CreateRestoreTestingSelection', () => {
     tagValue: 'gold',
     auditOnlyTagKey: 'backup:remediate',
     overrides,
+    validationWindowHours: 0,
   });
   const SELECTION = {
     RestoreTestingSelectionName: 'backup_sentinel_gold_rds',
@@ -1507,6 +1526,9 @@ describe('executePlan', () => {
     backup
       .on(DescribeBackupVaultCommand)
       .rejects(awsError('AccessDeniedException', 'no backup:DescribeBackupVault'));
+    backup
+      .on(ListBackupVaultsCommand)
+      .rejects(awsError('AccessDeniedException', 'no backup:ListBackupVaults'));
     backup.on(UpdateBackupPlanCommand).rejects(awsError('ConflictException', 'plan is being updated'));
     backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
     const seen: ActionResult[] = [];
@@ -1539,5 +1561,33 @@ describe('executePlan', () => {
     // Assess
     expect(seen).toEqual(['EnableResourceTypeOptIn applied', 'CreateBackupVault over-cap']);
     expect(backup.commandCalls(CreateBackupVaultCommand)).toHaveLength(0);
+  });
+});
+
+describe('PutVaultLock keeps what the owner set', () => {
+  it("keeps the vault's own maximum when the policy sets none, and refuses a maximum below the minimum", async () => {
+    // Prepare
+    backup
+      .on(DescribeBackupVaultCommand, { BackupVaultName: 'Default' })
+      .resolves({ ...VAULT, Locked: true, MinRetentionDays: 1, MaxRetentionDays: 200 });
+    const lock = (max?: number): Action => ({
+      type: 'PutVaultLock',
+      region: REGION,
+      vaultName: 'Default',
+      minRetentionDays: 7,
+      ...(max === undefined ? {} : { maxRetentionDays: max }),
+    });
+    // Act
+    const kept = await runOne(lock());
+    const refused = await runOne({ ...lock(5) } as Action);
+    // Assess
+    expect(backup.commandCalls(PutBackupVaultLockConfigurationCommand).map((c) => c.args[0].input)).toEqual([
+      { BackupVaultName: 'Default', MinRetentionDays: 7, MaxRetentionDays: 200 },
+    ]);
+    expect(kept.status).toBe('applied');
+    expect(refused).toMatchObject({
+      status: 'failed',
+      error: 'Error: maximum retention 5d would be below the minimum 7d',
+    });
   });
 });

@@ -155,6 +155,7 @@ describe('planRemediation', () => {
       tagValue: 'v',
       auditOnlyTagKey: 'r',
       overrides: { dbSubnetGroupName: group },
+      validationWindowHours: 0,
     });
     const findings = [
       finding('arn:1', [testSelection('private-a'), versioning('data')], { ruleId: 'restore.covered' }),
@@ -270,6 +271,7 @@ describe('planRemediation', () => {
           tagValue: 'v',
           auditOnlyTagKey: 'r',
           overrides: {},
+          validationWindowHours: 0,
         },
       ]),
       finding('arn:3', [versioning('data')]),

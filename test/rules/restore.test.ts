@@ -94,6 +94,7 @@ const selectionAction = (over: Record<string, unknown> = {}) => ({
   tagValue: 'gold',
   auditOnlyTagKey: 'backup:remediate',
   overrides: { dbSubnetGroupName: 'private-db' },
+  validationWindowHours: 4,
   ...over,
 });
 

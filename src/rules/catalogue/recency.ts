@@ -32,7 +32,12 @@ export const recoveryPointRecent: Rule<'resource'> = {
         ? (jobs.find((j) => j.RecoveryPointArn === p.RecoveryPointArn && j.State === 'COMPLETED')
             ?.CompletionDate ?? p.CreationDate)
         : p.CreationDate;
-    const newest = latest(local.map(pointInTime));
+    // A continuous point older than the listing window is not listed; its protected resource's
+    // LastBackupTime still moves with every completed continuous job.
+    const lastBackup = policy.continuous
+      ? index.inventory.protectedResources.find((p) => p.ResourceArn === resource.Arn)?.LastBackupTime
+      : undefined;
+    const newest = latest([...local.map(pointInTime), lastBackup]);
     const lastJob = jobs[0];
     const jobNote =
       lastJob && !['COMPLETED', 'RUNNING', 'CREATED', 'PENDING'].includes(lastJob.State)

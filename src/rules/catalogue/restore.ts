@@ -23,6 +23,9 @@ const READ = [
 ];
 const JOBS = ['backup:ListRestoreJobs', 'backup:DescribeRestoreJob'];
 
+/** How long a restored resource is kept for validation when the policy requires validation. */
+export const VALIDATION_WINDOW_HOURS = 4;
+
 /** Restore testing names allow letters, digits and underscores only. */
 export const restoreTestingPlanName = (policy: Policy) => `backup_sentinel_${policy.name.replace(/-/g, '_')}`;
 
@@ -118,6 +121,7 @@ export const restoreCovered: Rule<'resource'> = {
       tagValue: policy.name,
       auditOnlyTagKey: ctx.policies.remediateTagKey,
       overrides: subnetOverrides(resource, policy),
+      validationWindowHours: policy.restoreTest.requireValidation ? VALIDATION_WINDOW_HOURS : 0,
     });
     return nonCompliant('no restore testing selection covers it: its backups are never proven restorable', {
       expected: `restore test every ${policy.restoreTest.everyDays}d`,

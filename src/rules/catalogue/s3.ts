@@ -23,11 +23,16 @@ export const versioning: Rule<'resource'> = {
     if (!policy.s3.versioning) return notApplicable(`policy ${policy.name} sets s3.versioning: false`);
     const status = b.Versioning.Status;
     if (status === 'Enabled') return compliant('versioning enabled');
-    return nonCompliant(`versioning is ${status ?? 'never enabled'}: AWS Backup cannot back up this bucket`, {
-      expected: 'Enabled',
-      actual: status ?? 'never enabled',
-      actions: [{ type: 'EnableBucketVersioning', region: b.Region, bucket: b.Name }],
-    });
+    // With MFA delete on, changing the versioning state needs the root user's MFA device.
+    const mfa = b.Versioning.MFADelete === 'Enabled';
+    return nonCompliant(
+      `versioning is ${status ?? 'never enabled'}: AWS Backup cannot back up this bucket${mfa ? '. MFA delete is on, so only the root user with its MFA device can enable it' : ''}`,
+      {
+        expected: 'Enabled',
+        actual: status ?? 'never enabled',
+        actions: mfa ? [] : [{ type: 'EnableBucketVersioning', region: b.Region, bucket: b.Name }],
+      },
+    );
   },
 };
 
@@ -85,6 +90,15 @@ export const noncurrentExpiration: Rule<'resource'> = {
           expected: 'Enabled',
           actual: ours.Status,
         },
+      );
+    }
+    // A bucket-wide rule would override (shorten) a longer expiration under some prefix: S3
+    // honours the earliest. Such buckets keep their owners' rules.
+    const scoped = b.LifecycleRules.find((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration);
+    if (scoped) {
+      return nonCompliant(
+        `only part of the bucket expires noncurrent versions (rule ${scoped.ID ?? '(unnamed)'}); a bucket-wide rule would override it, so it is left to you`,
+        { expected: `expire after ${days} days bucket-wide`, actual: 'part of the bucket' },
       );
     }
     return nonCompliant(
