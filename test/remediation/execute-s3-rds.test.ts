@@ -75,11 +75,9 @@ describe('ModifyDBInstance', () => {
 
   it('never applies immediately, so the owner’s queued changes keep waiting for the maintenance window', async () => {
     // Prepare
-    rds
-      .on(DescribeDBInstancesCommand)
-      .resolves({
-        DBInstances: [{ DBInstanceIdentifier: 'db1', BackupRetentionPeriod: 7, DeletionProtection: false }],
-      });
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ DBInstanceIdentifier: 'db1', BackupRetentionPeriod: 7, DeletionProtection: false }],
+    });
     rds.on(ModifyDBInstanceCommand).resolves({});
     // Act
     const result = await run(modify({ DeletionProtection: true }));
