@@ -4,6 +4,7 @@
  * assumed in the DR account), and a count of the calls each made (for the benchmark).
  */
 import { BackupClient } from '@aws-sdk/client-backup';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -53,6 +54,7 @@ export class Aws {
   tagging = (region: string) => this.client(ResourceGroupsTaggingAPIClient, region);
   kms = (region: string) => this.client(KMSClient, region);
   sts = (region: string) => this.client(STSClient, region);
+  config = (region: string) => this.client(ConfigServiceClient, region);
 
   totalCalls(): number {
     let n = 0;

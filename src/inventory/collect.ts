@@ -746,6 +746,8 @@ export interface CollectResourceOptions {
   windowDays?: number;
   /** How long AWS Backup state is reused between events in one Lambda container. */
   cacheSeconds?: number;
+  /** The resource as already known (e.g. from an AWS Config item): it is not read again. */
+  resource?: Input<'resources'>;
 }
 
 /**
@@ -768,7 +770,10 @@ export async function collectResource(
   const accountId = identity.Account ?? '';
   let region = parsed.region;
   const resources: Input<'resources'>[] = [];
-  if (s3) {
+  if (options.resource) {
+    resources.push(options.resource);
+    region = options.resource.Region;
+  } else if (s3) {
     const name = parsed.resource;
     const loc = await c.try(arn, 's3:GetBucketLocation', () =>
       aws.s3('us-east-1').send(new GetBucketLocationCommand({ Bucket: name })),

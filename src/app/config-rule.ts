@@ -1,0 +1,209 @@
+/**
+ * The AWS Config custom rule. Contract (evaluate-config_develop-rules_nodejs): invokingEvent and
+ * ruleParameters are JSON strings; three message types; every invocation is answered with
+ * PutEvaluations (chunks of 100, annotation ≤ 256 characters, OrderingTimestamp = the item's
+ * capture time), except with the result token TESTMODE. Deleted or out-of-scope resources and
+ * types we do not audit are NOT_APPLICABLE; what cannot be evaluated is INSUFFICIENT_DATA.
+ */
+import {
+  type Evaluation,
+  GetResourceConfigHistoryCommand,
+  PutEvaluationsCommand,
+  type ResourceType,
+} from '@aws-sdk/client-config-service';
+import type { Aws } from '../aws/clients.js';
+import { parseArn } from '../inventory/arn.js';
+import { collectInventory, collectResource } from '../inventory/collect.js';
+import { resourceFromConfigItem } from '../inventory/config-item.js';
+import type { Inventory } from '../inventory/schema.js';
+import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import { audit } from '../rules/engine.js';
+import type { Finding } from '../rules/types.js';
+
+export interface ConfigRuleEvent {
+  invokingEvent: string;
+  ruleParameters?: string;
+  resultToken: string;
+  eventLeftScope?: boolean;
+  configRuleArn?: string;
+  accountId?: string;
+}
+
+interface Invoking {
+  messageType?: string;
+  configurationItem?: Record<string, unknown>;
+  configurationItemSummary?: Record<string, unknown>;
+  notificationCreationTime?: string;
+}
+
+export const AUDITED_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'];
+const CHUNK = 100;
+const ANNOTATION_MAX = 256;
+
+export class InvalidConfigEventError extends Error {
+  override name = 'InvalidConfigEventError';
+}
+
+/** Worst of a resource's findings -> a Config evaluation. */
+export function evaluationFor(
+  findings: Finding[],
+  resourceType: string,
+  resourceId: string,
+  at: Date,
+): Evaluation {
+  const failing = findings.filter((f) => f.status === 'NON_COMPLIANT');
+  const errors = findings.filter((f) => f.status === 'ERROR');
+  const relevant = findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+  const compliance = failing.length
+    ? 'NON_COMPLIANT'
+    : errors.length
+      ? 'INSUFFICIENT_DATA'
+      : relevant.length
+        ? 'COMPLIANT'
+        : 'NOT_APPLICABLE';
+  const shown = failing.length ? failing : errors;
+  const annotation = shown.length
+    ? `${shown.length} ${failing.length ? 'failing' : 'unevaluated'}: ${shown.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`
+    : undefined;
+  return {
+    ComplianceResourceType: resourceType,
+    ComplianceResourceId: resourceId,
+    ComplianceType: compliance,
+    ...(annotation
+      ? {
+          Annotation:
+            annotation.length > ANNOTATION_MAX ? `${annotation.slice(0, ANNOTATION_MAX - 3)}...` : annotation,
+        }
+      : {}),
+    OrderingTimestamp: at,
+  };
+}
+
+/** A resource's findings: its own, and those of the plan, vaults and keys its policy uses. */
+function findingsOf(inventory: Inventory, policies: PolicySet, arn: string, all: Finding[]): Finding[] {
+  const resource = inventory.resources.find((r) => r.Arn === arn);
+  const resolution = resource ? resolvePolicy(resource.Tags, policies) : undefined;
+  if (resolution?.kind === 'opt-out') return [];
+  const policy = resolution?.kind === 'policy' ? resolution.policy.name : undefined;
+  return all.filter(
+    (f) =>
+      f.resourceArn === arn ||
+      (policy !== undefined && f.policy === policy && !AUDITED_TYPES.includes(f.resourceType)),
+  );
+}
+
+const configId = (r: { Type: string; Arn: string }) =>
+  r.Type === 'AWS::S3::Bucket'
+    ? r.Arn.replace(/^arn:aws[a-z-]*:s3:::/, '')
+    : (parseArn(r.Arn)?.resource.split(':')[1] ?? r.Arn);
+
+export async function evaluateConfigEvent(
+  aws: Aws,
+  event: ConfigRuleEvent,
+  deps: { policies: PolicySet; now: Date },
+): Promise<Evaluation[]> {
+  let invoking: Invoking;
+  try {
+    invoking = JSON.parse(event.invokingEvent) as Invoking;
+  } catch {
+    throw new InvalidConfigEventError('invokingEvent is not JSON');
+  }
+  const region = parseArn(event.configRuleArn ?? '')?.region || 'us-east-1';
+
+  if (invoking.messageType === 'ScheduledNotification') {
+    const at = new Date(invoking.notificationCreationTime ?? deps.now.toISOString());
+    const inventory = await collectInventory(aws, {
+      regions: [region],
+      policies: deps.policies,
+      now: deps.now,
+    });
+    const findings = audit(inventory, deps.policies, { now: deps.now });
+    return inventory.resources.map((r) => {
+      const mine = findingsOf(inventory, deps.policies, r.Arn, findings);
+      return evaluationFor(mine, r.Type, configId(r), at);
+    });
+  }
+
+  let item = invoking.configurationItem;
+  if (invoking.messageType === 'OversizedConfigurationItemChangeNotification') {
+    const summary = invoking.configurationItemSummary ?? {};
+    const history = await aws.config(region).send(
+      new GetResourceConfigHistoryCommand({
+        resourceType: summary.resourceType as ResourceType,
+        resourceId: String(summary.resourceId),
+        limit: 1,
+      }),
+    );
+    item = history.configurationItems?.[0] as Record<string, unknown> | undefined;
+  } else if (invoking.messageType !== 'ConfigurationItemChangeNotification') {
+    throw new InvalidConfigEventError(`unknown messageType ${invoking.messageType}`);
+  }
+  if (!item) throw new InvalidConfigEventError('no configuration item in the event');
+  const result = resourceFromConfigItem(item);
+  const type = result.kind === 'resource' ? result.resource.Type : result.resourceType;
+  const id = String(item.resourceId ?? '');
+  const at = new Date(result.capturedAt);
+  if (event.eventLeftScope || result.kind !== 'resource') {
+    return [
+      {
+        ComplianceResourceType: type,
+        ComplianceResourceId: id,
+        ComplianceType: 'NOT_APPLICABLE',
+        OrderingTimestamp: at,
+      },
+    ];
+  }
+  const resolution = resolvePolicy(result.resource.Tags, deps.policies);
+  if (resolution.kind === 'opt-out') {
+    return [
+      {
+        ComplianceResourceType: type,
+        ComplianceResourceId: id,
+        ComplianceType: 'NOT_APPLICABLE',
+        Annotation: 'explicit opt-out',
+        OrderingTimestamp: at,
+      },
+    ];
+  }
+  try {
+    const inventory = await collectResource(aws, result.resource.Arn, {
+      policies: deps.policies,
+      now: deps.now,
+      resource: result.resource,
+    });
+    const findings = audit(inventory, deps.policies, { now: deps.now });
+    return [evaluationFor(findingsOf(inventory, deps.policies, result.resource.Arn, findings), type, id, at)];
+  } catch (e) {
+    // Still answered: Config shows why this resource could not be judged.
+    const why = `evaluation failed: ${(e as Error).name}: ${(e as Error).message}`;
+    return [
+      {
+        ComplianceResourceType: type,
+        ComplianceResourceId: id,
+        ComplianceType: 'INSUFFICIENT_DATA',
+        Annotation: why.slice(0, ANNOTATION_MAX),
+        OrderingTimestamp: at,
+      },
+    ];
+  }
+}
+
+/** Sends the evaluations in chunks of 100; nothing is sent for the TESTMODE token. */
+export async function putEvaluations(
+  aws: Aws,
+  region: string,
+  resultToken: string,
+  evaluations: Evaluation[],
+): Promise<number> {
+  if (resultToken === 'TESTMODE') return 0;
+  let calls = 0;
+  for (let i = 0; i < evaluations.length || i === 0; i += CHUNK) {
+    await aws
+      .config(region)
+      .send(
+        new PutEvaluationsCommand({ ResultToken: resultToken, Evaluations: evaluations.slice(i, i + CHUNK) }),
+      );
+    calls++;
+  }
+  return calls;
+}
