@@ -1,12 +1,19 @@
 /**
- * Serverless Framework (osls) configuration. Config only: functions/* and resources/* are spread
- * in as they land. The policy file is validated here, so a bad policies.yml fails `serverless package`.
+ * Serverless Framework (osls) configuration: config only. The functions live in functions/, their
+ * CloudFormation (one least-privilege role each, the Config rule, topic, queue) in resources/.
+ * The policy file is validated here, so a bad policies.yml fails `serverless package`, and it is
+ * inlined into the bundles.
  */
 import { readFileSync } from 'node:fs';
 import { parsePolicies } from './src/policy/index.js';
+import { resources } from './resources/app.js';
+import { roleName, roles } from './resources/iam.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
-parsePolicies(readFileSync(policyFile, 'utf8'), policyFile);
+const policyText = readFileSync(policyFile, 'utf8');
+parsePolicies(policyText, policyFile);
+
+const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };
 
 const config = {
   service: 'backup-sentinel',
@@ -21,23 +28,69 @@ const config = {
     memorySize: 512,
     timeout: 60,
     logRetentionInDays: 30,
-    environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'backup-sentinel' },
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'backup-sentinel',
+      REMEDIATION_MODE: "${param:remediationMode, 'dry-run'}",
+      MAX_CHANGES: "${param:maxChanges, '20'}",
+      ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+      BACKUP_ROLE_ARN: "${param:backupRoleArn, ''}",
+      DR_ROLE_ARN: "${param:drRoleArn, ''}",
+    },
   },
   package: { individually: true },
   custom: {
     esbuild: {
       bundle: true,
       minify: true,
-      sourcemap: true,
+      sourcemap: false,
       target: 'node22',
       platform: 'node',
       format: 'esm',
       outputFileExtension: '.mjs',
-      skipRebuild: true,
+      mainFields: ['module', 'main'],
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      define: { __BACKUP_SENTINEL_POLICIES__: JSON.stringify(policyText) },
+      // The nodejs22.x runtime provides AWS SDK v3: not bundled, which keeps each zip small.
       exclude: ['@aws-sdk/*'],
+      skipRebuild: true,
     },
   },
-  functions: {},
+  functions: {
+    onResourceChange: {
+      handler: 'functions/on-resource-change/handler.handler',
+      role: roleName('onResourceChange'),
+      timeout: 120,
+      destinations: failures,
+      events: [
+        { eventBridge: { pattern: { source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'] } } },
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.s3', 'aws.rds', 'aws.backup'],
+              'detail-type': ['AWS API Call via CloudTrail'],
+              detail: { eventSource: ['s3.amazonaws.com', 'rds.amazonaws.com', 'backup.amazonaws.com'] },
+            },
+          },
+        },
+        { eventBridge: { pattern: { source: ['aws.tag'], 'detail-type': ['Tag Change on Resource'], detail: { service: ['rds', 's3'] } } } },
+      ],
+    },
+    configRule: {
+      handler: 'functions/config-rule/handler.handler',
+      role: roleName('configRule'),
+      timeout: 300,
+    },
+    sweep: {
+      handler: 'functions/sweep/handler.handler',
+      role: roleName('sweep'),
+      timeout: 900,
+      memorySize: 1024,
+      destinations: failures,
+      events: [{ schedule: 'rate(1 day)' }],
+    },
+  },
+  resources: { Resources: { ...roles, ...resources } },
 };
 
 module.exports = config;

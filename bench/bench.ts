@@ -6,7 +6,7 @@
  * Prints one line per measurement.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
@@ -127,7 +127,32 @@ async function live(size: number, endpoint: string): Promise<void> {
   );
 }
 
+/** Zip size and cold import time (median of 5 fresh node processes) of each packaged function. */
+function bundles(): void {
+  execFileSync('npx', ['serverless', 'package'], { stdio: 'pipe' });
+  const fns = { onResourceChange: 'on-resource-change', configRule: 'config-rule', sweep: 'sweep' };
+  for (const [fn, dir] of Object.entries(fns)) {
+    const out = `.serverless/bench/${fn}`;
+    execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, out]);
+    const file = `${process.cwd()}/${out}/functions/${dir}/handler.mjs`;
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(file)})`], {
+        env: { ...process.env, AWS_REGION: 'eu-central-1' },
+      });
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const kb = statSync(`.serverless/${fn}.zip`).size / 1024;
+    console.log(
+      `bundle  ${fn.padEnd(16)} ${kb.toFixed(0).padStart(4)} KB zipped  cold import ${times[2]?.toFixed(0)} ms (median of 5, node ${process.version})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  bundles();
   for (const size of [1000, 10_000]) engine(size);
   execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'inherit' });
   const port = await freePort();

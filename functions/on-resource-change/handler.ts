@@ -1,0 +1,32 @@
+/** EventBridge: RDS events, CloudTrail write calls, tag changes -> audit and heal what they concern. */
+import middy from '@middy/core';
+import { onResourceChange } from '../../src/app/runtime.js';
+import { aws, logger, policies, settings } from '../shared/runtime.js';
+
+export const handler = middy(async (event: unknown) => {
+  const outcome = await onResourceChange(aws, event, policies, settings, new Date());
+  if (outcome.kind === 'ignored') {
+    logger.info('event ignored', { reason: outcome.reason });
+  } else if (outcome.kind === 'sweep') {
+    logger.info('swept after an AWS Backup change', {
+      reason: outcome.reason,
+      summary: outcome.result.summary,
+      changes: outcome.results.length,
+    });
+  } else {
+    for (const o of outcome.outcomes) {
+      logger.info('audited', {
+        resource: o.arn,
+        problems: o.findings.map((f) => ({ rule: f.ruleId, status: f.status, message: f.message })),
+        changes: o.results.map((r) => ({
+          status: r.status,
+          summary: r.summary,
+          before: r.before,
+          after: r.after,
+          error: r.error,
+        })),
+      });
+    }
+  }
+  return outcome.kind;
+});

@@ -1,0 +1,57 @@
+/** One least-privilege role per function, from src/iam.ts (actions derived from the rules). */
+import { type FunctionName, functionActions } from '../src/iam.js';
+
+const LOGICAL: Record<FunctionName, string> = {
+  onResourceChange: 'OnResourceChange',
+  configRule: 'ConfigRule',
+  sweep: 'Sweep',
+};
+
+export function roleName(fn: FunctionName): string {
+  return `${LOGICAL[fn]}Role`;
+}
+
+function role(fn: FunctionName) {
+  const actions = functionActions(fn);
+  const assume = actions.filter((a) => a === 'sts:AssumeRole');
+  const passRole = actions.filter((a) => a === 'iam:PassRole');
+  const rest = actions.filter((a) => a !== 'sts:AssumeRole' && a !== 'iam:PassRole');
+  const statements: Record<string, unknown>[] = [
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*` },
+    },
+    { Sid: 'Audit', Effect: 'Allow', Action: rest, Resource: '*' },
+    { Sid: 'FailedEvents', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } },
+  ];
+  if (passRole.length) {
+    statements.push({
+      Sid: 'PassBackupRole',
+      Effect: 'Allow',
+      Action: passRole,
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+    });
+  }
+  if (assume.length) {
+    statements.push({ Sid: 'ReadDrAccount', Effect: 'Allow', Action: assume, Resource: 'arn:aws:iam::*:role/backup-sentinel-dr-read' });
+  }
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [{ PolicyName: `backup-sentinel-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+    },
+  };
+}
+
+export const roles = {
+  [roleName('onResourceChange')]: role('onResourceChange'),
+  [roleName('configRule')]: role('configRule'),
+  [roleName('sweep')]: role('sweep'),
+};

@@ -1,0 +1,114 @@
+/**
+ * What the Lambda functions do, behind thin handlers: settings from the environment, the policy
+ * file bundled at build time, and the three use-cases (resource change, Config rule, sweep).
+ */
+import type { Aws } from '../aws/clients.js';
+import { collectResource } from '../inventory/collect.js';
+import type { PolicySet } from '../policy/index.js';
+import { type ActionResult, executePlan } from '../remediation/execute.js';
+import { planRemediation } from '../remediation/planner.js';
+import { audit } from '../rules/engine.js';
+import type { Finding } from '../rules/types.js';
+import { type AuditResult, summarise } from './audit.js';
+import { targetsOf } from './events.js';
+import { fixAccount } from './live.js';
+
+export type RemediationMode = 'off' | 'dry-run' | 'on';
+
+export interface Settings {
+  region: string;
+  mode: RemediationMode;
+  maxChanges: number;
+  alertTopicArn?: string;
+  backupRoleArn?: string;
+  drRoleArn?: string;
+}
+
+export function settingsFrom(env: Record<string, string | undefined>): Settings {
+  const mode = env.REMEDIATION_MODE ?? 'dry-run';
+  if (mode !== 'off' && mode !== 'dry-run' && mode !== 'on')
+    throw new Error(`REMEDIATION_MODE must be off, dry-run or on (got "${mode}")`);
+  const max = Number(env.MAX_CHANGES ?? '20');
+  return {
+    region: env.AWS_REGION ?? 'us-east-1',
+    mode,
+    maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
+    ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
+    ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
+    ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
+  };
+}
+
+export interface ResourceOutcome {
+  arn: string;
+  findings: Finding[];
+  results: ActionResult[];
+}
+
+export type ChangeOutcome =
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'sweep'; reason: string; result: AuditResult; results: ActionResult[] }
+  | { kind: 'resources'; outcomes: ResourceOutcome[] };
+
+/** on-resource-change: audit (and heal, per the mode) what the event concerns. */
+export async function onResourceChange(
+  aws: Aws,
+  event: unknown,
+  policies: PolicySet,
+  settings: Settings,
+  now: Date,
+): Promise<ChangeOutcome> {
+  const targets = targetsOf(event);
+  if (targets.kind === 'ignored') return targets;
+  if (targets.kind === 'sweep') {
+    const swept = await sweep(aws, policies, settings, now);
+    return { kind: 'sweep', reason: targets.reason, ...swept };
+  }
+  const outcomes: ResourceOutcome[] = [];
+  for (const arn of targets.arns) {
+    const inventory = await collectResource(aws, arn, { policies, now });
+    const findings = audit(inventory, policies, { now });
+    const plan = planRemediation(
+      findings,
+      settings.alertTopicArn ? { alertTopicArn: settings.alertTopicArn } : {},
+    );
+    const results =
+      settings.mode === 'off'
+        ? []
+        : await executePlan(aws, plan.actions, {
+            apply: settings.mode === 'on',
+            maxChanges: settings.maxChanges,
+            accountId: inventory.accountId,
+            policies,
+            backupRoleArn:
+              settings.backupRoleArn ??
+              `arn:aws:iam::${inventory.accountId}:role/service-role/AWSBackupDefaultServiceRole`,
+          });
+    outcomes.push({
+      arn,
+      findings: findings.filter((f) => f.status === 'NON_COMPLIANT' || f.status === 'ERROR'),
+      results,
+    });
+  }
+  return { kind: 'resources', outcomes };
+}
+
+/** sweep: every tagged resource of the region, healed per the mode. */
+export async function sweep(
+  aws: Aws,
+  policies: PolicySet,
+  settings: Settings,
+  now: Date,
+): Promise<{ result: AuditResult; results: ActionResult[] }> {
+  const fixed = await fixAccount(aws, {
+    regions: [settings.region],
+    policies,
+    now,
+    apply: settings.mode === 'on',
+    maxChanges: settings.mode === 'off' ? 0 : settings.maxChanges,
+    ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
+    ...(settings.backupRoleArn ? { backupRoleArn: settings.backupRoleArn } : {}),
+    ...(settings.alertTopicArn ? { alertTopicArn: settings.alertTopicArn } : {}),
+  });
+  return { result: fixed.audit, results: settings.mode === 'off' ? [] : fixed.results };
+}

@@ -1,0 +1,62 @@
+/**
+ * The IAM actions each function needs, derived from what the code declares: the rules' collect
+ * and remediate permissions, and the reads the collector and executor make around them.
+ */
+import { RULES } from './rules/registry.js';
+
+/** Reads the collector makes that no single rule owns. */
+export const COLLECTOR_READS = [
+  'sts:GetCallerIdentity',
+  'tag:GetResources',
+  'rds:DescribeDBInstances',
+  'rds:DescribeDBClusters',
+  's3:GetBucketLocation',
+  's3:GetBucketVersioning',
+  's3:GetLifecycleConfiguration',
+  's3:GetBucketObjectLockConfiguration',
+  's3:GetEncryptionConfiguration',
+  's3:GetReplicationConfiguration',
+  's3:GetBucketOwnershipControls',
+  'backup:ListBackupPlans',
+  'backup:GetBackupPlan',
+  'backup:ListBackupSelections',
+  'backup:GetBackupSelection',
+  'backup:ListBackupVaults',
+  'backup:GetBackupVaultAccessPolicy',
+  'backup:GetBackupVaultNotifications',
+  'backup:ListTags',
+  'backup:ListRecoveryPointsByBackupVault',
+  'backup:ListBackupJobs',
+  'backup:ListCopyJobs',
+  'backup:ListRestoreJobs',
+  'backup:ListProtectedResources',
+  'backup:ListRestoreTestingPlans',
+  'backup:GetRestoreTestingPlan',
+  'backup:ListRestoreTestingSelections',
+  'backup:GetRestoreTestingSelection',
+  'backup:DescribeRegionSettings',
+  'kms:DescribeKey',
+  'kms:ListAliases',
+  'kms:ListResourceTags',
+];
+
+/** Reads the executor makes before it writes (re-read, then write). */
+export const EXECUTOR_READS = ['backup:DescribeBackupVault'];
+
+const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+export function readActions(): string[] {
+  return sorted([...COLLECTOR_READS, ...RULES.flatMap((r) => r.permissions.collect)]);
+}
+
+export function writeActions(): string[] {
+  return sorted([...EXECUTOR_READS, ...RULES.flatMap((r) => r.permissions.remediate)]);
+}
+
+export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';
+
+/** Every AWS action a function's code path may call. */
+export function functionActions(fn: FunctionName): string[] {
+  if (fn === 'configRule') return sorted([...readActions(), 'config:GetResourceConfigHistory', 'config:PutEvaluations']);
+  return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
+}
