@@ -5,9 +5,9 @@
  * inlined into the bundles.
  */
 import { readFileSync } from 'node:fs';
-import { parsePolicies } from './src/policy/index.js';
 import { resources } from './resources/app.js';
 import { roleName, roles } from './resources/iam.js';
+import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
 const policyText = readFileSync(policyFile, 'utf8');
@@ -49,7 +49,9 @@ const config = {
       format: 'esm',
       outputFileExtension: '.mjs',
       mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
       define: { __BACKUP_SENTINEL_POLICIES__: JSON.stringify(policyText) },
       // The nodejs22.x runtime provides AWS SDK v3: not bundled, which keeps each zip small.
       exclude: ['@aws-sdk/*'],
@@ -63,7 +65,14 @@ const config = {
       timeout: 120,
       destinations: failures,
       events: [
-        { eventBridge: { pattern: { source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'] } } },
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.rds'],
+              'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'],
+            },
+          },
+        },
         {
           eventBridge: {
             pattern: {
@@ -73,7 +82,15 @@ const config = {
             },
           },
         },
-        { eventBridge: { pattern: { source: ['aws.tag'], 'detail-type': ['Tag Change on Resource'], detail: { service: ['rds', 's3'] } } } },
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.tag'],
+              'detail-type': ['Tag Change on Resource'],
+              detail: { service: ['rds', 's3'] },
+            },
+          },
+        },
       ],
     },
     configRule: {

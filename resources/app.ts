@@ -3,7 +3,11 @@ export const resources = {
   AlertTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'backup-sentinel-${sls:stage}-alerts' } },
   FailedEventsQueue: {
     Type: 'AWS::SQS::Queue',
-    Properties: { QueueName: 'backup-sentinel-${sls:stage}-failed-events', MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+    Properties: {
+      QueueName: 'backup-sentinel-${sls:stage}-failed-events',
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    },
   },
   ConfigRuleInvokePermission: {
     Type: 'AWS::Lambda::Permission',
@@ -27,7 +31,11 @@ export const resources = {
         SourceDetails: [
           { EventSource: 'aws.config', MessageType: 'ConfigurationItemChangeNotification' },
           { EventSource: 'aws.config', MessageType: 'OversizedConfigurationItemChangeNotification' },
-          { EventSource: 'aws.config', MessageType: 'ScheduledNotification', MaximumExecutionFrequency: 'TwentyFour_Hours' },
+          {
+            EventSource: 'aws.config',
+            MessageType: 'ScheduledNotification',
+            MaximumExecutionFrequency: 'TwentyFour_Hours',
+          },
         ],
       },
     },

@@ -21,10 +21,17 @@ function role(fn: FunctionName) {
       Sid: 'Logs',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*` },
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*`,
+      },
     },
     { Sid: 'Audit', Effect: 'Allow', Action: rest, Resource: '*' },
-    { Sid: 'FailedEvents', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } },
+    {
+      Sid: 'FailedEvents',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
+    },
   ];
   if (passRole.length) {
     statements.push({
@@ -36,16 +43,28 @@ function role(fn: FunctionName) {
     });
   }
   if (assume.length) {
-    statements.push({ Sid: 'ReadDrAccount', Effect: 'Allow', Action: assume, Resource: 'arn:aws:iam::*:role/backup-sentinel-dr-read' });
+    statements.push({
+      Sid: 'ReadDrAccount',
+      Effect: 'Allow',
+      Action: assume,
+      Resource: 'arn:aws:iam::*:role/backup-sentinel-dr-read',
+    });
   }
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
       },
-      Policies: [{ PolicyName: `backup-sentinel-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      Policies: [
+        {
+          PolicyName: `backup-sentinel-${fn}`,
+          PolicyDocument: { Version: '2012-10-17', Statement: statements },
+        },
+      ],
     },
   };
 }

@@ -57,6 +57,7 @@ export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';
 
 /** Every AWS action a function's code path may call. */
 export function functionActions(fn: FunctionName): string[] {
-  if (fn === 'configRule') return sorted([...readActions(), 'config:GetResourceConfigHistory', 'config:PutEvaluations']);
+  if (fn === 'configRule')
+    return sorted([...readActions(), 'config:GetResourceConfigHistory', 'config:PutEvaluations']);
   return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
 }

@@ -9,7 +9,7 @@ import { type ActionResult, executePlan } from '../remediation/execute.js';
 import { planRemediation } from '../remediation/planner.js';
 import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
-import { type AuditResult, summarise } from './audit.js';
+import type { AuditResult } from './audit.js';
 import { targetsOf } from './events.js';
 import { fixAccount } from './live.js';
 

@@ -45,14 +45,10 @@ describe('serverless package', () => {
     for (const fn of FUNCTIONS) {
       // Prepare
       const logical = `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
-      const role =
-        (template.Resources[logical]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
-      const statements =
-        (
-          template.Resources[role]?.Properties.Policies as {
-            PolicyDocument: { Statement: { Sid: string; Action: string[] }[] };
-          }[]
-        )[0]?.PolicyDocument.Statement ?? [];
+      const resource = (id: string) => template.Resources[id] ?? { Type: '', Properties: {} };
+      const role = (resource(logical).Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
+      type Policy = { PolicyDocument: { Statement: { Sid: string; Action: string[] }[] } };
+      const statements = (resource(role).Properties.Policies as Policy[])[0]?.PolicyDocument.Statement ?? [];
       // Act
       const granted = statements
         .filter((s) => !['Logs', 'FailedEvents'].includes(s.Sid))
