@@ -97,6 +97,7 @@ const config = {
       handler: 'functions/config-rule/handler.handler',
       role: roleName('configRule'),
       timeout: 300,
+      destinations: failures,
     },
     sweep: {
       handler: 'functions/sweep/handler.handler',

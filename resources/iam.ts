@@ -13,9 +13,11 @@ export function roleName(fn: FunctionName): string {
 
 function role(fn: FunctionName) {
   const actions = functionActions(fn);
+  const scoped = ['sts:AssumeRole', 'iam:PassRole', 'sns:Publish'];
   const assume = actions.filter((a) => a === 'sts:AssumeRole');
   const passRole = actions.filter((a) => a === 'iam:PassRole');
-  const rest = actions.filter((a) => a !== 'sts:AssumeRole' && a !== 'iam:PassRole');
+  const publish = actions.filter((a) => a === 'sns:Publish');
+  const rest = actions.filter((a) => !scoped.includes(a));
   const statements: Record<string, unknown>[] = [
     {
       Sid: 'Logs',
@@ -42,6 +44,8 @@ function role(fn: FunctionName) {
       Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
     });
   }
+  if (publish.length)
+    statements.push({ Sid: 'Digest', Effect: 'Allow', Action: publish, Resource: { Ref: 'AlertTopic' } });
   if (assume.length) {
     statements.push({
       Sid: 'ReadDrAccount',

@@ -59,5 +59,32 @@ export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';
 export function functionActions(fn: FunctionName): string[] {
   if (fn === 'configRule')
     return sorted([...readActions(), 'config:GetResourceConfigHistory', 'config:PutEvaluations']);
+  if (fn === 'sweep') return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole', 'sns:Publish']);
   return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
+}
+
+/** SDK "Service.Operation" (as Aws.calls counts them) -> the IAM action it needs. */
+const SERVICE_PREFIX: Record<string, string> = {
+  Backup: 'backup',
+  S3: 's3',
+  RDS: 'rds',
+  ResourceGroupsTaggingAPI: 'tag',
+  KMS: 'kms',
+  STS: 'sts',
+  ConfigService: 'config',
+  SNS: 'sns',
+};
+/** S3 operations whose IAM action has another name. */
+const S3_ACTIONS: Record<string, string> = {
+  GetBucketLifecycleConfiguration: 'GetLifecycleConfiguration',
+  PutBucketLifecycleConfiguration: 'PutLifecycleConfiguration',
+  GetBucketEncryption: 'GetEncryptionConfiguration',
+  GetBucketReplication: 'GetReplicationConfiguration',
+  GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+};
+
+export function iamActionOf(call: string): string {
+  const [service = '', operation = ''] = call.split('.');
+  const prefix = SERVICE_PREFIX[service] ?? service.toLowerCase();
+  return `${prefix}:${prefix === 's3' ? (S3_ACTIONS[operation] ?? operation) : operation}`;
 }

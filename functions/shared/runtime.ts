@@ -1,5 +1,6 @@
 /** What every handler shares: one logger, the bundled policies, one set of AWS clients. */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { settingsFrom } from '../../src/app/runtime.js';
 import { Aws } from '../../src/aws/clients.js';
 import { parsePolicies } from '../../src/policy/index.js';
@@ -8,6 +9,7 @@ import { parsePolicies } from '../../src/policy/index.js';
 declare const __BACKUP_SENTINEL_POLICIES__: string;
 
 export const logger = new Logger({ serviceName: 'backup-sentinel' });
+export const metrics = new Metrics({ namespace: 'BackupSentinel', serviceName: 'backup-sentinel' });
 export const policies = parsePolicies(__BACKUP_SENTINEL_POLICIES__, 'policies.yml');
 export const settings = settingsFrom(process.env);
 export const aws = new Aws();

@@ -112,3 +112,40 @@ export async function sweep(
   });
   return { result: fixed.audit, results: settings.mode === 'off' ? [] : fixed.results };
 }
+
+/** Compliance counts by rule and status, for metrics and the digest. */
+export function countsByRule(result: AuditResult): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const f of result.findings) {
+    const byStatus = out[f.ruleId] ?? {};
+    byStatus[f.status] = (byStatus[f.status] ?? 0) + 1;
+    out[f.ruleId] = byStatus;
+  }
+  return out;
+}
+
+/** The sweep digest sent to the alert topic: what is wrong, what changed. Short enough for SNS. */
+export function digest(
+  result: AuditResult,
+  results: ActionResult[],
+  mode: RemediationMode,
+): { subject: string; message: string } {
+  const s = result.summary;
+  const failing = Object.entries(countsByRule(result))
+    .filter(([, c]) => (c.NON_COMPLIANT ?? 0) + (c.ERROR ?? 0) > 0)
+    .map(([rule, c]) => `  ${rule}: ${c.NON_COMPLIANT ?? 0} non-compliant, ${c.ERROR ?? 0} errors`);
+  const changed = results
+    .filter((r) => r.status === 'applied' || r.status === 'failed')
+    .map((r) => `  ${r.status}: ${r.summary}`);
+  const subject = `backup-sentinel ${result.accountId}: ${s.byStatus.NON_COMPLIANT} non-compliant, ${s.byStatus.ERROR} errors`;
+  const message = [
+    `Account ${result.accountId}, ${s.resources} resources, evaluated ${result.evaluatedAt} (remediation: ${mode}).`,
+    '',
+    failing.length ? 'Failing checks:' : 'No failing checks.',
+    ...failing,
+    '',
+    changed.length ? 'Changes:' : 'No changes made.',
+    ...changed,
+  ].join('\n');
+  return { subject: subject.slice(0, 99), message: message.slice(0, 200_000) };
+}

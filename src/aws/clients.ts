@@ -9,6 +9,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -55,6 +56,7 @@ export class Aws {
   kms = (region: string) => this.client(KMSClient, region);
   sts = (region: string) => this.client(STSClient, region);
   config = (region: string) => this.client(ConfigServiceClient, region);
+  sns = (region: string) => this.client(SNSClient, region);
 
   totalCalls(): number {
     let n = 0;

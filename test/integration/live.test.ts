@@ -17,6 +17,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { auditAccount } from '../../src/app/live.js';
+import { functionActions, iamActionOf } from '../../src/iam.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { executePlan } from '../../src/remediation/execute.js';
 import { planRemediation } from '../../src/remediation/planner.js';
@@ -237,6 +238,9 @@ describe('a live account (moto server)', () => {
       NoncurrentVersionExpiration: { NoncurrentDays: 14 },
     });
     expect(again.map((r) => r.status)).toEqual(again.map(() => 'already-done'));
+    // Every AWS call this path made is allowed by the sweep function's role, and nothing more is needed.
+    const called = [...aws.calls.keys()].map(iamActionOf);
+    expect(called.filter((a) => !functionActions('sweep').includes(a))).toEqual([]);
     expect(
       planRemediation(after.result.findings).actions.filter((a) => LOCAL_TYPES.includes(a.action.type)),
     ).toEqual([]);
