@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resources } from './resources/app.js';
 import { roleName, roles } from './resources/iam.js';
+import { BACKUP_CALLS, RDS_CALLS, S3_CALLS } from './src/app/events.js';
 import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
@@ -62,7 +63,11 @@ const config = {
     onResourceChange: {
       handler: 'functions/on-resource-change/handler.handler',
       role: roleName('onResourceChange'),
-      timeout: 120,
+      // A change to a backup plan triggers a sweep of the region from here.
+      timeout: 900,
+      memorySize: 1024,
+      // One at a time: bursts of events for one change must not heal the same thing concurrently.
+      reservedConcurrency: 1,
       destinations: failures,
       events: [
         {
@@ -78,7 +83,11 @@ const config = {
             pattern: {
               source: ['aws.s3', 'aws.rds', 'aws.backup'],
               'detail-type': ['AWS API Call via CloudTrail'],
-              detail: { eventSource: ['s3.amazonaws.com', 'rds.amazonaws.com', 'backup.amazonaws.com'] },
+              detail: {
+                eventSource: ['s3.amazonaws.com', 'rds.amazonaws.com', 'backup.amazonaws.com'],
+                // Only the write calls that change what we audit (not every object or snapshot call).
+                eventName: [...S3_CALLS, ...RDS_CALLS, ...BACKUP_CALLS],
+              },
             },
           },
         },
@@ -103,6 +112,7 @@ const config = {
       handler: 'functions/sweep/handler.handler',
       role: roleName('sweep'),
       timeout: 900,
+      reservedConcurrency: 1,
       memorySize: 1024,
       destinations: failures,
       events: [{ schedule: 'rate(1 day)' }],

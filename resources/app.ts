@@ -1,6 +1,26 @@
 /** The alert topic, the failed-events queue and the AWS Config rule. */
 export const resources = {
   AlertTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'backup-sentinel-${sls:stage}-alerts' } },
+  // AWS Backup publishes vault notifications to the alert topic (sns-notifications.html).
+  AlertTopicPolicy: {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [{ Ref: 'AlertTopic' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BackupVaultNotifications',
+            Effect: 'Allow',
+            Principal: { Service: 'backup.amazonaws.com' },
+            Action: 'SNS:Publish',
+            Resource: { Ref: 'AlertTopic' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    },
+  },
   FailedEventsQueue: {
     Type: 'AWS::SQS::Queue',
     Properties: {

@@ -15,8 +15,9 @@ export const handler = middy(async (event: unknown) => {
     });
   } else {
     for (const o of outcome.outcomes) {
-      logger.info('audited', {
+      logger.info(o.skipped ? 'skipped' : 'audited', {
         resource: o.arn,
+        ...(o.skipped ? { reason: o.skipped } : {}),
         problems: o.findings.map((f) => ({ rule: f.ruleId, status: f.status, message: f.message })),
         changes: o.results.map((r) => ({
           status: r.status,

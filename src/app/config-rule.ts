@@ -3,7 +3,8 @@
  * ruleParameters are JSON strings; three message types; every invocation is answered with
  * PutEvaluations (chunks of 100, annotation ≤ 256 characters, OrderingTimestamp = the item's
  * capture time), except with the result token TESTMODE. Deleted or out-of-scope resources and
- * types we do not audit are NOT_APPLICABLE; what cannot be evaluated is INSUFFICIENT_DATA.
+ * types we do not audit are NOT_APPLICABLE. Config does not accept INSUFFICIENT_DATA from a rule, so
+ * what cannot be evaluated is NON_COMPLIANT with a "could not evaluate" annotation.
  */
 import {
   type Evaluation,
@@ -15,7 +16,7 @@ import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import { collectInventory, collectResource } from '../inventory/collect.js';
 import { resourceFromConfigItem } from '../inventory/config-item.js';
-import type { Inventory } from '../inventory/schema.js';
+import type { Inventory, Resource } from '../inventory/schema.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
 import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
@@ -54,16 +55,11 @@ export function evaluationFor(
   const failing = findings.filter((f) => f.status === 'NON_COMPLIANT');
   const errors = findings.filter((f) => f.status === 'ERROR');
   const relevant = findings.filter((f) => f.status !== 'NOT_APPLICABLE');
-  const compliance = failing.length
-    ? 'NON_COMPLIANT'
-    : errors.length
-      ? 'INSUFFICIENT_DATA'
-      : relevant.length
-        ? 'COMPLIANT'
-        : 'NOT_APPLICABLE';
+  const compliance =
+    failing.length || errors.length ? 'NON_COMPLIANT' : relevant.length ? 'COMPLIANT' : 'NOT_APPLICABLE';
   const shown = failing.length ? failing : errors;
   const annotation = shown.length
-    ? `${shown.length} ${failing.length ? 'failing' : 'unevaluated'}: ${shown.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`
+    ? `${shown.length} ${failing.length ? 'failing' : 'could not evaluate'}: ${shown.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`
     : undefined;
   return {
     ComplianceResourceType: resourceType,
@@ -92,10 +88,12 @@ function findingsOf(inventory: Inventory, policies: PolicySet, arn: string, all:
   );
 }
 
-const configId = (r: { Type: string; Arn: string }) =>
-  r.Type === 'AWS::S3::Bucket'
-    ? r.Arn.replace(/^arn:aws[a-z-]*:s3:::/, '')
-    : (parseArn(r.Arn)?.resource.split(':')[1] ?? r.Arn);
+/** Config's resourceId: the bucket name; DbiResourceId / DbClusterResourceId for databases. */
+function configId(r: Resource): string {
+  if (r.Type === 'AWS::S3::Bucket') return r.Name;
+  const id = r.Type === 'AWS::RDS::DBInstance' ? r.DbiResourceId : r.DbClusterResourceId;
+  return typeof id === 'string' ? id : (parseArn(r.Arn)?.resource.split(':')[1] ?? r.Arn);
+}
 
 export async function evaluateConfigEvent(
   aws: Aws,
@@ -124,48 +122,50 @@ export async function evaluateConfigEvent(
     });
   }
 
-  let item = invoking.configurationItem;
-  if (invoking.messageType === 'OversizedConfigurationItemChangeNotification') {
-    const summary = invoking.configurationItemSummary ?? {};
-    const history = await aws.config(region).send(
-      new GetResourceConfigHistoryCommand({
-        resourceType: summary.resourceType as ResourceType,
-        resourceId: String(summary.resourceId),
-        limit: 1,
-      }),
-    );
-    item = history.configurationItems?.[0] as Record<string, unknown> | undefined;
-  } else if (invoking.messageType !== 'ConfigurationItemChangeNotification') {
+  if (
+    invoking.messageType !== 'ConfigurationItemChangeNotification' &&
+    invoking.messageType !== 'OversizedConfigurationItemChangeNotification'
+  ) {
     throw new InvalidConfigEventError(`unknown messageType ${invoking.messageType}`);
   }
-  if (!item) throw new InvalidConfigEventError('no configuration item in the event');
-  const result = resourceFromConfigItem(item);
-  const type = result.kind === 'resource' ? result.resource.Type : result.resourceType;
-  const id = String(item.resourceId ?? '');
-  const at = new Date(result.capturedAt);
-  if (event.eventLeftScope || result.kind !== 'resource') {
-    return [
-      {
-        ComplianceResourceType: type,
-        ComplianceResourceId: id,
-        ComplianceType: 'NOT_APPLICABLE',
-        OrderingTimestamp: at,
-      },
-    ];
-  }
-  const resolution = resolvePolicy(result.resource.Tags, deps.policies);
-  if (resolution.kind === 'opt-out') {
-    return [
-      {
-        ComplianceResourceType: type,
-        ComplianceResourceId: id,
-        ComplianceType: 'NOT_APPLICABLE',
-        Annotation: 'explicit opt-out',
-        OrderingTimestamp: at,
-      },
-    ];
-  }
+  // From here on the resource is known, so every outcome is answered.
+  const summary = invoking.configurationItem ?? invoking.configurationItemSummary ?? {};
+  const type = String(summary.resourceType ?? '');
+  const id = String(summary.resourceId ?? '');
+  const answer = (
+    ComplianceType: 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE',
+    at: Date,
+    Annotation?: string,
+  ): Evaluation[] => [
+    {
+      ComplianceResourceType: type,
+      ComplianceResourceId: id,
+      ComplianceType,
+      ...(Annotation ? { Annotation: Annotation.slice(0, ANNOTATION_MAX) } : {}),
+      OrderingTimestamp: at,
+    },
+  ];
+  let at = new Date(String(summary.configurationItemCaptureTime ?? deps.now.toISOString()));
+  if (Number.isNaN(at.getTime())) at = deps.now;
+  if (event.eventLeftScope) return answer('NOT_APPLICABLE', at);
   try {
+    let item = invoking.configurationItem;
+    if (!item) {
+      const history = await aws.config(region).send(
+        new GetResourceConfigHistoryCommand({
+          resourceType: type as ResourceType,
+          resourceId: id,
+          limit: 1,
+        }),
+      );
+      item = history.configurationItems?.[0] as Record<string, unknown> | undefined;
+      if (!item) return answer('NOT_APPLICABLE', at, 'no configuration item recorded');
+    }
+    const result = resourceFromConfigItem(item);
+    at = new Date(result.capturedAt);
+    if (result.kind !== 'resource') return answer('NOT_APPLICABLE', at);
+    if (resolvePolicy(result.resource.Tags, deps.policies).kind === 'opt-out')
+      return answer('NOT_APPLICABLE', at, 'explicit opt-out');
     const inventory = await collectResource(aws, result.resource.Arn, {
       policies: deps.policies,
       now: deps.now,
@@ -174,17 +174,7 @@ export async function evaluateConfigEvent(
     const findings = audit(inventory, deps.policies, { now: deps.now });
     return [evaluationFor(findingsOf(inventory, deps.policies, result.resource.Arn, findings), type, id, at)];
   } catch (e) {
-    // Still answered: Config shows why this resource could not be judged.
-    const why = `evaluation failed: ${(e as Error).name}: ${(e as Error).message}`;
-    return [
-      {
-        ComplianceResourceType: type,
-        ComplianceResourceId: id,
-        ComplianceType: 'INSUFFICIENT_DATA',
-        Annotation: why.slice(0, ANNOTATION_MAX),
-        OrderingTimestamp: at,
-      },
-    ];
+    return answer('NON_COMPLIANT', at, `could not evaluate: ${(e as Error).name}: ${(e as Error).message}`);
   }
 }
 

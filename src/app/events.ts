@@ -72,9 +72,15 @@ export function targetsOf(event: unknown): EventTargets {
   return { kind: 'ignored', reason: `unexpected event${type ? ` "${type}"` : ' shape'}` };
 }
 
+/** Roles of backup-sentinel's own functions (serverless.ts names them so): their changes come back as events. */
+export const OWN_ROLE_PREFIX = 'backup-sentinel-';
+
 function fromCloudTrail(record: Json, envelopeAccount: string | undefined): EventTargets {
   const source = str(record.eventSource) ?? '';
   const name = str(record.eventName) ?? '';
+  const caller = str(obj(obj(obj(record.userIdentity).sessionContext).sessionIssuer).userName) ?? '';
+  if (caller.startsWith(OWN_ROLE_PREFIX))
+    return { kind: 'ignored', reason: `${name} was made by backup-sentinel itself (${caller})` };
   if (record.errorCode)
     return { kind: 'ignored', reason: `${name} failed (${String(record.errorCode)}): nothing changed` };
   const params = obj(record.requestParameters);

@@ -43,6 +43,8 @@ export interface ResourceOutcome {
   arn: string;
   findings: Finding[];
   results: ActionResult[];
+  /** Why the resource could not be audited, if it could not. */
+  skipped?: string;
 }
 
 export type ChangeOutcome =
@@ -66,7 +68,19 @@ export async function onResourceChange(
   }
   const outcomes: ResourceOutcome[] = [];
   for (const arn of targets.arns) {
-    const inventory = await collectResource(aws, arn, { policies, now });
+    // One resource that cannot be read (deleted since the event, say) never stops the others.
+    let inventory: Awaited<ReturnType<typeof collectResource>>;
+    try {
+      inventory = await collectResource(aws, arn, { policies, now });
+    } catch (e) {
+      outcomes.push({
+        arn,
+        findings: [],
+        results: [],
+        skipped: `${(e as Error).name}: ${(e as Error).message}`,
+      });
+      continue;
+    }
     const findings = audit(inventory, policies, { now });
     const plan = planRemediation(
       findings,

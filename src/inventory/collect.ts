@@ -306,6 +306,8 @@ function mapInstance(db: DBInstance, region: string, accountId: string): Input<'
     ...(db.KmsKeyId ? { KmsKeyId: db.KmsKeyId } : {}),
     ...(db.DBSubnetGroup?.DBSubnetGroupName ? { DBSubnetGroupName: db.DBSubnetGroup.DBSubnetGroupName } : {}),
     ...(db.DBInstanceStatus ? { DBInstanceStatus: db.DBInstanceStatus } : {}),
+    // AWS Config identifies databases by these (db-XXXX / cluster-XXXX), not by name.
+    ...(db.DbiResourceId ? { DbiResourceId: db.DbiResourceId } : {}),
   };
 }
 
@@ -324,6 +326,7 @@ function mapCluster(cl: DBCluster, region: string, accountId: string): Input<'re
     StorageEncrypted: cl.StorageEncrypted ?? false,
     ...(cl.KmsKeyId ? { KmsKeyId: cl.KmsKeyId } : {}),
     ...(cl.DBSubnetGroup ? { DBSubnetGroupName: cl.DBSubnetGroup } : {}),
+    ...(cl.DbClusterResourceId ? { DbClusterResourceId: cl.DbClusterResourceId } : {}),
   };
 }
 

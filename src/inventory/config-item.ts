@@ -40,6 +40,7 @@ const num = (v: unknown): number | undefined =>
 const bool = (v: unknown): boolean => v === true || v === 'true';
 
 function captureTime(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
   if (typeof v === 'number') return new Date(v * 1000).toISOString();
   const parsed = typeof v === 'string' ? Date.parse(v) : Number.NaN;
   return Number.isNaN(parsed) ? new Date(0).toISOString() : new Date(parsed).toISOString();

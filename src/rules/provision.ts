@@ -1,5 +1,20 @@
 /** Proposals that create what a policy needs and the account lacks. */
 import type { Policy } from '../policy/index.js';
+
+/**
+ * Creating a vault also needs the storage and KMS grants behind it (create-a-vault.html,
+ * "Required permissions").
+ */
+export const VAULT_CREATION = [
+  'backup:CreateBackupVault',
+  'backup-storage:MountCapsule',
+  'kms:CreateGrant',
+  'kms:GenerateDataKey',
+  'kms:Decrypt',
+  'kms:RetireGrant',
+  'kms:DescribeKey',
+];
+
 import type { Action } from '../remediation/actions.js';
 
 /**

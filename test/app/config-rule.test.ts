@@ -7,7 +7,7 @@ import {
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -167,7 +167,7 @@ describe('evaluateConfigEvent', () => {
     expect(results[3]?.[0]?.Annotation).toBe('explicit opt-out');
   });
 
-  it('still answers, INSUFFICIENT_DATA, when reading the account fails', async () => {
+  it('still answers, NON_COMPLIANT with the reason (Config refuses INSUFFICIENT_DATA from rules), when reading fails', async () => {
     // Prepare
     sts
       .on(GetCallerIdentityCommand)
@@ -177,8 +177,8 @@ describe('evaluateConfigEvent', () => {
     const [evaluation] = await evaluateConfigEvent(aws(), changeEvent(item), { policies, now: NOW });
     // Assess
     expect(evaluation).toMatchObject({
-      ComplianceType: 'INSUFFICIENT_DATA',
-      Annotation: 'evaluation failed: ThrottlingException: throttled',
+      ComplianceType: 'NON_COMPLIANT',
+      Annotation: 'could not evaluate: ThrottlingException: throttled',
     });
   });
 
@@ -202,6 +202,46 @@ describe('evaluateConfigEvent', () => {
       ComplianceResourceType: 'AWS::S3::Bucket',
       ComplianceResourceId: 'sched-0',
       OrderingTimestamp: new Date('2016-07-13T21:50:00.373Z'),
+    });
+  });
+
+  it('identifies databases by their Config resourceId (DbiResourceId) on a scheduled notification', async () => {
+    // Prepare
+    rds.reset();
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'orders',
+          DBInstanceArn: 'arn:aws:rds:us-east-1:644160558196:db:orders',
+          DbiResourceId: 'db-ABCDEFGHIJKLMNOP',
+          Engine: 'postgres',
+          BackupRetentionPeriod: 7,
+          TagList: [{ Key: 'backup:policy', Value: 'gold' }],
+        },
+      ],
+    });
+    rds.on(DescribeDBClustersCommand).resolves({});
+    const event = { ...fixture('config_rule_scheduled_notification_docs.json'), configRuleArn: RULE };
+    // Act
+    const evaluations = await evaluateConfigEvent(aws(), event, { policies, now: NOW });
+    // Assess
+    expect(evaluations.map((e) => [e.ComplianceResourceType, e.ComplianceResourceId])).toEqual([
+      ['AWS::RDS::DBInstance', 'db-ABCDEFGHIJKLMNOP'],
+    ]);
+  });
+
+  it('answers NOT_APPLICABLE when an oversized item has no recorded history, dated from the summary', async () => {
+    // Prepare
+    config.on(GetResourceConfigHistoryCommand).resolves({ configurationItems: [] });
+    const event = { ...fixture('config_rule_oversized_change_notification_docs.json'), configRuleArn: RULE };
+    // Act
+    const [evaluation] = await evaluateConfigEvent(aws(), event, { policies, now: NOW });
+    // Assess
+    expect(evaluation).toMatchObject({
+      ComplianceResourceType: 'AWS::EC2::Instance',
+      ComplianceResourceId: 'i-00000000',
+      ComplianceType: 'NOT_APPLICABLE',
+      OrderingTimestamp: new Date('2016-10-06T16:46:16.261Z'),
     });
   });
 

@@ -50,6 +50,22 @@ describe('targetsOf', () => {
     });
   });
 
+  it("ignores backup-sentinel's own changes, so healing does not trigger itself", () => {
+    // Prepare
+    const ours = fixture('cloudtrail_s3_CreateBucket_custodian.json');
+    ours.detail.eventName = 'PutBucketVersioning';
+    ours.detail.userIdentity = {
+      type: 'AssumedRole',
+      sessionContext: { sessionIssuer: { userName: 'backup-sentinel-prod-eu-central-1-sweep' } },
+    };
+    // Act / Assess
+    expect(targetsOf(ours)).toEqual({
+      kind: 'ignored',
+      reason:
+        'PutBucketVersioning was made by backup-sentinel itself (backup-sentinel-prod-eu-central-1-sweep)',
+    });
+  });
+
   it('keeps only audited resources of a tag change, and ignores the rest with a reason', () => {
     // Prepare
     const ec2 = fixture('tag_change_on_resource_ec2_docs.json');

@@ -438,6 +438,7 @@ describe('collectInventory maps a live account into the inventory', () => {
         KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/38db0a99-0bec-40f1-8d65-c73a1a16e83a',
         DBSubnetGroupName: 'default-vpc-0d9dd54496f180583',
         DBInstanceStatus: 'available',
+        DbiResourceId: 'db-WYY6G33SJTXPDRM37WAJIIIIXE',
       },
       {
         Type: 'AWS::RDS::DBCluster',
@@ -453,6 +454,7 @@ describe('collectInventory maps a live account into the inventory', () => {
         StorageEncrypted: true,
         KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k1',
         DBSubnetGroupName: 'default-vpc-1',
+        DbClusterResourceId: 'cluster-ABCDEF',
       },
     ]);
   });

@@ -110,6 +110,16 @@ describe('resourceFromConfigItem', () => {
   });
 });
 
+describe('capture time', () => {
+  it('reads the Date objects the SDK returns from GetResourceConfigHistory', () => {
+    const item = {
+      ...fixture('config_item_rds_dbinstance_rdk.json'),
+      configurationItemCaptureTime: new Date('2025-01-02T03:04:05.000Z'),
+    };
+    expect(resourceFromConfigItem(item).capturedAt).toBe('2025-01-02T03:04:05.000Z');
+  });
+});
+
 describe('decode', () => {
   it('undoes double JSON encoding and keeps plain strings', () => {
     expect(decode('"{\\"a\\":1}"')).toEqual({ a: 1 });

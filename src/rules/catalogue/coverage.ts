@@ -4,7 +4,7 @@ import { vaultArn } from '../../inventory/arn.js';
 import { backupResourceType, isClusterMember, resourceName } from '../../inventory/index.js';
 import { closest } from '../../issues.js';
 import type { Action } from '../../remediation/actions.js';
-import { createVault } from '../provision.js';
+import { createVault, VAULT_CREATION } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
 import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
@@ -62,7 +62,8 @@ export const selected: Rule<'resource'> = {
       'backup:GetBackupSelection',
     ],
     remediate: [
-      'backup:CreateBackupVault',
+      ...VAULT_CREATION,
+      ...VAULT_CREATION,
       'backup:CreateBackupPlan',
       'backup:CreateBackupSelection',
       'iam:PassRole',

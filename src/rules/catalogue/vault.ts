@@ -1,7 +1,7 @@
 /** Vault: the vaults a policy writes to are encrypted with a CMK, locked, protected and watched. */
 import { parseArn, vaultArn } from '../../inventory/arn.js';
 import type { BackupVault, Inventory } from '../../inventory/schema.js';
-import { createVault } from '../provision.js';
+import { createVault, VAULT_CREATION } from '../provision.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 import { copyKeepDays, keepDays } from './plan.js';
 
@@ -13,7 +13,7 @@ export const vaultExists: Rule<'plan'> = {
   area: 'vault',
   severity: 'critical',
   subject: 'plan',
-  permissions: { collect: [...VAULT_READ, 'backup:GetBackupPlan'], remediate: ['backup:CreateBackupVault'] },
+  permissions: { collect: [...VAULT_READ, 'backup:GetBackupPlan'], remediate: VAULT_CREATION },
   example:
     'plan rule targets vault backup-sentinel-gold, which does not exist in the region -> NON_COMPLIANT + CreateBackupVault',
   evaluate({ plan, policy, region }, { index, inventory }) {
