@@ -1,11 +1,3 @@
-/**
- * collectInventory against a mocked account fed with real published AWS responses
- * (test/fixtures/real/api, see SOURCES.md): what the SDK returns maps into the inventory,
- * every list call is paginated and batched, "there is none" answers are not errors, a failed
- * call becomes a collectionErrors entry whose rules report ERROR, and throttled calls are
- * retried by the real SDK retry path (a loopback HTTP server answering like S3).
- */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -74,43 +66,13 @@ import type { Inventory } from '../../src/inventory/schema.js';
 import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
 import { policies as policySet } from '../support/builders.js';
+import { placebo, raw as rawFixture } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Real payloads, converted to what the SDK hands back (Date objects, no ResponseMetadata)
 // ---------------------------------------------------------------------------------------------
 
-const FIXTURES = 'test/fixtures/real/api';
-const raw = (name: string) => JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8'));
-
-/** placebo {__class__: 'datetime', ...} -> Date (UTC), recursively. */
-function placeboDates(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(placeboDates);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.__class__ === 'datetime') {
-      const d = o as Record<string, number>;
-      return new Date(
-        Date.UTC(
-          d.year as number,
-          (d.month as number) - 1,
-          d.day,
-          d.hour,
-          d.minute,
-          d.second,
-          (d.microsecond ?? 0) / 1000,
-        ),
-      );
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, placeboDates(v)]));
-  }
-  return value;
-}
-
-/** A placebo response body as the SDK returns it. */
-function placebo<T>(name: string): T {
-  const { ResponseMetadata: _, ...data } = placeboDates(raw(name).data) as Record<string, unknown>;
-  return data as T;
-}
+const raw = (name: string) => rawFixture(`api/${name}`);
 
 /** A placebo error response as the SDK throws it: name = the AWS error code. */
 function placeboError(name: string): Error {

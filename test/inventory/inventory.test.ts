@@ -19,33 +19,9 @@ import {
   recoveryPointSchema,
 } from '../../src/inventory/index.js';
 import { bucket, cluster, db, inventory } from '../support/builders.js';
+import { placeboIsoDates, raw } from '../support/fixtures.js';
 
-const FIXTURES = 'test/fixtures/real/api';
-const fixture = (name: string) => JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8'));
-
-/** placebo files keep botocore's {__class__: datetime} dates; the inventory wants ISO strings. */
-function isoDates(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(isoDates);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.__class__ === 'datetime') {
-      const d = o as Record<string, number>;
-      return new Date(
-        Date.UTC(
-          d.year ?? 0,
-          (d.month ?? 1) - 1,
-          d.day,
-          d.hour,
-          d.minute,
-          d.second,
-          (d.microsecond ?? 0) / 1000,
-        ),
-      ).toISOString();
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, isoDates(v)]));
-  }
-  return value;
-}
+const fixture = (name: string) => raw(`api/${name}`);
 
 describe('inventory shapes follow the AWS APIs', () => {
   it('takes GetBackupPlan as it comes', () => {
@@ -53,7 +29,11 @@ describe('inventory shapes follow the AWS APIs', () => {
     const { data } = fixture('backup_GetBackupPlan_placebo.json');
     // Act
     const plan = backupPlanSchema.parse(
-      isoDates({ ...data.BackupPlan, BackupPlanId: data.BackupPlanId, BackupPlanArn: data.BackupPlanArn }),
+      placeboIsoDates({
+        ...data.BackupPlan,
+        BackupPlanId: data.BackupPlanId,
+        BackupPlanArn: data.BackupPlanArn,
+      }),
     );
     // Assess
     expect(plan.Rules.map((r) => [r.RuleName, r.ScheduleExpression, r.Lifecycle])).toEqual([
@@ -71,7 +51,7 @@ describe('inventory shapes follow the AWS APIs', () => {
       Object.fromEntries(list.map((t) => [t.Key, t.Value]));
     // Act
     const i = dbInstanceSchema.parse(
-      isoDates({
+      placeboIsoDates({
         ...instance,
         Type: 'AWS::RDS::DBInstance',
         Arn: instance.DBInstanceArn,
@@ -82,7 +62,7 @@ describe('inventory shapes follow the AWS APIs', () => {
       }),
     );
     const c = dbClusterSchema.parse(
-      isoDates({
+      placeboIsoDates({
         ...clusterItem,
         Type: 'AWS::RDS::DBCluster',
         Arn: clusterItem.DBClusterArn,
@@ -131,7 +111,7 @@ describe('inventory shapes follow the AWS APIs', () => {
     // Act
     const parsed = points.map((p: Record<string, unknown>) =>
       recoveryPointSchema.parse(
-        isoDates({
+        placeboIsoDates({
           ...p,
           ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:database-1',
           BackupVaultArn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:Default',
@@ -149,7 +129,7 @@ describe('inventory shapes follow the AWS APIs', () => {
   it('takes DescribeKey metadata of an EXTERNAL key pending import', () => {
     // Act
     const key = kmsKeySchema.parse(
-      isoDates(fixture('kms_DescribeKey_external_pending_import_placebo.json').data.KeyMetadata),
+      placeboIsoDates(fixture('kms_DescribeKey_external_pending_import_placebo.json').data.KeyMetadata),
     );
     // Assess
     expect([key.Origin, key.KeyState, key.KeyManager, key.Enabled]).toEqual([

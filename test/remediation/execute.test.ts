@@ -1,12 +1,3 @@
-/**
- * The executor's AWS Backup handlers (moto cannot run them; the S3 and RDS handlers are exercised
- * against moto server in test/integration/live.test.ts), against a mocked BackupClient fed with
- * real published AWS responses (test/fixtures/real/api): each handler re-reads, writes only what
- * must change (keeping everything else as read), never lowers a retention, and reports
- * already-done when there is nothing to do; executePlan honours dry-run, the per-run cap and
- * keeps going past a failed action.
- */
-import { readFileSync } from 'node:fs';
 import {
   BackupClient,
   CreateBackupPlanCommand,
@@ -49,43 +40,13 @@ import {
   executePlan,
 } from '../../src/remediation/execute.js';
 import type { PlannedAction } from '../../src/remediation/planner.js';
+import { placebo, raw as rawFixture } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Real payloads, converted to what the SDK hands back (Date objects, no ResponseMetadata)
 // ---------------------------------------------------------------------------------------------
 
-const FIXTURES = 'test/fixtures/real/api';
-const raw = (name: string) => JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8'));
-
-/** placebo {__class__: 'datetime', ...} -> Date (UTC), recursively. */
-function placeboDates(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(placeboDates);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.__class__ === 'datetime') {
-      const d = o as Record<string, number>;
-      return new Date(
-        Date.UTC(
-          d.year as number,
-          (d.month as number) - 1,
-          d.day,
-          d.hour,
-          d.minute,
-          d.second,
-          (d.microsecond ?? 0) / 1000,
-        ),
-      );
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, placeboDates(v)]));
-  }
-  return value;
-}
-
-/** A placebo response body as the SDK returns it. */
-function placebo<T>(name: string): T {
-  const { ResponseMetadata: _, ...data } = placeboDates(raw(name).data) as Record<string, unknown>;
-  return data as T;
-}
+const raw = (name: string) => rawFixture(`api/${name}`);
 
 const notFound = (message = 'not found') => new ResourceNotFoundException({ message, $metadata: {} });
 
