@@ -1010,3 +1010,34 @@ describe('Aws clients retry throttled calls', () => {
     expect(seen).toHaveLength(2);
   });
 });
+
+describe('key material replicas', () => {
+  beforeEach(resetAccount);
+
+  it('are reported as not collected (ERROR), never as missing, while nothing reads them', async () => {
+    // Prepare
+    const withReplicas = policySet({
+      keyMaterial: { replicas: [{ account: '222222222222', region: 'eu-west-1' }] },
+      policies: { gold: { plan: 'test', vault: 'Default', frequency: '1d', retentionDays: 21 } },
+    });
+    // Act
+    const inv = await collectInventory(newAws(), {
+      regions: [REGION],
+      policies: withReplicas,
+      now: NOW,
+      windowDays: WINDOW_DAYS,
+    });
+    const findings = audit(inv, withReplicas, { now: NOW }).filter(
+      (f) => f.ruleId === 'kms.material-replicas',
+    );
+    // Assess
+    expect(inv.collectionErrors).toContainEqual({
+      Arn: '*',
+      Action: 'secretsmanager:ListSecrets',
+      Code: 'NotCollected',
+      Message: 'key material replicas are not read yet (they come with key rotation)',
+    });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.status === 'ERROR')).toBe(true);
+  });
+});
