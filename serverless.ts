@@ -12,7 +12,8 @@ import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
 const policyText = readFileSync(policyFile, 'utf8');
-parsePolicies(policyText, policyFile);
+const policySet = parsePolicies(policyText, policyFile);
+const vaultNames = [...new Set(Object.values(policySet.policies).map((p) => p.vaultName))];
 
 const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };
 
@@ -118,7 +119,7 @@ const config = {
       events: [{ schedule: 'rate(1 day)' }],
     },
   },
-  resources: { Resources: { ...roles, ...resources } },
+  resources: { Resources: { ...roles(vaultNames), ...resources } },
 };
 
 module.exports = config;

@@ -11,12 +11,27 @@ export function roleName(fn: FunctionName): string {
   return `${LOGICAL[fn]}Role`;
 }
 
-function role(fn: FunctionName) {
+/** Writes that name one vault: granted on the policies' vaults only. */
+export const VAULT_WRITES = [
+  'backup:CreateBackupVault',
+  'backup:PutBackupVaultAccessPolicy',
+  'backup:PutBackupVaultLockConfiguration',
+  'backup:PutBackupVaultNotifications',
+];
+
+/** Roles AWS Backup may be handed: the account's default service role or ours (backup-sentinel-*). */
+const PASSABLE_ROLES = [
+  { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/AWSBackupDefaultServiceRole' },
+  { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/backup-sentinel-*' },
+];
+
+function role(fn: FunctionName, vaultNames: string[]) {
   const actions = functionActions(fn);
-  const scoped = ['sts:AssumeRole', 'iam:PassRole', 'sns:Publish'];
+  const scoped = ['sts:AssumeRole', 'iam:PassRole', 'sns:Publish', ...VAULT_WRITES];
   const assume = actions.filter((a) => a === 'sts:AssumeRole');
   const passRole = actions.filter((a) => a === 'iam:PassRole');
   const publish = actions.filter((a) => a === 'sns:Publish');
+  const vaultWrites = actions.filter((a) => VAULT_WRITES.includes(a));
   const rest = actions.filter((a) => !scoped.includes(a));
   const statements: Record<string, unknown>[] = [
     {
@@ -35,12 +50,22 @@ function role(fn: FunctionName) {
       Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
     },
   ];
+  if (vaultWrites.length) {
+    statements.push({
+      Sid: 'PolicyVaults',
+      Effect: 'Allow',
+      Action: vaultWrites,
+      Resource: vaultNames.map((name) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:backup:\${AWS::Region}:\${AWS::AccountId}:backup-vault:${name}`,
+      })),
+    });
+  }
   if (passRole.length) {
     statements.push({
       Sid: 'PassBackupRole',
       Effect: 'Allow',
       Action: passRole,
-      Resource: '*',
+      Resource: PASSABLE_ROLES,
       Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
     });
   }
@@ -51,7 +76,7 @@ function role(fn: FunctionName) {
       Sid: 'ReadDrAccount',
       Effect: 'Allow',
       Action: assume,
-      Resource: 'arn:aws:iam::*:role/backup-sentinel-dr-read',
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/backup-sentinel-dr-read' },
     });
   }
   return {
@@ -75,8 +100,11 @@ function role(fn: FunctionName) {
   };
 }
 
-export const roles = {
-  [roleName('onResourceChange')]: role('onResourceChange'),
-  [roleName('configRule')]: role('configRule'),
-  [roleName('sweep')]: role('sweep'),
-};
+/** The three roles; vault writes are limited to the vaults the policies name. */
+export function roles(vaultNames: string[]) {
+  return {
+    [roleName('onResourceChange')]: role('onResourceChange', vaultNames),
+    [roleName('configRule')]: role('configRule', vaultNames),
+    [roleName('sweep')]: role('sweep', vaultNames),
+  };
+}

@@ -67,6 +67,27 @@ describe('serverless package', () => {
       ),
     ).toBe(false);
   });
+
+  it('limits vault writes to the vaults policies.yml names, and PassRole to the backup roles', () => {
+    // Prepare
+    type Statement = { Sid: string; Action: string[]; Resource: unknown };
+    const policy = template.Resources.SweepRole?.Properties.Policies as {
+      PolicyDocument: { Statement: Statement[] };
+    }[];
+    const statements = policy[0]?.PolicyDocument.Statement ?? [];
+    // Act
+    const vaults = JSON.stringify(statements.find((x) => x.Sid === 'PolicyVaults')?.Resource);
+    const passable = JSON.stringify(statements.find((x) => x.Sid === 'PassBackupRole')?.Resource);
+    // Assess
+    expect(vaults).toContain(':backup-vault:backup-sentinel-gold');
+    expect(vaults).toContain(':backup-vault:backup-sentinel-bronze');
+    expect(vaults).not.toContain('backup-vault:*');
+    expect(statements.find((x) => x.Sid === 'Audit')?.Action).not.toContain(
+      'backup:PutBackupVaultLockConfiguration',
+    );
+    expect(passable).toContain('role/service-role/AWSBackupDefaultServiceRole');
+    expect(passable).not.toBe('"*"');
+  });
 });
 
 async function load(fn: FunctionName): Promise<(event: unknown, context: unknown) => Promise<unknown>> {
