@@ -4,6 +4,16 @@
  */
 import { RULES } from './rules/registry.js';
 
+/** The reads of one bucket's settings (collectBucket). */
+export const BUCKET_READS = [
+  's3:GetBucketVersioning',
+  's3:GetLifecycleConfiguration',
+  's3:GetBucketObjectLockConfiguration',
+  's3:GetEncryptionConfiguration',
+  's3:GetReplicationConfiguration',
+  's3:GetBucketOwnershipControls',
+];
+
 /** Reads the collector makes that no single rule owns. */
 export const COLLECTOR_READS = [
   'sts:GetCallerIdentity',
@@ -11,12 +21,7 @@ export const COLLECTOR_READS = [
   'rds:DescribeDBInstances',
   'rds:DescribeDBClusters',
   's3:GetBucketLocation',
-  's3:GetBucketVersioning',
-  's3:GetLifecycleConfiguration',
-  's3:GetBucketObjectLockConfiguration',
-  's3:GetEncryptionConfiguration',
-  's3:GetReplicationConfiguration',
-  's3:GetBucketOwnershipControls',
+  ...BUCKET_READS,
   'backup:ListBackupPlans',
   'backup:GetBackupPlan',
   'backup:ListBackupSelections',

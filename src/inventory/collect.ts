@@ -46,6 +46,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Aws } from '../aws/clients.js';
+import { BUCKET_READS } from '../iam.js';
 import type { PolicySet } from '../policy/index.js';
 import { destinations } from '../rules/destinations.js';
 import { parseArn } from './arn.js';
@@ -69,16 +70,6 @@ export interface CollectOptions {
 /** Tag written by the key rotator: the sha256 of the imported material (never the material). */
 export const FINGERPRINT_TAG = 'backup-sentinel:material-sha256';
 export const IMPORTED_AT_TAG = 'backup-sentinel:material-imported-at';
-
-/** The per-bucket reads, in collectBucket. */
-const BUCKET_READS = [
-  's3:GetBucketVersioning',
-  's3:GetLifecycleConfiguration',
-  's3:GetBucketObjectLockConfiguration',
-  's3:GetEncryptionConfiguration',
-  's3:GetReplicationConfiguration',
-  's3:GetBucketOwnershipControls',
-];
 
 /** Errors that mean "there is none", not "could not read". */
 const ABSENT = new Set([
