@@ -14,6 +14,10 @@ const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
 const policyText = readFileSync(policyFile, 'utf8');
 const policySet = parsePolicies(policyText, policyFile);
 const vaultNames = [...new Set(Object.values(policySet.policies).map((p) => p.vaultName))];
+// The other accounts copies go to: the functions may assume the DR read role there, nowhere else.
+const drAccounts = [
+  ...new Set(Object.values(policySet.policies).flatMap((p) => p.copies.flatMap((c) => (c.account ? [c.account] : [])))),
+].sort();
 
 const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };
 
@@ -119,7 +123,7 @@ const config = {
       events: [{ schedule: 'rate(1 day)' }],
     },
   },
-  resources: { Resources: { ...roles(vaultNames), ...resources } },
+  resources: { Resources: { ...roles({ vaultNames, drAccounts }), ...resources } },
 };
 
 module.exports = config;

@@ -25,8 +25,18 @@ const PASSABLE_ROLES = [
   { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/backup-sentinel-*' },
 ];
 
-function role(fn: FunctionName, vaultNames: string[]) {
-  const actions = functionActions(fn);
+/** The DR read role the functions assume in each DR account the policies copy to. */
+export const DR_READ_ROLE = 'backup-sentinel-dr-read';
+
+export interface RoleScope {
+  /** The vaults the policies name (vault writes are granted on these only). */
+  vaultNames: string[];
+  /** The other accounts the policies copy to (sts:AssumeRole only on their DR read role). */
+  drAccounts: string[];
+}
+
+function role(fn: FunctionName, { vaultNames, drAccounts }: RoleScope) {
+  const actions = functionActions(fn).filter((a) => a !== 'sts:AssumeRole' || drAccounts.length > 0);
   const scoped = ['sts:AssumeRole', 'iam:PassRole', 'sns:Publish', ...VAULT_WRITES];
   const assume = actions.filter((a) => a === 'sts:AssumeRole');
   const passRole = actions.filter((a) => a === 'iam:PassRole');
@@ -76,7 +86,9 @@ function role(fn: FunctionName, vaultNames: string[]) {
       Sid: 'ReadDrAccount',
       Effect: 'Allow',
       Action: assume,
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/backup-sentinel-dr-read' },
+      Resource: drAccounts.map((account) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${DR_READ_ROLE}`,
+      })),
     });
   }
   return {
@@ -100,11 +112,11 @@ function role(fn: FunctionName, vaultNames: string[]) {
   };
 }
 
-/** The three roles; vault writes are limited to the vaults the policies name. */
-export function roles(vaultNames: string[]) {
+/** The three roles; vault writes only on the policies' vaults, AssumeRole only into their DR accounts. */
+export function roles(scope: RoleScope) {
   return {
-    [roleName('onResourceChange')]: role('onResourceChange', vaultNames),
-    [roleName('configRule')]: role('configRule', vaultNames),
-    [roleName('sweep')]: role('sweep', vaultNames),
+    [roleName('onResourceChange')]: role('onResourceChange', scope),
+    [roleName('configRule')]: role('configRule', scope),
+    [roleName('sweep')]: role('sweep', scope),
   };
 }

@@ -63,7 +63,12 @@ export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';
 /** Every AWS action a function's code path may call. */
 export function functionActions(fn: FunctionName): string[] {
   if (fn === 'configRule')
-    return sorted([...readActions(), 'config:GetResourceConfigHistory', 'config:PutEvaluations']);
+    return sorted([
+      ...readActions(),
+      'config:GetResourceConfigHistory',
+      'config:PutEvaluations',
+      'sts:AssumeRole',
+    ]);
   if (fn === 'sweep') return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole', 'sns:Publish']);
   return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
 }

@@ -4,7 +4,11 @@ import { type ConfigRuleEvent, evaluateConfigEvent, putEvaluations } from '../..
 import { aws, logger, policies, settings } from '../shared/runtime.js';
 
 export const handler = middy(async (event: ConfigRuleEvent) => {
-  const evaluations = await evaluateConfigEvent(aws, event, { policies, now: new Date() });
+  const evaluations = await evaluateConfigEvent(aws, event, {
+    policies,
+    now: new Date(),
+    ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
+  });
   const calls = await putEvaluations(aws, settings.region, event.resultToken, evaluations);
   logger.info('evaluated', {
     evaluations: evaluations.length,

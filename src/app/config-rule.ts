@@ -53,14 +53,22 @@ export function evaluationFor(
   at: Date,
 ): Evaluation {
   const failing = findings.filter((f) => f.status === 'NON_COMPLIANT');
-  const errors = findings.filter((f) => f.status === 'ERROR');
-  const relevant = findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+  // What the function was not set up to read (another region, no DR role) is named, never decides.
+  const unread = findings.filter((f) => f.status === 'ERROR' && f.outOfScope);
+  const errors = findings.filter((f) => f.status === 'ERROR' && !f.outOfScope);
+  const relevant = findings.filter((f) => f.status === 'COMPLIANT');
   const compliance =
     failing.length || errors.length ? 'NON_COMPLIANT' : relevant.length ? 'COMPLIANT' : 'NOT_APPLICABLE';
   const shown = failing.length ? failing : errors;
-  const annotation = shown.length
-    ? `${shown.length} ${failing.length ? 'failing' : 'could not evaluate'}: ${shown.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`
-    : undefined;
+  const parts = [
+    ...(shown.length
+      ? [
+          `${shown.length} ${failing.length ? 'failing' : 'could not evaluate'}: ${shown.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`,
+        ]
+      : []),
+    ...(unread.length ? [`not checked: ${unread.map((f) => `${f.ruleId}: ${f.message}`).join('; ')}`] : []),
+  ];
+  const annotation = parts.length ? parts.join(' | ') : undefined;
   return {
     ComplianceResourceType: resourceType,
     ComplianceResourceId: resourceId,
@@ -98,8 +106,9 @@ function configId(r: Resource): string {
 export async function evaluateConfigEvent(
   aws: Aws,
   event: ConfigRuleEvent,
-  deps: { policies: PolicySet; now: Date },
+  deps: { policies: PolicySet; now: Date; drRoleArn?: string },
 ): Promise<Evaluation[]> {
+  const dr = deps.drRoleArn ? { drRoleArn: deps.drRoleArn } : {};
   let invoking: Invoking;
   try {
     invoking = JSON.parse(event.invokingEvent) as Invoking;
@@ -114,6 +123,7 @@ export async function evaluateConfigEvent(
       regions: [region],
       policies: deps.policies,
       now: deps.now,
+      ...dr,
     });
     const findings = audit(inventory, deps.policies, { now: deps.now });
     return inventory.resources.map((r) => {
@@ -170,6 +180,7 @@ export async function evaluateConfigEvent(
       policies: deps.policies,
       now: deps.now,
       resource: result.resource,
+      ...dr,
     });
     const findings = audit(inventory, deps.policies, { now: deps.now });
     return [evaluationFor(findingsOf(inventory, deps.policies, result.resource.Arn, findings), type, id, at)];

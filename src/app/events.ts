@@ -5,6 +5,8 @@
  * API calls (a plan or selection changed) concern every resource of a plan: they ask for a sweep.
  * Anything else is ignored with a reason — never a crash.
  */
+import { partitionOf } from '../inventory/arn.js';
+
 export type EventTargets =
   | { kind: 'resources'; arns: string[] }
   | { kind: 'sweep'; reason: string }
@@ -90,7 +92,7 @@ function fromCloudTrail(record: Json, envelopeAccount: string | undefined): Even
   if (source === 's3.amazonaws.com' && S3_CALLS.includes(name)) {
     const bucket = str(params.bucketName);
     return bucket
-      ? { kind: 'resources', arns: [`arn:aws:s3:::${bucket}`] }
+      ? { kind: 'resources', arns: [`arn:${partitionOf(region)}:s3:::${bucket}`] }
       : { kind: 'ignored', reason: `${name} without bucketName` };
   }
   if (source === 'rds.amazonaws.com' && RDS_CALLS.includes(name)) {
@@ -100,9 +102,9 @@ function fromCloudTrail(record: Json, envelopeAccount: string | undefined): Even
     const arn =
       tagged ??
       (db
-        ? `arn:aws:rds:${region}:${account}:db:${db}`
+        ? `arn:${partitionOf(region)}:rds:${region}:${account}:db:${db}`
         : cluster
-          ? `arn:aws:rds:${region}:${account}:cluster:${cluster}`
+          ? `arn:${partitionOf(region)}:rds:${region}:${account}:cluster:${cluster}`
           : undefined);
     return arn && AUDITED.test(arn)
       ? { kind: 'resources', arns: [arn] }

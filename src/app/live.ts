@@ -1,6 +1,7 @@
 /** Use-cases against a live account: snapshot, audit, fix. */
 import type { Aws } from '../aws/clients.js';
 import { collectInventory } from '../inventory/collect.js';
+import { partitionOf } from '../inventory/arn.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { PolicySet } from '../policy/index.js';
 import { type ActionResult, executePlan } from '../remediation/execute.js';
@@ -63,8 +64,13 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
     accountId: inventory.accountId,
     policies: o.policies,
     backupRoleArn:
-      o.backupRoleArn ?? `arn:aws:iam::${inventory.accountId}:role/service-role/AWSBackupDefaultServiceRole`,
+      o.backupRoleArn ?? defaultBackupRole(inventory),
     ...(o.onResult ? { onResult: o.onResult } : {}),
   });
   return { audit: result, plan, results };
+}
+
+/** The account's AWS Backup default service role, in the account's partition. */
+export function defaultBackupRole(inventory: Inventory): string {
+  return `arn:${partitionOf(inventory.regions[0] ?? '')}:iam::${inventory.accountId}:role/service-role/AWSBackupDefaultServiceRole`;
 }

@@ -11,7 +11,7 @@ import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
 import type { AuditResult } from './audit.js';
 import { targetsOf } from './events.js';
-import { fixAccount } from './live.js';
+import { defaultBackupRole, fixAccount } from './live.js';
 
 export type RemediationMode = 'off' | 'dry-run' | 'on';
 
@@ -71,7 +71,11 @@ export async function onResourceChange(
     // One resource that cannot be read (deleted since the event, say) never stops the others.
     let inventory: Awaited<ReturnType<typeof collectResource>>;
     try {
-      inventory = await collectResource(aws, arn, { policies, now });
+      inventory = await collectResource(aws, arn, {
+        policies,
+        now,
+        ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
+      });
     } catch (e) {
       outcomes.push({
         arn,
@@ -94,9 +98,7 @@ export async function onResourceChange(
             maxChanges: settings.maxChanges,
             accountId: inventory.accountId,
             policies,
-            backupRoleArn:
-              settings.backupRoleArn ??
-              `arn:aws:iam::${inventory.accountId}:role/service-role/AWSBackupDefaultServiceRole`,
+            backupRoleArn: settings.backupRoleArn ?? defaultBackupRole(inventory),
           });
     outcomes.push({
       arn,

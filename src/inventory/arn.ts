@@ -15,9 +15,25 @@ export function parseArn(arn: string): ArnParts | undefined {
   return { partition, service, region, account, resource: parts.slice(5).join(':') };
 }
 
-/** arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME */
-export function vaultArn(region: string, account: string, name: string, partition = 'aws'): string {
-  return `arn:${partition}:backup:${region}:${account}:backup-vault:${name}`;
+/** Region prefixes of the partitions other than `aws` (as the SDK's partition table has them). */
+const PARTITIONS: [prefix: string, partition: string][] = [
+  ['cn-', 'aws-cn'],
+  ['us-gov-', 'aws-us-gov'],
+  ['us-isob-', 'aws-iso-b'],
+  ['us-isof-', 'aws-iso-f'],
+  ['us-iso-', 'aws-iso'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['eusc-', 'aws-eusc'],
+];
+
+/** The partition a region belongs to: every ARN we build comes from it, never a literal "aws". */
+export function partitionOf(region: string): string {
+  return PARTITIONS.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+
+/** arn:PARTITION:backup:REGION:ACCOUNT:backup-vault:NAME */
+export function vaultArn(region: string, account: string, name: string): string {
+  return `arn:${partitionOf(region)}:backup:${region}:${account}:backup-vault:${name}`;
 }
 
 /** Matches an ARN against an AWS Backup pattern where `*` stands for any run of characters. */

@@ -5,6 +5,8 @@
  * about; the rules then report ERROR for exactly the checks that needed it, and the rest goes on.
  */
 import {
+  type BackupClient,
+  type BackupVaultListMember,
   DescribeBackupVaultCommand,
   DescribeRegionSettingsCommand,
   GetBackupPlanCommand,
@@ -49,8 +51,11 @@ import type { Aws } from '../aws/clients.js';
 import { BUCKET_READS } from '../iam.js';
 import type { PolicySet } from '../policy/index.js';
 import { destinations } from '../rules/destinations.js';
-import { parseArn } from './arn.js';
+import { parseArn, partitionOf, vaultArn } from './arn.js';
+import { HOME_READS } from './scope.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from './schema.js';
+
+type ScopeEntryInput = NonNullable<InventoryInput['scope']>[number];
 
 type Input<K extends keyof InventoryInput> = NonNullable<InventoryInput[K]> extends (infer T)[] ? T : never;
 type CollectionError = Input<'collectionErrors'>;
@@ -108,6 +113,18 @@ async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
 class Collection {
   readonly errors: CollectionError[] = [];
 
+  /** Marks the whole-call ("*") errors recorded since `mark` with the account and region they were in. */
+  stamp(mark: number, account: string, region: string): void {
+    for (const e of this.errors.slice(mark)) {
+      if (e.Arn === '*' && e.Region === undefined) Object.assign(e, { Account: account, Region: region });
+    }
+  }
+
+  /** Did any read of `action` (region-wide or about one subject) fail since `mark`? */
+  failedSince(mark: number, action: string): boolean {
+    return this.errors.slice(mark).some((e) => e.Action === action);
+  }
+
   /** Calls fn; on failure records {arn, action} and returns `absent` for "there is none" errors or undefined. */
   async try<T, A = never>(
     arn: string,
@@ -139,15 +156,14 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   const c = new Collection();
   const limit = options.concurrency ?? 8;
   const progress = options.onProgress ?? (() => {});
-  const since = new Date(
-    options.now.getTime() - (options.windowDays ?? defaultWindowDays(options.policies)) * 86_400_000,
-  );
+  const since = windowStart(options.now, options.policies, options.windowDays);
   const home = options.regions[0] ?? 'us-east-1';
   const identity = await aws.sts(home).send(new GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
   const inv: InventoryInput = {
     version: INVENTORY_VERSION,
     capturedAt: options.now.toISOString(),
+    listedSince: since.toISOString(),
     accountId,
     regions: options.regions,
   };
@@ -156,8 +172,10 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   };
 
   const bucketRegion = new Map<string, string | undefined>();
+  const discovered: string[] = [];
   for (const region of options.regions) {
     progress(`${region}: discovering tagged resources`);
+    const mark = c.errors.length;
     const resources = await collectResources(
       aws,
       c,
@@ -168,21 +186,23 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
       limit,
       progress,
     );
+    c.stamp(mark, accountId, region);
+    discovered.push(...DISCOVERY_READS.filter((a) => !c.failedSince(mark, a)).map((a) => `${region}|${a}`));
     push('resources', resources);
-    progress(`${region}: reading AWS Backup state`);
-    const backup = await collectBackup(aws, c, region, since, limit);
-    for (const [k, v] of Object.entries(backup)) push(k as keyof InventoryInput, v as never[]);
-    const keyIds = new Set<string>();
-    for (const r of resources) if ('KmsKeyId' in r && typeof r.KmsKeyId === 'string') keyIds.add(r.KmsKeyId);
-    for (const v of backup.backupVaults) if (v.EncryptionKeyArn) keyIds.add(v.EncryptionKeyArn);
-    push('kmsKeys', await collectKeys(aws, c, region, [...keyIds], limit));
   }
-  if (options.drRoleArn) {
-    progress('reading copy destinations in other accounts');
-    const dr = await collectDestinations(aws, c, options, accountId, since);
-    push('backupVaults', dr.vaults);
-    push('recoveryPoints', dr.points);
-    push('kmsKeys', dr.keys);
+  const state = await collectBackupScope(aws, c, {
+    accountId,
+    regions: options.regions,
+    policies: options.policies,
+    since,
+    limit,
+    progress,
+    ...(options.drRoleArn ? { drRoleArn: options.drRoleArn } : {}),
+  });
+  for (const [k, v] of Object.entries(state.lists)) push(k as keyof InventoryInput, v as never[]);
+  for (const region of options.regions) {
+    const ids = keyIdsIn(region, inv.resources ?? [], state.lists.backupVaults ?? []);
+    push('kmsKeys', await collectKeys(aws, c, region, ids, limit));
   }
   if (options.policies.keyMaterial.replicas.length > 0) {
     // Replicas of imported key material live in Secrets Manager in other accounts and are written
@@ -195,7 +215,112 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
     });
   }
   inv.collectionErrors = c.errors;
+  inv.scope = state.scope.map((e) =>
+    e.Via === 'home' && e.Account === accountId
+      ? { ...e, Reads: [...DISCOVERY_READS.filter((a) => discovered.includes(`${e.Region}|${a}`)), ...(e.Reads ?? [])] }
+      : e,
+  );
   return inventorySchema.parse(inv);
+}
+
+/** The KMS keys of a home region's databases and vaults (destination vaults' keys are read with them). */
+function keyIdsIn(region: string, resources: Input<'resources'>[], vaults: Input<'backupVaults'>[]): string[] {
+  const ids = new Set<string>();
+  for (const r of resources)
+    if (r.Region === region && 'KmsKeyId' in r && typeof r.KmsKeyId === 'string') ids.add(r.KmsKeyId);
+  for (const v of vaults)
+    if (v.EncryptionKeyArn && parseArn(v.BackupVaultArn)?.region === region) ids.add(v.EncryptionKeyArn);
+  return [...ids];
+}
+
+/** Region-wide discovery reads (collectResources): recorded in the scope of each home region. */
+const DISCOVERY_READS = ['tag:GetResources', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
+
+function windowStart(now: Date, policies: PolicySet, windowDays?: number): Date {
+  return new Date(now.getTime() - (windowDays ?? defaultWindowDays(policies)) * 86_400_000);
+}
+
+type BackupLists = Awaited<ReturnType<typeof collectBackup>> & { kmsKeys: Input<'kmsKeys'>[] };
+
+interface ScopeOptions {
+  accountId: string;
+  /** Regions whose resources are audited: their whole AWS Backup state is read. */
+  regions: string[];
+  policies: PolicySet;
+  since: Date;
+  limit: number;
+  drRoleArn?: string;
+  progress?: (message: string) => void;
+}
+
+/**
+ * The AWS Backup state the audit of `regions` needs, and the scope it covers: each home region in
+ * full; the copy-destination regions of this account the policies name (their vaults, and the
+ * recovery points in the destination vaults); with the DR read role, the copy-destination vaults
+ * in other accounts. Without the role those accounts are simply not in scope: the rules say so.
+ */
+async function collectBackupScope(aws: Aws, c: Collection, o: ScopeOptions) {
+  const lists: Partial<BackupLists> = {};
+  const add = (state: Partial<BackupLists>) => {
+    for (const [k, v] of Object.entries(state) as [keyof BackupLists, unknown[]][])
+      (lists[k] as unknown[]) = [...((lists[k] as unknown[] | undefined) ?? []), ...v];
+  };
+  const scope: ScopeEntryInput[] = [];
+  const progress = o.progress ?? (() => {});
+  for (const region of o.regions) {
+    progress(`${region}: reading AWS Backup state`);
+    const mark = c.errors.length;
+    add(await collectBackup(aws, c, region, o.since, o.limit));
+    c.stamp(mark, o.accountId, region);
+    scope.push({
+      Account: o.accountId,
+      Region: region,
+      Via: 'home',
+      Reads: HOME_READS.filter((a) => !DISCOVERY_READS.includes(a) && !c.failedSince(mark, a)),
+    });
+  }
+  // Where copies of resources in these regions land: the policies' destinations and the plans'
+  // copy actions, outside the regions already read in full.
+  const wanted = new Map<string, { account: string; region: string; names: Set<string> }>();
+  const want = (arn: string) => {
+    const a = parseArn(arn);
+    if (!a || !a.resource.startsWith('backup-vault:')) return;
+    if (a.account === o.accountId && o.regions.includes(a.region)) return;
+    const k = `${a.account}|${a.region}`;
+    const w = wanted.get(k) ?? { account: a.account, region: a.region, names: new Set<string>() };
+    w.names.add(a.resource.slice('backup-vault:'.length));
+    wanted.set(k, w);
+  };
+  for (const policy of Object.values(o.policies.policies))
+    for (const region of o.regions) for (const d of destinations(policy, region, o.accountId)) want(d.arn);
+  for (const plan of lists.backupPlans ?? [])
+    for (const rule of plan.Rules ?? []) for (const copy of rule.CopyActions ?? []) want(copy.DestinationBackupVaultArn);
+  for (const w of [...wanted.values()].sort((a, b) => a.account.localeCompare(b.account))) {
+    const own = w.account === o.accountId;
+    if (!own && !o.drRoleArn) continue;
+    progress(`${w.account}/${w.region}: reading the copy-destination vaults`);
+    const via = own ? aws : aws.assume(o.drRoleArn?.replaceAll('{account}', w.account) ?? '', w.region);
+    const mark = c.errors.length;
+    const got = await collectVaults(via.backup(w.region), c, {
+      account: w.account,
+      region: w.region,
+      since: o.since,
+      limit: o.limit,
+      wanted: w.names,
+      full: own,
+    });
+    c.stamp(mark, w.account, w.region);
+    add({ backupVaults: got.vaults, recoveryPoints: got.points });
+    const keyIds = got.vaults.flatMap((v) => (v.EncryptionKeyArn ? [v.EncryptionKeyArn] : []));
+    add({ kmsKeys: await collectKeys(via, c, w.region, keyIds, o.limit) });
+    scope.push({
+      Account: w.account,
+      Region: w.region,
+      Via: own ? 'destination' : 'dr-role',
+      Reads: got.listed ? ['backup:ListBackupVaults'] : [],
+    });
+  }
+  return { lists, scope };
 }
 
 async function collectResources(
@@ -293,7 +418,7 @@ async function collectResources(
 function mapInstance(db: DBInstance, region: string, accountId: string): Input<'resources'> {
   return {
     Type: 'AWS::RDS::DBInstance',
-    Arn: db.DBInstanceArn ?? `arn:aws:rds:${region}:${accountId}:db:${db.DBInstanceIdentifier}`,
+    Arn: db.DBInstanceArn ?? `arn:${partitionOf(region)}:rds:${region}:${accountId}:db:${db.DBInstanceIdentifier}`,
     Region: region,
     AccountId: accountId,
     Tags: tagMap(db.TagList),
@@ -307,6 +432,9 @@ function mapInstance(db: DBInstance, region: string, accountId: string): Input<'
     ...(db.KmsKeyId ? { KmsKeyId: db.KmsKeyId } : {}),
     ...(db.DBSubnetGroup?.DBSubnetGroupName ? { DBSubnetGroupName: db.DBSubnetGroup.DBSubnetGroupName } : {}),
     ...(db.DBInstanceStatus ? { DBInstanceStatus: db.DBInstanceStatus } : {}),
+    ...(db.ReadReplicaSourceDBInstanceIdentifier
+      ? { ReadReplicaSourceDBInstanceIdentifier: db.ReadReplicaSourceDBInstanceIdentifier }
+      : {}),
     // AWS Config identifies databases by these (db-XXXX / cluster-XXXX), not by name.
     ...(db.DbiResourceId ? { DbiResourceId: db.DbiResourceId } : {}),
   };
@@ -315,7 +443,7 @@ function mapInstance(db: DBInstance, region: string, accountId: string): Input<'
 function mapCluster(cl: DBCluster, region: string, accountId: string): Input<'resources'> {
   return {
     Type: 'AWS::RDS::DBCluster',
-    Arn: cl.DBClusterArn ?? `arn:aws:rds:${region}:${accountId}:cluster:${cl.DBClusterIdentifier}`,
+    Arn: cl.DBClusterArn ?? `arn:${partitionOf(region)}:rds:${region}:${accountId}:cluster:${cl.DBClusterIdentifier}`,
     Region: region,
     AccountId: accountId,
     Tags: tagMap(cl.TagList),
@@ -328,6 +456,8 @@ function mapCluster(cl: DBCluster, region: string, accountId: string): Input<'re
     ...(cl.KmsKeyId ? { KmsKeyId: cl.KmsKeyId } : {}),
     ...(cl.DBSubnetGroup ? { DBSubnetGroupName: cl.DBSubnetGroup } : {}),
     ...(cl.DbClusterResourceId ? { DbClusterResourceId: cl.DbClusterResourceId } : {}),
+    // Multi-AZ DB clusters (not Aurora) have a DB cluster instance class.
+    ...(cl.DBClusterInstanceClass ? { DBClusterInstanceClass: cl.DBClusterInstanceClass } : {}),
   };
 }
 
@@ -429,38 +559,7 @@ async function collectBackup(aws: Aws, c: Collection, region: string, since: Dat
     return { got, tags, selections };
   });
 
-  const vaultPages =
-    (await c.try('*', 'backup:ListBackupVaults', () => all(paginateListBackupVaults({ client: b }, {})))) ??
-    [];
-  const vaultList = vaultPages.flatMap((p) => p.BackupVaultList ?? []);
-  const vaults = await mapLimit(vaultList, limit, async (v) => {
-    const name = v.BackupVaultName ?? '';
-    const arn = v.BackupVaultArn ?? '';
-    const [policy, notifications, tags, points] = await Promise.all([
-      c.try(
-        arn,
-        'backup:GetBackupVaultAccessPolicy',
-        () => b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: name })),
-        {},
-      ),
-      c.try(
-        arn,
-        'backup:GetBackupVaultNotifications',
-        () => b.send(new GetBackupVaultNotificationsCommand({ BackupVaultName: name })),
-        {},
-      ),
-      c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn }))),
-      c.try(arn, 'backup:ListRecoveryPointsByBackupVault', () =>
-        all(
-          paginateListRecoveryPointsByBackupVault(
-            { client: b },
-            { BackupVaultName: name, ByCreatedAfter: since },
-          ),
-        ),
-      ),
-    ]);
-    return { v, policy, notifications, tags, points: (points ?? []).flatMap((p) => p.RecoveryPoints ?? []) };
-  });
+  const { vaults, points } = await collectVaults(b, c, { since, limit, full: true });
 
   const list = <T>(action: string, pages: () => AsyncIterable<T>) => c.try('*', action, () => all(pages()));
   const [backupJobs, copyJobs, restoreJobs, protectedRes, rtPlans, settings] = await Promise.all([
@@ -499,7 +598,7 @@ async function collectBackup(aws: Aws, c: Collection, region: string, since: Dat
     return { plan, selections };
   });
 
-  const rpByArn = new Map(vaults.flatMap((v) => v.points).map((p) => [p.RecoveryPointArn, p.ResourceArn]));
+  const rpByArn = new Map(points.map((p) => [p.RecoveryPointArn, p.ResourceArn]));
   return {
     backupPlans: plans.flatMap(({ got, tags }) =>
       got?.BackupPlan
@@ -537,39 +636,8 @@ async function collectBackup(aws: Aws, c: Collection, region: string, since: Dat
           : [],
       ),
     ),
-    backupVaults: vaults.map(
-      ({ v, policy, notifications, tags }): Input<'backupVaults'> => ({
-        BackupVaultName: v.BackupVaultName ?? '',
-        BackupVaultArn: v.BackupVaultArn ?? '',
-        ...(v.EncryptionKeyArn ? { EncryptionKeyArn: v.EncryptionKeyArn } : {}),
-        Locked: v.Locked ?? false,
-        ...(v.MinRetentionDays !== undefined ? { MinRetentionDays: v.MinRetentionDays } : {}),
-        ...(v.MaxRetentionDays !== undefined ? { MaxRetentionDays: v.MaxRetentionDays } : {}),
-        ...(v.LockDate ? { LockDate: iso(v.LockDate) } : {}),
-        ...(policy && 'Policy' in policy && policy.Policy ? { AccessPolicy: policy.Policy } : {}),
-        ...(notifications && 'SNSTopicArn' in notifications && notifications.SNSTopicArn
-          ? {
-              Notifications: {
-                SNSTopicArn: notifications.SNSTopicArn,
-                BackupVaultEvents: notifications.BackupVaultEvents ?? [],
-              },
-            }
-          : {}),
-        Tags: tags?.Tags ?? {},
-      }),
-    ),
-    recoveryPoints: vaults.flatMap(({ v, points }) =>
-      points.map(
-        (p): Input<'recoveryPoints'> => ({
-          ...withIsoDates(p),
-          RecoveryPointArn: p.RecoveryPointArn ?? '',
-          ResourceArn: p.ResourceArn ?? '',
-          BackupVaultArn: p.BackupVaultArn ?? v.BackupVaultArn ?? '',
-          CreationDate: iso(p.CreationDate) ?? '',
-          Status: p.Status ?? '',
-        }),
-      ),
-    ),
+    backupVaults: vaults,
+    recoveryPoints: points,
     backupJobs: (backupJobs ?? [])
       .flatMap((p) => p.BackupJobs ?? [])
       .map((j) => withIsoDates(j) as Input<'backupJobs'>),
@@ -580,7 +648,7 @@ async function collectBackup(aws: Aws, c: Collection, region: string, since: Dat
       .flatMap((p) => p.RestoreJobs ?? [])
       .map((j) => {
         const job = withIsoDates(j) as Input<'restoreJobs'>;
-        const source = rpByArn.get(j.RecoveryPointArn);
+        const source = rpByArn.get(j.RecoveryPointArn ?? '');
         return { ...job, Status: j.Status ?? '', ...(source ? { SourceResourceArn: source } : {}) };
       }),
     protectedResources: (protectedRes ?? [])
@@ -605,6 +673,104 @@ async function collectBackup(aws: Aws, c: Collection, region: string, since: Dat
       ? [{ Region: region, ResourceTypeOptInPreference: settings.ResourceTypeOptInPreference }]
       : [],
   };
+}
+
+interface VaultReadOptions {
+  since: Date;
+  limit: number;
+  /** Only these vault names (copy destinations); all vaults of the region when absent. */
+  wanted?: Set<string>;
+  /** Also notifications and tags (the audited account's own vaults). */
+  full: boolean;
+  /** Where, for the ARNs of vaults found by DescribeBackupVault when listing is not allowed. */
+  account?: string;
+  region?: string;
+}
+
+/**
+ * The vaults of one region (all, or the wanted ones), with access policy, recovery points in the
+ * window and, for our own account, notifications and tags. `listed` is true when
+ * ListBackupVaults succeeded, i.e. a vault not in `vaults` is proven absent.
+ */
+async function collectVaults(b: BackupClient, c: Collection, o: VaultReadOptions) {
+  const pages = await c.try('*', 'backup:ListBackupVaults', () =>
+    all(paginateListBackupVaults({ client: b }, {})),
+  );
+  let list: BackupVaultListMember[] = (pages ?? []).flatMap((p) => p.BackupVaultList ?? []);
+  if (!pages && o.wanted && o.account && o.region) {
+    // A read role without ListBackupVaults: describe the vaults by name. AWS answers a vault that
+    // does not exist with AccessDenied too, so a failure here proves nothing either way.
+    const { account, region } = o;
+    const found = await mapLimit([...o.wanted], o.limit, (name) =>
+      c.try(vaultArn(region, account, name), 'backup:DescribeBackupVault', () =>
+        b.send(new DescribeBackupVaultCommand({ BackupVaultName: name })),
+      ),
+    );
+    list = found.filter((v): v is NonNullable<typeof v> => v !== undefined);
+  }
+  if (o.wanted) list = list.filter((v) => o.wanted?.has(v.BackupVaultName ?? ''));
+  const read = await mapLimit(list, o.limit, async (v) => {
+    const name = v.BackupVaultName ?? '';
+    const arn = v.BackupVaultArn ?? '';
+    const [policy, notifications, tags, points] = await Promise.all([
+      c.try(
+        arn,
+        'backup:GetBackupVaultAccessPolicy',
+        () => b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: name })),
+        {},
+      ),
+      o.full
+        ? c.try(
+            arn,
+            'backup:GetBackupVaultNotifications',
+            () => b.send(new GetBackupVaultNotificationsCommand({ BackupVaultName: name })),
+            {},
+          )
+        : undefined,
+      o.full ? c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn }))) : undefined,
+      c.try(arn, 'backup:ListRecoveryPointsByBackupVault', () =>
+        all(
+          paginateListRecoveryPointsByBackupVault(
+            { client: b },
+            { BackupVaultName: name, ByCreatedAfter: o.since },
+          ),
+        ),
+      ),
+    ]);
+    const vault: Input<'backupVaults'> = {
+      BackupVaultName: name,
+      BackupVaultArn: arn,
+      ...(v.EncryptionKeyArn ? { EncryptionKeyArn: v.EncryptionKeyArn } : {}),
+      Locked: v.Locked ?? false,
+      ...(v.MinRetentionDays !== undefined ? { MinRetentionDays: v.MinRetentionDays } : {}),
+      ...(v.MaxRetentionDays !== undefined ? { MaxRetentionDays: v.MaxRetentionDays } : {}),
+      ...(v.LockDate ? { LockDate: iso(v.LockDate) } : {}),
+      ...(policy && 'Policy' in policy && policy.Policy ? { AccessPolicy: policy.Policy } : {}),
+      ...(notifications && 'SNSTopicArn' in notifications && notifications.SNSTopicArn
+        ? {
+            Notifications: {
+              SNSTopicArn: notifications.SNSTopicArn,
+              BackupVaultEvents: notifications.BackupVaultEvents ?? [],
+            },
+          }
+        : {}),
+      Tags: tags?.Tags ?? {},
+    };
+    const rps = (points ?? [])
+      .flatMap((p) => p.RecoveryPoints ?? [])
+      .map(
+        (p): Input<'recoveryPoints'> => ({
+          ...withIsoDates(p),
+          RecoveryPointArn: p.RecoveryPointArn ?? '',
+          ResourceArn: p.ResourceArn ?? '',
+          BackupVaultArn: p.BackupVaultArn ?? arn,
+          CreationDate: iso(p.CreationDate) ?? '',
+          Status: p.Status ?? '',
+        }),
+      );
+    return { vault, points: rps };
+  });
+  return { listed: pages !== undefined, vaults: read.map((r) => r.vault), points: read.flatMap((r) => r.points) };
 }
 
 /** SDK objects with Date values -> plain objects with ISO strings (shallow, plus one level down). */
@@ -660,84 +826,8 @@ async function collectKeys(
   );
 }
 
-/** Copy-destination vaults in other accounts, read with the DR role: do the copies really land there? */
-async function collectDestinations(
-  aws: Aws,
-  c: Collection,
-  options: CollectOptions,
-  accountId: string,
-  since: Date,
-) {
-  const wanted = new Map<string, { region: string; account: string; name: string }>();
-  for (const policy of Object.values(options.policies.policies)) {
-    for (const region of options.regions) {
-      for (const d of destinations(policy, region, accountId)) {
-        const a = parseArn(d.arn);
-        if (d.crossAccount && a)
-          wanted.set(d.arn, {
-            region: a.region,
-            account: a.account,
-            name: a.resource.replace(/^backup-vault:/, ''),
-          });
-      }
-    }
-  }
-  const vaults: Input<'backupVaults'>[] = [];
-  const points: Input<'recoveryPoints'>[] = [];
-  const keys: Input<'kmsKeys'>[] = [];
-  for (const [arn, w] of wanted) {
-    const role = (options.drRoleArn ?? '').replaceAll('{account}', w.account);
-    const dr = aws.assume(role, w.region);
-    const b = dr.backup(w.region);
-    const described = await c.try(arn, 'backup:DescribeBackupVault', () =>
-      b.send(new DescribeBackupVaultCommand({ BackupVaultName: w.name })),
-    );
-    if (!described) continue;
-    const [policy, pages] = await Promise.all([
-      c.try(
-        arn,
-        'backup:GetBackupVaultAccessPolicy',
-        () => b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: w.name })),
-        {},
-      ),
-      c.try(arn, 'backup:ListRecoveryPointsByBackupVault', () =>
-        all(
-          paginateListRecoveryPointsByBackupVault(
-            { client: b },
-            { BackupVaultName: w.name, ByCreatedAfter: since },
-          ),
-        ),
-      ),
-    ]);
-    vaults.push({
-      BackupVaultName: w.name,
-      BackupVaultArn: arn,
-      ...(described.EncryptionKeyArn ? { EncryptionKeyArn: described.EncryptionKeyArn } : {}),
-      Locked: described.Locked ?? false,
-      ...(described.MinRetentionDays !== undefined ? { MinRetentionDays: described.MinRetentionDays } : {}),
-      ...(described.MaxRetentionDays !== undefined ? { MaxRetentionDays: described.MaxRetentionDays } : {}),
-      ...(described.LockDate ? { LockDate: iso(described.LockDate) } : {}),
-      ...(policy && 'Policy' in policy && policy.Policy ? { AccessPolicy: policy.Policy } : {}),
-      Tags: {},
-    });
-    if (described.EncryptionKeyArn)
-      keys.push(...(await collectKeys(dr, c, w.region, [described.EncryptionKeyArn], 1)));
-    for (const p of (pages ?? []).flatMap((x) => x.RecoveryPoints ?? [])) {
-      points.push({
-        ...withIsoDates(p),
-        RecoveryPointArn: p.RecoveryPointArn ?? '',
-        ResourceArn: p.ResourceArn ?? '',
-        BackupVaultArn: arn,
-        CreationDate: iso(p.CreationDate) ?? '',
-        Status: p.Status ?? '',
-      });
-    }
-  }
-  return { vaults, points, keys };
-}
-
-type BackupState = Awaited<ReturnType<typeof collectBackup>>;
-const backupCache = new Map<string, { at: number; state: BackupState; errors: CollectionError[] }>();
+type ScopeState = Awaited<ReturnType<typeof collectBackupScope>>;
+const backupCache = new Map<string, { at: number; state: ScopeState; errors: CollectionError[] }>();
 
 /** Forget cached AWS Backup state (tests; or after fix changed it). */
 export function clearBackupCache(): void {
@@ -752,12 +842,15 @@ export interface CollectResourceOptions {
   cacheSeconds?: number;
   /** The resource as already known (e.g. from an AWS Config item): it is not read again. */
   resource?: Input<'resources'>;
+  /** Role to read copy-destination vaults in other accounts ("{account}" is replaced). */
+  drRoleArn?: string;
 }
 
 /**
- * The event path: one resource and the AWS Backup state of its region (cached for a few
- * minutes, since a burst of events hits the same plans and vaults). Throws when the ARN is not an
- * RDS database or an S3 bucket.
+ * The event path: one resource and the AWS Backup state its audit needs — its region, the copy
+ * regions and (with the DR role) the DR vaults the policies name — cached for a few minutes,
+ * since a burst of events hits the same plans and vaults. Throws when the ARN is not an RDS
+ * database or an S3 bucket.
  */
 export async function collectResource(
   aws: Aws,
@@ -808,33 +901,42 @@ export async function collectResource(
     for (const cl of got?.DBClusters ?? []) resources.push(mapCluster(cl, region, accountId));
   }
 
-  const key = `${accountId}|${region}`;
+  const key = `${accountId}|${region}|${options.drRoleArn ?? ''}`;
   const ttl = (options.cacheSeconds ?? 300) * 1000;
   let cached = backupCache.get(key);
   if (!cached || Date.now() - cached.at > ttl) {
-    const since = new Date(
-      options.now.getTime() - (options.windowDays ?? defaultWindowDays(options.policies)) * 86_400_000,
-    );
     const bc = new Collection();
     cached = {
       at: Date.now(),
-      state: await collectBackup(aws, bc, region, since, 8),
+      state: await collectBackupScope(aws, bc, {
+        accountId,
+        regions: [region],
+        policies: options.policies,
+        since: windowStart(options.now, options.policies, options.windowDays),
+        limit: 8,
+        ...(options.drRoleArn ? { drRoleArn: options.drRoleArn } : {}),
+      }),
       errors: bc.errors,
     };
     backupCache.set(key, cached);
   }
-  const keyIds = new Set<string>();
-  for (const r of resources) if ('KmsKeyId' in r && typeof r.KmsKeyId === 'string') keyIds.add(r.KmsKeyId);
-  for (const v of cached.state.backupVaults) if (v.EncryptionKeyArn) keyIds.add(v.EncryptionKeyArn);
-  const kmsKeys = await collectKeys(aws, c, region, [...keyIds], 8);
+  const kmsKeys = await collectKeys(
+    aws,
+    c,
+    region,
+    keyIdsIn(region, resources, cached.state.lists.backupVaults ?? []),
+    8,
+  );
   return inventorySchema.parse({
     version: INVENTORY_VERSION,
     capturedAt: options.now.toISOString(),
+    listedSince: windowStart(options.now, options.policies, options.windowDays).toISOString(),
     accountId,
     regions: [region],
     resources,
-    ...cached.state,
-    kmsKeys,
+    ...cached.state.lists,
+    kmsKeys: [...(cached.state.lists.kmsKeys ?? []), ...kmsKeys],
     collectionErrors: [...cached.errors, ...c.errors],
+    scope: cached.state.scope,
   });
 }

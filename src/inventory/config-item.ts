@@ -130,6 +130,9 @@ export function resourceFromConfigItem(item: unknown): ConfigItemResult {
             ...(str(config.dBClusterIdentifier)
               ? { DBClusterIdentifier: str(config.dBClusterIdentifier) }
               : {}),
+            ...(str(config.readReplicaSourceDBInstanceIdentifier)
+              ? { ReadReplicaSourceDBInstanceIdentifier: str(config.readReplicaSourceDBInstanceIdentifier) }
+              : {}),
           }
         : { DBClusterIdentifier: str(config.dBClusterIdentifier) ?? str(ci.resourceName) ?? '' }),
       Engine: str(config.engine) ?? '',

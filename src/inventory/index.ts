@@ -4,6 +4,7 @@
 import { InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
 import { parseArn } from './arn.js';
+import { Scope } from './scope.js';
 import {
   type BackupPlan,
   type BackupSelection,
@@ -18,6 +19,7 @@ import {
 } from './schema.js';
 
 export * from './schema.js';
+export { mergeUnread, Scope, type Unread } from './scope.js';
 
 /** Parses inventory JSON text; throws InvalidFileError listing every problem by path. */
 export function parseInventory(text: string, file = 'inventory.json'): Inventory {
@@ -85,6 +87,8 @@ export class InventoryIndex {
   readonly backupJobsByResource: Map<string, Inventory['backupJobs']>;
   readonly keys: Map<string, KmsKey>;
   readonly resourcesByArn: Map<string, Resource>;
+  /** What was read: ask it before concluding that something is absent. */
+  readonly scope: Scope;
   private readonly recoveryPointsByArn: Map<string, RecoveryPoint>;
 
   constructor(readonly inventory: Inventory) {
@@ -109,10 +113,11 @@ export class InventoryIndex {
     for (const k of inventory.kmsKeys) {
       this.keys.set(k.Arn, k);
       this.keys.set(k.KeyId, k);
-      for (const alias of k.Aliases)
-        this.keys.set(`arn:aws:kms:${regionOf(k.Arn)}:${parseArn(k.Arn)?.account}:${alias}`, k);
+      const a = parseArn(k.Arn);
+      for (const alias of k.Aliases) this.keys.set(`arn:${a?.partition}:kms:${a?.region}:${a?.account}:${alias}`, k);
     }
     this.resourcesByArn = new Map(inventory.resources.map((r) => [r.Arn, r]));
+    this.scope = new Scope(inventory);
   }
 
   recoveryPoint(arn: string): RecoveryPoint | undefined {
@@ -143,9 +148,17 @@ export class InventoryIndex {
     return settings?.ResourceTypeOptInPreference[backupType];
   }
 
-  /** Collection failures that concern these ARNs (or the whole account). */
-  errorsFor(arns: string[]) {
-    return this.inventory.collectionErrors.filter((e) => e.Arn === '*' || arns.includes(e.Arn));
+  /**
+   * Collection failures that concern these ARNs, or a whole call in this account and region
+   * ("*" errors that name no account or region concern everything).
+   */
+  errorsFor(arns: string[], account?: string, region?: string) {
+    return this.inventory.collectionErrors.filter((e) =>
+      e.Arn === '*'
+        ? (e.Region === undefined || region === undefined || e.Region === region) &&
+          (e.Account === undefined || account === undefined || e.Account === account)
+        : arns.includes(e.Arn),
+    );
   }
 }
 

@@ -264,10 +264,26 @@ export const keyMaterialReplicaSchema = z.looseObject({
 export const collectionErrorSchema = z.looseObject({
   /** ARN of the subject whose data is missing, or "*" when the whole call failed. */
   Arn: z.string(),
+  /** For "*": the account and region the failed call was made in (absent: everywhere). */
+  Account: z.string().optional(),
+  Region: z.string().optional(),
   /** The IAM action that failed, e.g. "s3:GetBucketVersioning". */
   Action: z.string(),
   Code: z.string(),
   Message: z.string().default(''),
+});
+
+/**
+ * What was read: one entry per (account, region) the collector looked at, with the region-wide
+ * reads that succeeded completely there (every page, and every per-plan / per-vault read they
+ * imply). "Absent" is concluded only inside this scope (src/inventory/scope.ts).
+ */
+export const scopeEntrySchema = z.looseObject({
+  Account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+  Region: z.string(),
+  /** home: resources and AWS Backup state; destination: copy-destination vaults only; dr-role: another account's vaults, read through the DR role. */
+  Via: z.enum(['home', 'destination', 'dr-role']),
+  Reads: z.array(z.string()).default([]),
 });
 
 export const inventorySchema = z.looseObject({
@@ -292,6 +308,10 @@ export const inventorySchema = z.looseObject({
   kmsKeys: z.array(kmsKeySchema).default([]),
   keyMaterialReplicas: z.array(keyMaterialReplicaSchema).default([]),
   collectionErrors: z.array(collectionErrorSchema).default([]),
+  /** Start of the window jobs and recovery points were listed from (absent: long enough for every policy). */
+  listedSince: date.optional(),
+  /** Absent in snapshots written before scopes: then the listed regions of the account count as read. */
+  scope: z.array(scopeEntrySchema).optional(),
 });
 
 export type Inventory = z.output<typeof inventorySchema>;
@@ -310,4 +330,6 @@ export type RestoreJob = z.output<typeof restoreJobSchema>;
 export type RestoreTestingPlan = z.output<typeof restoreTestingPlanSchema>;
 export type RestoreTestingSelection = z.output<typeof restoreTestingSelectionSchema>;
 export type KmsKey = z.output<typeof kmsKeySchema>;
+export type ScopeEntry = z.output<typeof scopeEntrySchema>;
+export type CollectionError = z.output<typeof collectionErrorSchema>;
 export type ResourceType = Resource['Type'];

@@ -4,7 +4,7 @@
  * collected, gives an ERROR finding for that subject and the audit goes on.
  */
 
-import { parseArn, vaultArn } from '../inventory/arn.js';
+import { parseArn, partitionOf, vaultArn } from '../inventory/arn.js';
 import { InventoryIndex, isClusterMember, resourceName } from '../inventory/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
@@ -47,8 +47,11 @@ function applies(rule: AnyRule, s: Subject): boolean {
 }
 
 function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
+  // Failed reads of the subject itself, or of a whole call in its account and region. What a
+  // rule reads about other things (a vault's recovery points, a plan's selections) it checks
+  // itself through ctx.index.scope, so one unreadable destination does not hide the others.
   const failed = ctx.index
-    .errorsFor(relatedArns(subject))
+    .errorsFor([subject.arn], subjectAccount(subject), subjectRegion(subject))
     .find((e) => rule.permissions.collect.includes(e.Action));
   let outcomes: Outcome[];
   if (failed) {
@@ -83,25 +86,12 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
     ...(o.actual !== undefined ? { actual: o.actual } : {}),
     actions: o.status === 'NON_COMPLIANT' && !foreign ? (o.actions ?? []) : [],
     remediate: subject.kind === 'tagged' ? subject.resolution.remediate : subject.remediate,
+    ...(o.status === 'ERROR' && o.outOfScope ? { outOfScope: true as const } : {}),
   }));
 }
 
 function subjectType(s: Subject): string {
   return SUBJECT_TYPE[s.kind] ?? (s.kind === 'tagged' || s.kind === 'resource' ? s.resource.Type : '');
-}
-
-/**
- * The subject and what its data is listed under: recovery points and jobs are listed per vault,
- * so a failure to read the policy's vaults makes a resource's rules ERROR, not NON_COMPLIANT.
- */
-function relatedArns(s: Subject): string[] {
-  if (s.kind !== 'resource') return [s.arn];
-  const { resource: r, policy } = s;
-  return [
-    s.arn,
-    vaultArn(r.Region, r.AccountId, policy.vaultName),
-    ...destinations(policy, r.Region, r.AccountId).map((d) => d.arn),
-  ];
 }
 
 function subjectAccount(s: Subject): string {
@@ -129,7 +119,7 @@ export function subjects(
   const out: Subject[] = [
     {
       kind: 'account',
-      arn: `arn:aws:iam::${inventory.accountId}:root`,
+      arn: `arn:${partitionOf(inventory.regions[0] ?? '')}:iam::${inventory.accountId}:root`,
       accountId: inventory.accountId,
       remediate: true,
     },

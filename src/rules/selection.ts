@@ -6,7 +6,8 @@
  * - `NotResources` always excludes;
  * - picks by tag or by service-wide pattern (`*`, `arn:aws:rds:*`) need the resource type's
  *   regional opt-in; a pattern naming the resource type (`arn:aws:rds:*:*:db:*`) does not —
- *   except for Aurora, Neptune and DocumentDB, whose cluster ARNs are shared with RDS.
+ *   except for Aurora, Neptune and DocumentDB, whose cluster ARNs are shared with RDS, and S3,
+ *   whose bucket ARNs name no type (`arn:aws:s3:::*` needs the S3 opt-in).
  * A tag that is absent satisfies StringNotEquals/StringNotLike and fails StringEquals/StringLike.
  */
 
@@ -70,10 +71,16 @@ function failedCondition(sel: BackupSelection, tags: Record<string, string>): st
   return undefined;
 }
 
-/** True for patterns such as arn:aws:rds:*:*:db:* (the resource part starts with a literal). */
+/**
+ * True for patterns such as arn:aws:rds:*:*:db:* (the resource part starts with a literal type).
+ * S3 bucket ARNs have no resource-type part (arn:aws:s3:::NAME), so no S3 pattern names the
+ * type: AWS documents only "service name" selections (opt-in needed) and "resource type"
+ * selections (opt-in not needed), and an S3 pattern is read as the former (assigning-resources-json).
+ */
 function namesResourceType(pattern: string): boolean {
-  const resource = parseArn(pattern)?.resource ?? '';
-  return resource !== '' && !resource.startsWith('*');
+  const arn = parseArn(pattern);
+  const resource = arn?.resource ?? '';
+  return arn?.service !== 's3' && resource !== '' && !resource.startsWith('*');
 }
 
 /** Every plan (in the resource's region) with a selection that picks the resource. */

@@ -1,4 +1,4 @@
-import type { Inventory, InventoryIndex } from '../inventory/index.js';
+import type { Inventory, InventoryIndex, Unread } from '../inventory/index.js';
 import type { BackupPlan, BackupVault, KmsKey, Resource, ResourceType } from '../inventory/schema.js';
 import type { Policy, PolicySet, Resolution } from '../policy/index.js';
 import type { Action } from '../remediation/actions.js';
@@ -45,6 +45,8 @@ export interface Outcome {
   expected?: string;
   actual?: string;
   actions?: Action[];
+  /** ERROR only: what decides it was outside what this run was set up to read (see Scope). */
+  outOfScope?: boolean;
 }
 
 export interface Rule<K extends SubjectKind = SubjectKind> {
@@ -76,6 +78,11 @@ export interface Finding {
   actions: Action[];
   /** false when the subject is tagged audit-only (backup:remediate=false). */
   remediate: boolean;
+  /**
+   * ERROR only: not a failure, the run was not set up to read what decides it (a region not
+   * audited, no DR read role). The Config rule names these without letting them decide.
+   */
+  outOfScope?: true;
 }
 
 export const compliant = (message: string): Outcome => ({ status: 'COMPLIANT', message });
@@ -86,6 +93,12 @@ export const nonCompliant = (message: string, more: Omit<Outcome, 'status' | 'me
   ...more,
 });
 export const cannotEvaluate = (message: string): Outcome => ({ status: 'ERROR', message });
+/** ERROR because what would prove it was not read (Scope.unread): says what, and how to read it. */
+export const notRead = (what: string, u: Unread): Outcome => ({
+  status: 'ERROR',
+  message: `cannot tell ${what}: ${u.reason}`,
+  ...(u.failed ? {} : { outOfScope: true }),
+});
 
 /** Any rule, whatever its subject. */
 export type AnyRule = { [K in SubjectKind]: Rule<K> }[SubjectKind];

@@ -69,6 +69,8 @@ describe('evaluateConfigEvent', () => {
   it('judges an RDS instance from its configuration item, dated at capture time, with an annotation of at most 256 characters', async () => {
     // Prepare
     const item = { ...fixture('config_item_rds_dbinstance_rdk.json'), tags: { 'backup:policy': 'gold' } };
+    // Config items come from the account the rule runs in.
+    sts.on(GetCallerIdentityCommand).resolves({ Account: item.accountId });
     // Act
     const [evaluation] = await evaluateConfigEvent(aws(), changeEvent(item), { policies, now: NOW });
     // Assess

@@ -845,6 +845,8 @@ describe('collectInventory turns failed calls into collection errors the rules r
       'coverage.resource-type-opt-in': 'COMPLIANT',
       'coverage.selected': 'COMPLIANT',
       'coverage.single-plan': 'COMPLIANT',
+      'recency.clean-backup': 'NOT_APPLICABLE',
+      'recency.continuous-running': 'NOT_APPLICABLE',
       'recency.recovery-point': 'NON_COMPLIANT',
       'restore.covered': 'NOT_APPLICABLE',
       'restore.duration': 'NOT_APPLICABLE',
@@ -912,6 +914,8 @@ describe('collectInventory turns failed calls into collection errors the rules r
     expect(inv.collectionErrors).toEqual([
       {
         Arn: '*',
+        Account: ACCOUNT,
+        Region: REGION,
         Action: 'backup:ListBackupJobs',
         Code: 'AccessDeniedException',
         Message: `User: arn:aws:iam::${ACCOUNT}:user/auditor is not authorized to perform: backup:ListBackupJobs`,
@@ -919,9 +923,17 @@ describe('collectInventory turns failed calls into collection errors the rules r
     ]);
     expect(inv.backupJobs).toEqual([]);
     expect(inv.recoveryPoints).toHaveLength(3);
+    // The scope says what was read completely in the region, and what was not.
+    const home = inv.scope?.find((e) => e.Account === ACCOUNT && e.Region === REGION);
+    expect(home?.Via).toBe('home');
+    expect(home?.Reads).toContain('backup:ListBackupVaults');
+    expect(home?.Reads).toContain('backup:ListRecoveryPointsByBackupVault');
+    expect(home?.Reads).not.toContain('backup:ListBackupJobs');
     expect(findings.filter((f) => f.status === 'ERROR').map((f) => [f.ruleId, f.resourceArn])).toEqual([
       ['recency.recovery-point', bucketArn(VERSIONED)],
+      ['recency.clean-backup', bucketArn(VERSIONED)],
       ['recency.recovery-point', bucketArn(UNVERSIONED)],
+      ['recency.clean-backup', bucketArn(UNVERSIONED)],
     ]);
     expect(statuses(findings, bucketArn(VERSIONED))).toMatchObject({
       's3.versioning': 'COMPLIANT',

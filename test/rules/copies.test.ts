@@ -16,6 +16,8 @@ import {
   planRule,
   policies,
   REGION,
+  scopeOf,
+  vault,
   vaultArnOf,
 } from '../support/builders.js';
 
@@ -291,6 +293,94 @@ describe('copies.configured', () => {
   });
 });
 
+describe('copies.configured with -1, cold storage and locks', () => {
+  const planWith = (rules: Parameters<typeof plan>[1], more: Partial<InventoryInput> = {}) =>
+    inventory({ resources: [bucket('b1')], backupPlans: [plan(PLAN, rules)], ...more });
+  const drLocked = (min: number, max?: number) =>
+    vault('dr-vault', {
+      BackupVaultArn: DR_VAULT,
+      Locked: true,
+      MinRetentionDays: min,
+      ...(max === undefined ? {} : { MaxRetentionDays: max }),
+    });
+
+  it("reads a copy with DeleteAfterDays -1 of its own as kept forever, not as its rule's retention", () => {
+    // Prepare: the rule keeps 30 days, its copy -1 (forever)
+    const inv = planWith([
+      planRule({
+        Lifecycle: { DeleteAfterDays: 30 },
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: -1 } }],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe(`rule daily copies to ${DR_VAULT} (keeps forever)`);
+    expect(f.actions).toEqual([]);
+  });
+
+  it('raises a copy to at least its own cold storage + 90 days', () => {
+    // Prepare
+    const inv = planWith([
+      planRule({
+        CopyActions: [
+          {
+            DestinationBackupVaultArn: DR_VAULT,
+            Lifecycle: { DeleteAfterDays: 30, MoveToColdStorageAfterDays: 10 },
+          },
+        ],
+      }),
+    ]);
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 60 }] }), PLAN_ARN);
+    // Assess
+    expect(f.actions).toMatchObject([{ type: 'RaiseCopyRetention', deleteAfterDays: 100 }]);
+  });
+
+  it('adds no copy action the destination vault lock would reject, and says why', () => {
+    // Prepare: the DR vault keeps recovery points at most 60 days; the policy copy keeps 90
+    const inv = planWith([planRule()], { backupVaults: [drLocked(7, 60)] });
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([]);
+    expect(f.message).toBe(
+      `no copy action to ${DR_VAULT}; not added: the lock of vault ${DR_VAULT} (7-60 days) would reject 90d`,
+    );
+  });
+
+  it('raises no copy retention past the destination vault lock, and says why', () => {
+    // Prepare
+    const inv = planWith(
+      [
+        planRule({
+          CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 30 } }],
+        }),
+      ],
+      { backupVaults: [drLocked(7, 60)] },
+    );
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain(`; not raised: the lock of vault ${DR_VAULT} (7-60 days) would reject 90d`);
+  });
+
+  it('adds a copy action the destination vault lock admits', () => {
+    // Prepare
+    const inv = planWith([planRule()], { backupVaults: [drLocked(7, 400)] });
+    // Act
+    const f = only('copies.configured', inv, gold({ copies: [{ ...toDr, retentionDays: 90 }] }), PLAN_ARN);
+    // Assess
+    expect(f.actions).toMatchObject([
+      { type: 'AddCopyAction', destinationVaultArn: DR_VAULT, deleteAfterDays: 90 },
+    ]);
+  });
+});
+
 describe('copies.rds-single-hop', () => {
   it('flags an RDS copy that is both cross-account and cross-region', () => {
     // Prepare
@@ -398,29 +488,43 @@ describe('copies.recent', () => {
         })),
       }),
     ]);
-  /** One gold bucket b1 whose plan copies to eu-west-1 and to the DR account. */
+  const westVault = { BackupVaultName: 'backup-sentinel-gold', BackupVaultArn: WEST_VAULT };
+  const drVault = { BackupVaultName: 'dr-vault', BackupVaultArn: DR_VAULT };
+  /**
+   * One gold bucket b1 whose plan copies to eu-west-1 and to the DR account; both destinations
+   * were read (eu-west-1 as a copy region, the DR account through the DR role) and their vaults exist.
+   */
   const copied = (over: Partial<InventoryInput> = {}) =>
-    inventory({ resources: [bucket('b1')], backupPlans: [copying(WEST_VAULT, DR_VAULT)], ...over });
-
-  it('accepts a completed copy job within the RPO', () => {
-    // Prepare
-    const inv = copied({
-      copyJobs: [copyJob('c1', WEST_VAULT, { CreationDate: hoursAgo(6), CompletionDate: hoursAgo(5) })],
+    inventory({
+      resources: [bucket('b1')],
+      backupPlans: [copying(WEST_VAULT, DR_VAULT)],
+      backupVaults: [westVault, drVault],
+      scope: scopeOf({ region: 'eu-west-1' }, { account: DR_ACCOUNT }),
+      ...over,
     });
-    // Act
-    const f = only('copies.recent', inv, policy, BUCKET_ARN);
-    // Assess: without its source recovery point, the copy is as old as its job
-    expect(f.status).toBe('COMPLIANT');
-    expect(f.message).toContain('is 6h old (RPO 24h)');
-  });
 
-  it('counts a recovery point in the destination vault', () => {
+  it('accepts a copy in the destination vault within the RPO', () => {
     // Prepare
     const inv = copied({ recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
     expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain(`newest copy in ${WEST_VAULT} is 4h old (RPO 24h)`);
+  });
+
+  it('does not take a COMPLETED copy job for a copy when its point is not in the destination', () => {
+    // Prepare
+    const inv = copied({
+      copyJobs: [copyJob('c1', WEST_VAULT, { CreationDate: hoursAgo(6), CompletionDate: hoursAgo(5) })],
+    });
+    // Act
+    const f = only('copies.recent', inv, policy, BUCKET_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(
+      `no completed copy in ${WEST_VAULT}; copy job c1 says COMPLETED, but its recovery point is not in the destination vault`,
+    );
   });
 
   it('does not count a recovery point in the source vault', () => {
@@ -468,9 +572,11 @@ describe('copies.recent', () => {
         CreationDate: hoursAgo(2),
         CompletionDate: undefined,
       }),
-      copyJob('c2', WEST_VAULT, { CreationDate: hoursAgo(74), CompletionDate: hoursAgo(72) }),
     ];
-    const inv = copied({ copyJobs: jobs });
+    const inv = copied({
+      copyJobs: jobs,
+      recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(74) })],
+    });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -494,7 +600,7 @@ describe('copies.recent', () => {
     // Prepare
     const inv = copied({
       resources: [bucket('b1'), bucket('b2')],
-      copyJobs: [copyJob('c1', WEST_VAULT, { ResourceArn: 'arn:aws:s3:::b2' })],
+      recoveryPoints: [recoveryPoint(WEST_VAULT, { ResourceArn: 'arn:aws:s3:::b2' })],
     });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
@@ -504,7 +610,7 @@ describe('copies.recent', () => {
 
   it('judges each destination separately', () => {
     // Prepare
-    const inv = copied({ copyJobs: [copyJob('c1', DR_VAULT)] });
+    const inv = copied({ recoveryPoints: [recoveryPoint(DR_VAULT)] });
     // Act
     const list = findings('copies.recent', inv, gold({ rpoHours: 24, copies: [toWest, toDr] }), BUCKET_ARN);
     // Assess
@@ -513,12 +619,14 @@ describe('copies.recent', () => {
 
   it('dates a copy by the creation of the recovery point it copies', () => {
     // Prepare: a copy finished an hour ago of a backup taken 30 hours ago
-    const source = recoveryPoint(SOURCE_VAULT, { CreationDate: hoursAgo(30) });
+    const source = recoveryPoint(SOURCE_VAULT, { RecoveryPointArn: 'rp-source', CreationDate: hoursAgo(30) });
+    const copy = recoveryPoint(WEST_VAULT, { RecoveryPointArn: 'rp-copy', CreationDate: hoursAgo(1) });
     const inv = copied({
-      recoveryPoints: [source],
+      recoveryPoints: [source, copy],
       copyJobs: [
         copyJob('c1', WEST_VAULT, {
-          SourceRecoveryPointArn: source.RecoveryPointArn,
+          SourceRecoveryPointArn: 'rp-source',
+          DestinationRecoveryPointArn: 'rp-copy',
           CreationDate: hoursAgo(2),
           CompletionDate: hoursAgo(1),
         }),
@@ -532,26 +640,9 @@ describe('copies.recent', () => {
     expect(f.actual).toBe('30h');
   });
 
-  it('counts a newer recovery point landed in the destination over an older copy job', () => {
-    // Prepare
-    const inv = copied({
-      copyJobs: [copyJob('c1', WEST_VAULT, { CreationDate: hoursAgo(40), CompletionDate: hoursAgo(39) })],
-      recoveryPoints: [recoveryPoint(WEST_VAULT, { CreationDate: hoursAgo(4) })],
-    });
-    // Act
-    const f = only('copies.recent', inv, policy, BUCKET_ARN);
-    // Assess
-    expect(f.status).toBe('COMPLIANT');
-    expect(f.message).toContain(`newest copy in ${WEST_VAULT} is 4h old (RPO 24h)`);
-  });
-
   it('is not applicable to a destination the plan does not copy to yet', () => {
     // Prepare
-    const inv = inventory({
-      resources: [bucket('b1')],
-      backupPlans: [copying(DR_VAULT)],
-      copyJobs: [copyJob('c1', WEST_VAULT)],
-    });
+    const inv = copied({ backupPlans: [copying(DR_VAULT)], copyJobs: [copyJob('c1', WEST_VAULT)] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
@@ -559,23 +650,120 @@ describe('copies.recent', () => {
     expect(f.message).toBe(`no copy action to ${WEST_VAULT} yet (see copies.configured)`);
   });
 
-  it('is not applicable when the policy plan does not exist', () => {
+  it('flags a destination vault that does not exist where its vault list was read', () => {
     // Prepare
-    const inv = inventory({ resources: [bucket('b1')], copyJobs: [copyJob('c1', WEST_VAULT)] });
+    const inv = copied({ backupVaults: [drVault] });
     // Act
     const f = only('copies.recent', inv, policy, BUCKET_ARN);
     // Assess
-    expect(f.status).toBe('NOT_APPLICABLE');
-    expect(f.message).toContain('see copies.configured');
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`destination vault ${WEST_VAULT} does not exist`);
   });
 
-  it('is not applicable when the policy declares no copies', () => {
-    // Prepare
-    const inv = inventory({ resources: [bucket('b1')] });
-    // Act
-    const f = only('copies.recent', inv, gold({}), BUCKET_ARN);
-    // Assess
-    expect(f.status).toBe('NOT_APPLICABLE');
+  describe('when the destination was not read', () => {
+    const drPolicy = gold({ frequency: '1d', rpoHours: 24, copies: [toDr] });
+    const withoutDr = (over: Partial<InventoryInput> = {}) =>
+      copied({ backupVaults: [westVault], scope: scopeOf({ region: 'eu-west-1' }), ...over });
+
+    it('is ERROR outside the scope (no DR role) when the source side saw a copy complete', () => {
+      // Prepare
+      const inv = withoutDr({ copyJobs: [copyJob('c1', DR_VAULT)] });
+      // Act
+      const f = only('copies.recent', inv, drPolicy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.outOfScope).toBe(true);
+      expect(f.message).toContain(`cannot tell whether copies landed in ${DR_VAULT}`);
+      expect(f.message).toContain('configure the DR read role');
+    });
+
+    it('is NON_COMPLIANT from the source side when no copy job completed in the window', () => {
+      // Prepare
+      const inv = withoutDr({
+        listedSince: hoursAgo(36),
+        copyJobs: [
+          copyJob('c1', DR_VAULT, {
+            State: 'FAILED',
+            StatusMessage: 'KMS key not shared',
+            CompletionDate: undefined,
+          }),
+        ],
+      });
+      // Act
+      const f = only('copies.recent', inv, drPolicy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain(
+        `no copy job to ${DR_VAULT} completed in the last 36h; last copy job FAILED: KMS key not shared`,
+      );
+      expect(f.message).toContain('the destination itself was not read');
+    });
+
+    it('does not conclude from the source side when the window is shorter than the RPO', () => {
+      // Prepare
+      const inv = withoutDr({ listedSince: hoursAgo(12) });
+      // Act
+      const f = only('copies.recent', inv, drPolicy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+    });
+
+    it('is a failure (not out of scope) when the DR vault list could not be read', () => {
+      // Prepare
+      const inv = copied({
+        scope: scopeOf({ region: 'eu-west-1' }, { account: DR_ACCOUNT, reads: [] }),
+        collectionErrors: [
+          {
+            Arn: '*',
+            Account: DR_ACCOUNT,
+            Region: REGION,
+            Action: 'backup:ListBackupVaults',
+            Code: 'AccessDeniedException',
+          },
+        ],
+        copyJobs: [copyJob('c1', DR_VAULT)],
+      });
+      // Act
+      const f = only('copies.recent', inv, drPolicy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.outOfScope).toBeUndefined();
+      expect(f.message).toContain(
+        `backup:ListBackupVaults failed in ${DR_ACCOUNT}/${REGION} with AccessDeniedException`,
+      );
+    });
+
+    it("is ERROR when the destination vault's recovery points could not be listed", () => {
+      // Prepare
+      const inv = copied({
+        copyJobs: [copyJob('c1', WEST_VAULT)],
+        collectionErrors: [
+          { Arn: WEST_VAULT, Action: 'backup:ListRecoveryPointsByBackupVault', Code: 'ThrottlingException' },
+        ],
+      });
+      // Act
+      const f = only('copies.recent', inv, policy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.message).toContain(
+        `backup:ListRecoveryPointsByBackupVault failed on ${WEST_VAULT} with ThrottlingException`,
+      );
+    });
+
+    it('treats a copy region of a snapshot without scope as not read (the CLI read one region)', () => {
+      // Prepare: an inventory written before scopes: only its listed regions count as read
+      const inv = inventory({
+        resources: [bucket('b1')],
+        backupPlans: [copying(WEST_VAULT)],
+        copyJobs: [copyJob('c1', WEST_VAULT)],
+      });
+      // Act
+      const f = only('copies.recent', inv, policy, BUCKET_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.outOfScope).toBe(true);
+      expect(f.message).toContain('region eu-west-1 was not read');
+    });
   });
 });
 

@@ -14,6 +14,7 @@ import {
   planRule,
   policies,
   REGION,
+  scopeOf,
   selection,
   vault,
   vaultArnOf,
@@ -79,9 +80,7 @@ describe('audit', () => {
     it('lets rules that do not need the failed action run on that subject', () => {
       // Prepare
       const inv = covered([db('a')], {
-        collectionErrors: [
-          { Arn: dbArn('a'), Action: 'backup:DescribeRegionSettings', Code: 'AccessDenied' },
-        ],
+        collectionErrors: [{ Arn: dbArn('a'), Action: 'backup:ListRestoreJobs', Code: 'AccessDenied' }],
       });
       // Act
       const selected = findings('coverage.selected', inv, policies(), dbArn('a'));
@@ -105,7 +104,8 @@ describe('audit', () => {
       expect(status('coverage.selected', dbArn('b'))).toEqual(['ERROR']);
       expect(status('plan.frequency', PLAN_ARN)).toEqual(['ERROR']);
       expect(status('coverage.resource-type-opt-in', dbArn('a'))).toEqual(['COMPLIANT']);
-      expect(status('coverage.single-plan', dbArn('a'))).toEqual(['COMPLIANT']);
+      // "in one plan only" is a claim about every plan: unreadable plans make it unprovable
+      expect(status('coverage.single-plan', dbArn('a'))).toEqual(['ERROR']);
     });
 
     it("turns a resource finding into ERROR when the policy's vault could not be read", () => {
@@ -119,14 +119,40 @@ describe('audit', () => {
       const list = findings('recency.recovery-point', inv, policies(), dbArn('a'));
       // Assess
       expect(list.map((f) => f.status)).toEqual(['ERROR']);
-      expect(list[0]?.message).toContain('backup:ListRecoveryPointsByBackupVault failed with AccessDenied');
+      expect(list[0]?.message).toContain(
+        `cannot tell whether a recent recovery point exists: backup:ListRecoveryPointsByBackupVault failed on ${VAULT_ARN} with AccessDenied`,
+      );
     });
 
     it('turns a resource finding into ERROR when a copy destination vault could not be read', () => {
       // Prepare
       const west = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
       const inv = covered([db('a')], {
-        collectionErrors: [{ Arn: west, Action: 'backup:ListCopyJobs', Code: 'AccessDenied' }],
+        backupPlans: [
+          plan('backup-sentinel-gold', [
+            planRule({
+              CopyActions: [{ DestinationBackupVaultArn: west, Lifecycle: { DeleteAfterDays: 35 } }],
+            }),
+          ]),
+        ],
+        backupVaults: [
+          vault('backup-sentinel-gold'),
+          vault('backup-sentinel-gold', { BackupVaultArn: west }),
+        ],
+        copyJobs: [
+          {
+            CopyJobId: 'c1',
+            ResourceArn: dbArn('a'),
+            SourceBackupVaultArn: VAULT_ARN,
+            DestinationBackupVaultArn: west,
+            State: 'COMPLETED',
+            CreationDate: NOW.toISOString(),
+          },
+        ],
+        scope: scopeOf({ region: 'eu-west-1' }),
+        collectionErrors: [
+          { Arn: west, Action: 'backup:ListRecoveryPointsByBackupVault', Code: 'AccessDenied' },
+        ],
       });
       // Act
       const list = findings(
@@ -137,7 +163,9 @@ describe('audit', () => {
       );
       // Assess
       expect(list.map((f) => f.status)).toEqual(['ERROR']);
-      expect(list[0]?.message).toContain('backup:ListCopyJobs failed with AccessDenied');
+      expect(list[0]?.message).toContain(
+        `backup:ListRecoveryPointsByBackupVault failed on ${west} with AccessDenied`,
+      );
     });
 
     it('ignores an error for another subject', () => {

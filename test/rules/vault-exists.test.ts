@@ -9,6 +9,7 @@ import {
   planRule,
   policies,
   REGION,
+  scopeOf,
   selection,
   vault,
   vaultArnOf,
@@ -67,6 +68,7 @@ describe('vault.exists', () => {
         ]),
       ],
       backupVaults: [vault('backup-sentinel-gold')],
+      scope: scopeOf({ region: 'eu-west-1' }),
     });
     // Act
     const f = only('vault.exists', inv, policies(), PLAN_ARN);
@@ -93,8 +95,105 @@ describe('vault.exists', () => {
     const f = only('vault.exists', inv, policies(), PLAN_ARN);
     // Assess
     expect(f.status).toBe('ERROR');
-    expect(f.message).toContain(`cannot see ${dr}: its account was not read`);
+    expect(f.outOfScope).toBe(true);
+    expect(f.message).toContain(`cannot tell whether ${dr} exist: account ${DR_ACCOUNT} was not read`);
+    expect(f.message).toContain('configure the DR read role');
     expect(f.actions).toEqual([]);
+  });
+
+  describe('concludes "missing" only where the vault list was read', () => {
+    const west = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    const copyingTo = (...arns: string[]) =>
+      inventory({
+        resources: [bucket('b')],
+        backupPlans: [
+          plan('backup-sentinel-gold', [
+            planRule({
+              CopyActions: arns.map((a) => ({
+                DestinationBackupVaultArn: a,
+                Lifecycle: { DeleteAfterDays: 35 },
+              })),
+            }),
+          ]),
+        ],
+        backupVaults: [vault('backup-sentinel-gold')],
+      });
+
+    it('does not call a same-account vault in a region that was not read missing', () => {
+      // Prepare: the Lambda path used to read one region and report every copy region's vault missing
+      const inv = copyingTo(west);
+      // Act
+      const f = only('vault.exists', inv, policies(), PLAN_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.outOfScope).toBe(true);
+      expect(f.message).toContain('region eu-west-1 was not read');
+      expect(f.actions).toEqual([]);
+    });
+
+    it('accepts a copy-region vault found where that region was read', () => {
+      // Prepare
+      const inv = inventory({
+        ...copyingTo(west),
+        backupVaults: [
+          vault('backup-sentinel-gold'),
+          vault('backup-sentinel-gold', { BackupVaultArn: west }),
+        ],
+        scope: scopeOf({ region: 'eu-west-1' }),
+      });
+      // Act
+      const f = only('vault.exists', inv, policies(), PLAN_ARN);
+      // Assess
+      expect(f.status).toBe('COMPLIANT');
+    });
+
+    it("reports a DR vault missing from the DR account's vault list (read through the DR role)", () => {
+      // Prepare
+      const inv = inventory({ ...copyingTo(dr), scope: scopeOf({ account: DR_ACCOUNT }) });
+      // Act
+      const f = only('vault.exists', inv, policies(), PLAN_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain(`vaults that do not exist: ${dr}`);
+      expect(f.message).toContain(`listed in account ${DR_ACCOUNT} through the DR read role`);
+      expect(f.actions).toEqual([]);
+    });
+
+    it('is a failure, not "missing", when the DR vault list could not be read', () => {
+      // Prepare: AWS answers DescribeBackupVault on a vault that does not exist with AccessDenied
+      const inv = inventory({
+        ...copyingTo(dr),
+        scope: scopeOf({ account: DR_ACCOUNT, reads: [] }),
+        collectionErrors: [
+          { Arn: dr, Action: 'backup:DescribeBackupVault', Code: 'AccessDeniedException' },
+          {
+            Arn: '*',
+            Account: DR_ACCOUNT,
+            Region: REGION,
+            Action: 'backup:ListBackupVaults',
+            Code: 'AccessDeniedException',
+          },
+        ],
+      });
+      // Act
+      const f = only('vault.exists', inv, policies(), PLAN_ARN);
+      // Assess
+      expect(f.status).toBe('ERROR');
+      expect(f.outOfScope).toBeUndefined();
+      expect(f.message).toContain(`backup:ListBackupVaults failed in ${DR_ACCOUNT}/${REGION}`);
+    });
+
+    it('reports what is missing and names what was not read, together', () => {
+      // Prepare
+      const inv = inventory({ ...copyingTo(west, dr), scope: scopeOf({ region: 'eu-west-1' }) });
+      // Act
+      const f = only('vault.exists', inv, policies(), PLAN_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain(`vaults that do not exist: ${west}`);
+      expect(f.message).toContain(`not checked: ${dr}`);
+    });
   });
 
   it('creates the missing vault with the key the policy names', () => {

@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { type Inventory, type InventoryInput, inventorySchema } from '../../src/inventory/schema.js';
+import { HOME_READS } from '../../src/inventory/scope.js';
 import { type PolicySet, parsePolicies } from '../../src/policy/index.js';
 import type { PolicyFileInput } from '../../src/policy/schema.js';
 import { audit } from '../../src/rules/engine.js';
@@ -174,4 +175,24 @@ export function only(ruleId: string, inv: Inventory, set: PolicySet, arn?: strin
       `expected 1 ${ruleId} finding${arn ? ` for ${arn}` : ''}, got ${list.length}: ${JSON.stringify(list.map((f) => f.message))}`,
     );
   return list[0] as Finding;
+}
+
+type ScopeInput = NonNullable<InventoryInput['scope']>[number];
+
+/**
+ * An inventory scope: the home region read in full, plus the given (account, region) pairs,
+ * read as copy destinations (their vault list by default).
+ */
+export function scopeOf(
+  ...extra: { account?: string; region?: string; via?: 'destination' | 'dr-role'; reads?: string[] }[]
+): ScopeInput[] {
+  return [
+    { Account: ACCOUNT, Region: REGION, Via: 'home', Reads: [...HOME_READS] },
+    ...extra.map((e) => ({
+      Account: e.account ?? ACCOUNT,
+      Region: e.region ?? REGION,
+      Via: e.via ?? (e.account && e.account !== ACCOUNT ? ('dr-role' as const) : ('destination' as const)),
+      Reads: e.reads ?? ['backup:ListBackupVaults'],
+    })),
+  ];
 }

@@ -2,12 +2,21 @@
 
 import { parseArn } from '../../inventory/arn.js';
 import { backupResourceType } from '../../inventory/index.js';
+import type { Resource } from '../../inventory/schema.js';
 import { formatHours } from '../../policy/schedule.js';
 import type { Action } from '../../remediation/actions.js';
 import { destinations } from '../destinations.js';
-import { ageHours, latest } from '../time.js';
-import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Outcome, type Rule } from '../types.js';
-import { copyKeepDays, primaryRule } from './plan.js';
+import { ageHours } from '../time.js';
+import {
+  cannotEvaluate,
+  compliant,
+  nonCompliant,
+  notApplicable,
+  notRead,
+  type Outcome,
+  type Rule,
+} from '../types.js';
+import { copyKeepDays, lockRejects, primaryRule, raisedDays } from './plan.js';
 
 export const copyActions: Rule<'plan'> = {
   id: 'copies.configured',
@@ -21,10 +30,10 @@ export const copyActions: Rule<'plan'> = {
   },
   example:
     'policy copies to account 222222222222/dr-vault, plan has no copy action -> NON_COMPLIANT + AddCopyAction',
-  evaluate({ plan, policy, region }, { inventory }) {
+  evaluate({ plan, policy, region }, { index, inventory, now }) {
     const dests = destinations(policy, region, inventory.accountId);
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
-    const primary = primaryRule(plan.Rules);
+    const primary = primaryRule(plan.Rules, now);
     return dests.map((d): Outcome => {
       if (!d.crossRegion && !d.crossAccount) {
         return notApplicable(`copy destination ${d.arn} is the source region and account: nothing to copy`);
@@ -33,43 +42,50 @@ export const copyActions: Rule<'plan'> = {
         (x) => x.copy.DestinationBackupVaultArn === d.arn,
       );
       if (!found) {
-        const actions: Action[] = primary
-          ? [
-              {
-                type: 'AddCopyAction',
-                region,
-                planName: plan.BackupPlanName,
-                ruleName: primary.RuleName,
-                destinationVaultArn: d.arn,
-                deleteAfterDays: d.retentionDays,
-              },
-            ]
-          : [];
-        return nonCompliant(`no copy action to ${d.arn}`, {
-          expected: `copy to ${d.arn}`,
-          actual: 'none',
-          actions,
-        });
+        // A copy the destination vault's lock rejects fails every time: not added.
+        const rejected = lockRejects(index, policy, d.arn, d.retentionDays);
+        const actions: Action[] =
+          primary && !rejected
+            ? [
+                {
+                  type: 'AddCopyAction',
+                  region,
+                  planName: plan.BackupPlanName,
+                  ruleName: primary.RuleName,
+                  destinationVaultArn: d.arn,
+                  deleteAfterDays: d.retentionDays,
+                },
+              ]
+            : [];
+        return nonCompliant(
+          `no copy action to ${d.arn}${primary && rejected ? `; not added: ${rejected}` : ''}`,
+          { expected: `copy to ${d.arn}`, actual: 'none', actions },
+        );
       }
+      // -1 of the copy's own means kept forever; without a DeleteAfterDays it keeps its rule's.
       const days = copyKeepDays(found.rule, found.copy);
       const inherited =
         found.copy.Lifecycle?.DeleteAfterDays === undefined ? ', inherited from its rule' : '';
       if (days < d.retentionDays) {
+        const raised = raisedDays(d.retentionDays, found.copy.Lifecycle);
+        const rejected = lockRejects(index, policy, d.arn, raised);
         return nonCompliant(
-          `copy to ${d.arn} (rule ${found.rule.RuleName}) keeps ${days} days${inherited}; policy needs ${d.retentionDays}`,
+          `copy to ${d.arn} (rule ${found.rule.RuleName}) keeps ${days} days${inherited}; policy needs ${d.retentionDays}${rejected ? `; not raised: ${rejected}` : ''}`,
           {
             expected: `>= ${d.retentionDays} days`,
             actual: `${days} days`,
-            actions: [
-              {
-                type: 'RaiseCopyRetention',
-                region,
-                planName: plan.BackupPlanName,
-                ruleName: found.rule.RuleName,
-                destinationVaultArn: d.arn,
-                deleteAfterDays: d.retentionDays,
-              },
-            ],
+            actions: rejected
+              ? []
+              : [
+                  {
+                    type: 'RaiseCopyRetention',
+                    region,
+                    planName: plan.BackupPlanName,
+                    ruleName: found.rule.RuleName,
+                    destinationVaultArn: d.arn,
+                    deleteAfterDays: raised,
+                  },
+                ],
           },
         );
       }
@@ -99,7 +115,7 @@ export const rdsSingleHop: Rule<'resource'> = {
     const dests = [
       ...wanted,
       ...planned.map((a) => ({
-        arn: `arn:aws:backup:${a?.region}:${a?.account}:${a?.resource}`,
+        arn: `arn:${a?.partition}:backup:${a?.region}:${a?.account}:${a?.resource}`,
         crossRegion: a?.region !== resource.Region,
         crossAccount: a?.account !== resource.AccountId,
       })),
@@ -117,6 +133,9 @@ export const rdsSingleHop: Rule<'resource'> = {
   },
 };
 
+/** Recovery point states that can be restored from. */
+const USABLE = new Set(['COMPLETED', 'AVAILABLE']);
+
 export const copiesRecent: Rule<'resource'> = {
   id: 'copies.recent',
   title: 'Newest completed copy in each destination is within the RPO',
@@ -128,46 +147,71 @@ export const copiesRecent: Rule<'resource'> = {
   example:
     'copy to eu-west-1 failing for 3 days, rpoHours 48 -> NON_COMPLIANT: newest completed copy 3d old; last copy FAILED: <reason>',
   evaluate({ resource, policy }, { index, inventory, now }) {
-    const dests = destinations(policy, resource.Region, inventory.accountId).filter(
+    const dests = destinations(policy, resource.Region, resource.AccountId).filter(
       (d) => d.crossRegion || d.crossAccount,
     );
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
+    if (isMultiAzCluster(resource))
+      return notApplicable('Multi-AZ DB cluster: its snapshots cannot be copied (see copies.multi-az-cluster)');
     const jobs = index.copyJobsByResource.get(resource.Arn) ?? [];
     const points = index.recoveryPointsByResource.get(resource.Arn) ?? [];
     const plan = index.plan(resource.Region, policy.planName);
     const copied = new Set(plan?.Rules.flatMap((r) => r.CopyActions.map((c) => c.DestinationBackupVaultArn)));
+    const rpo = formatHours(policy.rpoHours);
+    // A copy keeps its source's data: it is as old as the recovery point it was copied from.
+    const ageOf = (p: (typeof points)[number]) => {
+      const job = jobs.find((j) => j.DestinationRecoveryPointArn === p.RecoveryPointArn);
+      const source = job?.SourceRecoveryPointArn ? index.recoveryPoint(job.SourceRecoveryPointArn) : undefined;
+      return Math.max(ageHours(p.CreationDate, now), source ? ageHours(source.CreationDate, now) : 0);
+    };
     return dests.map((d): Outcome => {
       if (!copied.has(d.arn)) return notApplicable(`no copy action to ${d.arn} yet (see copies.configured)`);
       const toDest = jobs.filter((j) => j.DestinationBackupVaultArn === d.arn);
-      const lastDone = toDest.find((j) => j.State === 'COMPLETED');
-      const landed = points.find((p) => p.BackupVaultArn === d.arn && p.Status === 'COMPLETED');
-      // A copy is as old as the recovery point it copies (copies keep their source's creation date).
-      const source = lastDone?.SourceRecoveryPointArn
-        ? index.recoveryPoint(lastDone.SourceRecoveryPointArn)
-        : undefined;
-      const newest = latest([source?.CreationDate ?? lastDone?.CreationDate, landed?.CreationDate]);
       const last = toDest[0];
       const lastFailure =
         last && last.State !== 'COMPLETED' && last.State !== 'RUNNING' && last.State !== 'CREATED'
           ? `; last copy job ${last.State}${last.StatusMessage ? `: ${last.StatusMessage}` : ''}`
           : '';
-      if (newest === undefined) {
-        return nonCompliant(`no completed copy in ${d.arn}${lastFailure}`, {
-          expected: `copy younger than ${formatHours(policy.rpoHours)}`,
-          actual: 'none',
-        });
+      // "Copies landed" means the copy's recovery point is in the destination vault, read there.
+      const landed = points.find(
+        (p) => p.BackupVaultArn === d.arn && USABLE.has(p.Status) && ageHours(p.CreationDate, now) >= 0,
+      );
+      const age = landed ? ageOf(landed) : undefined;
+      if (age !== undefined && age <= policy.rpoHours)
+        return compliant(`newest copy in ${d.arn} is ${formatHours(age)} old (RPO ${rpo})`);
+      const expected = `copy in ${d.arn} younger than ${rpo}`;
+      const unread =
+        index.scope.unread('backup:ListBackupVaults', d.account, d.region) ??
+        (index.vaultsByArn.has(d.arn)
+          ? index.scope.unread('backup:ListRecoveryPointsByBackupVault', d.account, d.region, d.arn)
+          : undefined);
+      if (unread) {
+        // The destination is not read; the source side still proves a copy that never completes.
+        const done = toDest.find((j) => j.State === 'COMPLETED');
+        const jobsRead = !index.scope.unread('backup:ListCopyJobs', resource.AccountId, resource.Region);
+        const window = inventory.listedSince ? ageHours(inventory.listedSince, now) : Number.POSITIVE_INFINITY;
+        if (!done && jobsRead && window >= policy.rpoHours)
+          return nonCompliant(
+            `no copy job to ${d.arn} completed ${Number.isFinite(window) ? `in the last ${formatHours(window)}` : 'in the listed window'}${lastFailure} (the destination itself was not read: ${unread.reason})`,
+            { expected, actual: 'no completed copy job' },
+          );
+        return notRead(`whether copies landed in ${d.arn}${done ? ` (copy job ${done.CopyJobId} COMPLETED ${done.CompletionDate ?? done.CreationDate})` : ''}`, unread);
       }
-      const age = ageHours(newest, now);
-      if (age <= policy.rpoHours)
-        return compliant(
-          `newest copy in ${d.arn} is ${formatHours(age)} old (RPO ${formatHours(policy.rpoHours)})`,
+      if (!index.vaultsByArn.has(d.arn))
+        return nonCompliant(`destination vault ${d.arn} does not exist: every copy job to it fails${lastFailure}`, {
+          expected,
+          actual: 'no such vault',
+        });
+      if (age === undefined) {
+        const done = toDest.find((j) => j.State === 'COMPLETED');
+        return nonCompliant(
+          `no completed copy in ${d.arn}${done ? `; copy job ${done.CopyJobId} says COMPLETED, but its recovery point is not in the destination vault` : ''}${lastFailure}`,
+          { expected, actual: 'none' },
         );
+      }
       return nonCompliant(
-        `newest completed copy in ${d.arn} is ${formatHours(age)} old (RPO ${formatHours(policy.rpoHours)})${lastFailure}`,
-        {
-          expected: `< ${formatHours(policy.rpoHours)}`,
-          actual: formatHours(age),
-        },
+        `newest completed copy in ${d.arn} is ${formatHours(age)} old (RPO ${rpo})${lastFailure}`,
+        { expected: `< ${rpo}`, actual: formatHours(age) },
       );
     });
   },
@@ -205,4 +249,33 @@ export const cmkForCrossAccount: Rule<'resource'> = {
   },
 };
 
-export const copyRules = [copyActions, rdsSingleHop, copiesRecent, cmkForCrossAccount];
+/** Multi-AZ DB clusters (RDS, not Aurora): AWS cannot copy their snapshots to another region or account. */
+export const multiAzClusterCopies: Rule<'resource'> = {
+  id: 'copies.multi-az-cluster',
+  title: 'Multi-AZ DB clusters are not asked to copy (their snapshots cannot be copied)',
+  area: 'copies',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBCluster'],
+  permissions: { collect: ['rds:DescribeDBClusters'], remediate: [] },
+  example:
+    'Multi-AZ DB cluster (engine postgres), policy copies to eu-west-1 -> NON_COMPLIANT: the copies cannot be made; protect it another way',
+  evaluate({ resource, policy }) {
+    if (!isMultiAzCluster(resource)) return notApplicable('not a Multi-AZ DB cluster');
+    const dests = destinations(policy, resource.Region, resource.AccountId).filter(
+      (d) => d.crossRegion || d.crossAccount,
+    );
+    if (dests.length === 0) return compliant(`policy ${policy.name} makes no copies`);
+    return nonCompliant(
+      `Multi-AZ DB cluster snapshots cannot be copied, so every copy to ${dests.map((d) => d.arn).join(', ')} fails. Use a policy without copies for it, or a Multi-AZ DB instance / Aurora`,
+      { expected: 'no copies for a Multi-AZ DB cluster', actual: `${dests.length} copy destination(s)` },
+    );
+  },
+};
+
+/** A DB cluster that is neither Aurora, Neptune nor DocumentDB is a Multi-AZ DB cluster. */
+export function isMultiAzCluster(r: Resource): boolean {
+  return r.Type === 'AWS::RDS::DBCluster' && backupResourceType(r) === 'RDS';
+}
+
+export const copyRules = [copyActions, rdsSingleHop, copiesRecent, cmkForCrossAccount, multiAzClusterCopies];

@@ -6,9 +6,11 @@ import { closest } from '../../issues.js';
 import type { Action } from '../../remediation/actions.js';
 import { createVault, VAULT_CREATION } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
-import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+import { compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
 
 const ALL_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] as const;
+const PLANS_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
+const SELECTIONS_READ = ['backup:ListBackupSelections', 'backup:GetBackupSelection'];
 
 export const policyDeclared: Rule<'tagged'> = {
   id: 'coverage.policy-declared',
@@ -55,14 +57,8 @@ export const selected: Rule<'resource'> = {
   subject: 'resource',
   resourceTypes: [...ALL_TYPES],
   permissions: {
-    collect: [
-      'backup:ListBackupPlans',
-      'backup:GetBackupPlan',
-      'backup:ListBackupSelections',
-      'backup:GetBackupSelection',
-    ],
+    collect: [...PLANS_READ, ...SELECTIONS_READ, 'backup:DescribeRegionSettings'],
     remediate: [
-      ...VAULT_CREATION,
       ...VAULT_CREATION,
       'backup:CreateBackupPlan',
       'backup:CreateBackupSelection',
@@ -83,7 +79,11 @@ export const selected: Rule<'resource'> = {
       auditOnlyTagKey: policies.remediateTagKey,
     };
     const plan = index.plan(region, policy.planName);
+    const account = resource.AccountId;
     if (!plan) {
+      // "No such plan" needs the plan list, and every plan read (an unreadable one may be ours).
+      const unread = index.scope.unread(PLANS_READ, account, region);
+      if (unread) return notRead(`whether plan ${policy.planName} exists in ${region}`, unread);
       const missingVault = !index.vaultsByArn.has(vaultArn(region, inventory.accountId, policy.vaultName));
       const vault = missingVault ? createVault(policy, region) : undefined;
       const blocked = vault && 'blocked' in vault ? `; not created: ${vault.blocked}` : '';
@@ -108,6 +108,10 @@ export const selected: Rule<'resource'> = {
     }));
     const hit = results.find((r) => r.selected);
     if (hit) return compliant(`in plan ${plan.BackupPlanName}: selection ${hit.name} ${hit.reason}`);
+    // Not selected by what was read: proven only if every selection of the plan was read (the
+    // opt-in it may depend on is declared in `collect`, so a failed DescribeRegionSettings is ERROR).
+    const unread = index.scope.unread(SELECTIONS_READ, account, region, plan.BackupPlanArn);
+    if (unread) return notRead(`whether plan ${plan.BackupPlanName} selects it`, unread);
     const why = results.length
       ? results.map((r) => `${r.name}: ${r.reason}`).join('; ')
       : 'the plan has no selections';
@@ -139,6 +143,12 @@ export const singlePlan: Rule<'resource'> = {
     'bucket selected by plans gold and legacy-daily -> NON_COMPLIANT: every recovery point is paid twice',
   evaluate({ resource }, { index }) {
     const plans = plansSelecting(resource, index);
+    // "Only one" is a claim about every plan and selection of the region.
+    const unread =
+      plans.length <= 1
+        ? index.scope.unread([...PLANS_READ, ...SELECTIONS_READ], resource.AccountId, resource.Region)
+        : undefined;
+    if (unread) return notRead('whether other plans select it too', unread);
     if (plans.length <= 1)
       return compliant(plans.length ? `only in plan ${plans[0]?.planName}` : 'in no plan');
     return nonCompliant(
@@ -160,8 +170,11 @@ export const resourceTypeOptIn: Rule<'resource'> = {
   evaluate({ resource }, { index }) {
     const type = backupResourceType(resource);
     const opted = index.optedIn(resource.Region, type);
-    if (opted === undefined)
-      return notApplicable(`no region settings for ${resource.Region} in the inventory`);
+    if (opted === undefined) {
+      const unread = index.scope.unread('backup:DescribeRegionSettings', resource.AccountId, resource.Region);
+      if (unread) return notRead(`whether ${type} is opted in in ${resource.Region}`, unread);
+      return notApplicable(`AWS Backup reports no opt-in setting for ${type} in ${resource.Region}`);
+    }
     if (opted) return compliant(`${type} is opted in in ${resource.Region}`);
     const selectedBy = plansSelecting(resource, index)[0];
     if (selectedBy) {

@@ -38,6 +38,16 @@ function modify(db: DbInstance | DbCluster, changes: DbChanges): Action {
       };
 }
 
+/** RDS does not support automated backups on PostgreSQL read replicas (USER_ReadRepl). */
+export function isPostgresReadReplica(db: DbInstance | DbCluster): boolean {
+  return (
+    db.Type === 'AWS::RDS::DBInstance' &&
+    typeof db.ReadReplicaSourceDBInstanceIdentifier === 'string' &&
+    db.ReadReplicaSourceDBInstanceIdentifier !== '' &&
+    db.Engine.toLowerCase() === 'postgres'
+  );
+}
+
 export const backupRetention: Rule<'resource'> = {
   id: 'rds.backup-retention',
   title: 'Automated backup retention is at least the policy minimum',
@@ -51,6 +61,10 @@ export const backupRetention: Rule<'resource'> = {
   evaluate({ resource, policy }) {
     const db = asDb(resource);
     const want = policy.rds.minRetentionDays;
+    if (isPostgresReadReplica(db))
+      return notApplicable(
+        `read replica of ${String(db.ReadReplicaSourceDBInstanceIdentifier)}: RDS for PostgreSQL read replicas have no automated backups (back up the source instance)`,
+      );
     if (db.BackupRetentionPeriod >= want)
       return compliant(`keeps automated backups ${db.BackupRetentionPeriod} days`);
     return nonCompliant(

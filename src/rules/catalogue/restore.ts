@@ -10,6 +10,7 @@ import {
   compliant,
   nonCompliant,
   notApplicable,
+  notRead,
   type Outcome,
   type Rule,
   type RuleContext,
@@ -21,13 +22,27 @@ const READ = [
   'backup:ListRestoreTestingSelections',
   'backup:GetRestoreTestingSelection',
 ];
-const JOBS = ['backup:ListRestoreJobs', 'backup:DescribeRestoreJob'];
+const JOBS = ['backup:ListRestoreJobs'];
 
 /** How long a restored resource is kept for validation when the policy requires validation. */
 export const VALIDATION_WINDOW_HOURS = 4;
 
-/** Restore testing names allow letters, digits and underscores only. */
-export const restoreTestingPlanName = (policy: Policy) => `backup_sentinel_${policy.name.replace(/-/g, '_')}`;
+/** Restore testing names allow letters, digits and underscores only, at most 50 of them. */
+export const RESTORE_TESTING_NAME_MAX = 50;
+export const restoreTestingPlanName = (policy: Policy) =>
+  fitName(`backup_sentinel_${policy.name.replace(/-/g, '_')}`, RESTORE_TESTING_NAME_MAX);
+
+/** A restore testing selection name for a policy and resource type, within AWS's limit. */
+export const restoreTestingSelectionName = (policy: Policy, type: string) =>
+  fitName(`backup_sentinel_${policy.name.replace(/-/g, '_')}_${type.toLowerCase()}`, RESTORE_TESTING_NAME_MAX);
+
+/** `name`, or when longer than `max` a prefix of it and a stable 8-character hash of the whole. */
+export function fitName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return `${name.slice(0, max - 9)}_${h.toString(16).padStart(8, '0')}`;
+}
 
 const tagKey = (k: string) => k.replace(/^aws:ResourceTag\//, '');
 
@@ -102,6 +117,8 @@ export const restoreCovered: Rule<'resource'> = {
       return compliant(
         `covered by restore testing ${sel.RestoreTestingPlanName}/${sel.RestoreTestingSelectionName}`,
       );
+    const unread = ctx.index.scope.unread(READ, resource.AccountId, resource.Region);
+    if (unread) return notRead('whether a restore testing selection covers it', unread);
     const name = restoreTestingPlanName(policy);
     const exists = ctx.inventory.restoreTestingPlans.some(
       (p) =>
@@ -115,7 +132,7 @@ export const restoreCovered: Rule<'resource'> = {
       type: 'CreateRestoreTestingSelection',
       region: resource.Region,
       planName: name,
-      selectionName: `${name}_${type.toLowerCase()}`,
+      selectionName: restoreTestingSelectionName(policy, type),
       resourceType: type,
       tagKey: ctx.policies.tagKey,
       tagValue: policy.name,
@@ -215,11 +232,14 @@ export const restoreRecent: Rule<'resource'> = {
           `restore test ${job.Status.toLowerCase()} ${age.toFixed(1)} days ago (job ${job.RestoreJobId})`,
         );
       },
-      (want) =>
-        nonCompliant('never restore-tested', {
+      (want) => {
+        const unread = ctx.index.scope.unread('backup:ListRestoreJobs', resource.AccountId, resource.Region);
+        if (unread) return notRead('whether it was ever restore-tested', unread);
+        return nonCompliant('never restore-tested (in the listed window)', {
           expected: `a restore test every ${want.everyDays}d`,
           actual: 'none',
-        }),
+        });
+      },
     );
   },
 };

@@ -1,8 +1,9 @@
 /** Vault: the vaults a policy writes to are encrypted with a CMK, locked, protected and watched. */
 import { parseArn, vaultArn } from '../../inventory/arn.js';
+import { mergeUnread, type Unread } from '../../inventory/index.js';
 import type { BackupVault, Inventory } from '../../inventory/schema.js';
 import { createVault, VAULT_CREATION } from '../provision.js';
-import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+import { cannotEvaluate, compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
 import { copyKeepDays, keepDays } from './plan.js';
 
 const VAULT_READ = ['backup:ListBackupVaults', 'backup:DescribeBackupVault'];
@@ -24,24 +25,29 @@ export const vaultExists: Rule<'plan'> = {
         ...plan.Rules.flatMap((r) => r.CopyActions.map((c) => c.DestinationBackupVaultArn)),
       ]),
     ];
-    const accountsSeen = new Set([
-      inventory.accountId,
-      ...inventory.backupVaults.map((v) => parseArn(v.BackupVaultArn)?.account),
-    ]);
-    const unseen = targets.filter((arn) => !accountsSeen.has(parseArn(arn)?.account));
-    const missing = targets.filter((arn) => !index.vaultsByArn.has(arn) && !unseen.includes(arn));
-    if (missing.length === 0 && unseen.length > 0) {
-      return cannotEvaluate(
-        `cannot see ${unseen.join(', ')}: its account was not read (configure the DR read role)`,
-      );
+    // A vault is missing only where the vault list of its account and region was read.
+    const missing: string[] = [];
+    const unread: { arn: string; u: Unread }[] = [];
+    for (const arn of targets) {
+      if (index.vaultsByArn.has(arn)) continue;
+      const a = parseArn(arn);
+      const u = a
+        ? index.scope.unread('backup:ListBackupVaults', a.account, a.region)
+        : { failed: true, reason: `${arn} is not a vault ARN` };
+      if (u) unread.push({ arn, u });
+      else missing.push(arn);
     }
+    const notChecked = mergeUnread(unread.map((x) => x.u));
+    const unreadArns = unread.map((x) => x.arn).join(', ');
+    if (missing.length === 0 && notChecked) return notRead(`whether ${unreadArns} exist`, notChecked);
     if (missing.length === 0)
       return compliant(`vaults exist: ${targets.map((a) => a.split(':').pop()).join(', ')}`);
     const local = vaultArn(region, account, policy.vaultName);
     const vault = missing.includes(local) ? createVault(policy, region) : undefined;
     const blocked = vault && 'blocked' in vault ? `; not created: ${vault.blocked}` : '';
+    const elsewhere = missing.filter((arn) => parseArn(arn)?.account !== inventory.accountId);
     return nonCompliant(
-      `the plan writes or copies to vaults that do not exist: ${missing.join(', ')}; those jobs fail${blocked}`,
+      `the plan writes or copies to vaults that do not exist: ${missing.join(', ')}; those jobs fail${blocked}${elsewhere.length ? ` (listed in account ${[...new Set(elsewhere.map((a) => parseArn(a)?.account))].join(', ')} through the DR read role)` : ''}${notChecked ? `; not checked: ${unreadArns} (${notChecked.reason})` : ''}`,
       {
         expected: 'existing vaults',
         actual: `missing ${missing.length}`,
@@ -80,6 +86,10 @@ function writesInto(vault: BackupVault, inventory: Inventory): { what: string; d
 
 const outside = (min: number, max: number | undefined) => (w: { days: number }) =>
   w.days < min || (max !== undefined && w.days > max);
+const DAY_MS = 86_400_000;
+/** The stricter of two maximum retentions (a lock's maximum is never raised). */
+const tighter = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
 const showDays = (d: number) => (Number.isFinite(d) ? `${d}d` : 'forever');
 
 export const vaultCmk: Rule<'vault'> = {
@@ -155,15 +165,28 @@ export const vaultLock: Rule<'vault'> = {
         `locked: min ${vault.MinRetentionDays}d${vault.MaxRetentionDays ? `, max ${vault.MaxRetentionDays}d` : ''}`,
       );
     }
-    const immutable = vault.LockDate !== undefined && Date.parse(vault.LockDate) <= now.getTime();
-    const min = Math.max(want.minRetentionDays, vault.MinRetentionDays ?? 0);
-    const blocked = writes.filter(outside(min, want.maxRetentionDays));
+    const lockDate = vault.LockDate === undefined ? undefined : Date.parse(vault.LockDate);
+    const immutable = lockDate !== undefined && lockDate <= now.getTime();
+    // A compliance-mode lock in its grace period stays one: a Put without ChangeableForDays would
+    // turn it into a removable governance lock. Its bounds only tighten (min up, max down).
+    const inGrace = vault.Locked && lockDate !== undefined && lockDate > now.getTime();
+    const min = Math.max(want.minRetentionDays, vault.Locked ? (vault.MinRetentionDays ?? 0) : 0);
+    const max = tighter(want.maxRetentionDays, vault.Locked ? vault.MaxRetentionDays : undefined);
+    const blocked = writes.filter(outside(min, max));
     const region = parseArn(vault.BackupVaultArn)?.region ?? '';
     const why = immutable
       ? ' (compliance lock in force: cannot be changed)'
       : blocked.length
         ? `; not locked automatically, because it would reject ${blocked.map((w) => `${w.what} (${showDays(w.days)})`).join(', ')}`
-        : '';
+        : inGrace
+          ? ` (compliance-mode lock in its grace period until ${vault.LockDate}: kept in compliance mode)`
+          : '';
+    // ChangeableForDays restarts the grace period; AWS's minimum is 3 days. Never later than needed.
+    const changeableForDays = inGrace
+      ? Math.max(3, Math.floor(((lockDate ?? 0) - now.getTime()) / DAY_MS))
+      : want.mode === 'compliance'
+        ? 3
+        : undefined;
     return nonCompliant(`vault lock: ${problems.join('; ')}${why}`, {
       expected: `locked, min ${want.minRetentionDays}d${want.maxRetentionDays ? `, max ${want.maxRetentionDays}d` : ''} (${want.mode})`,
       actual: problems.join('; '),
@@ -176,8 +199,8 @@ export const vaultLock: Rule<'vault'> = {
                 region,
                 vaultName: vault.BackupVaultName,
                 minRetentionDays: min,
-                ...(want.maxRetentionDays !== undefined ? { maxRetentionDays: want.maxRetentionDays } : {}),
-                ...(want.mode === 'compliance' ? { changeableForDays: 3 } : {}),
+                ...(max !== undefined ? { maxRetentionDays: max } : {}),
+                ...(changeableForDays !== undefined ? { changeableForDays } : {}),
               },
             ],
     });
@@ -185,6 +208,7 @@ export const vaultLock: Rule<'vault'> = {
 };
 
 interface Statement {
+  Sid?: string;
   Effect?: string;
   Principal?: unknown;
   Action?: string | string[];
@@ -192,29 +216,100 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const list = (x: string | string[] | undefined) => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
-/** Conditions that only exempt some principals (a break-glass role) still deny everyone else. */
+/**
+ * What AWS's managed Config rule backup-recovery-point-manual-deletion-disabled asks of a vault
+ * access policy: one Deny statement, for Principal and Resource "*", of these three actions. Vault
+ * access policies do not support wildcards in Action, so only the literal actions count.
+ */
+export const PROTECTED_ACTIONS = [
+  'backup:DeleteRecoveryPoint',
+  'backup:UpdateRecoveryPointLifecycle',
+  'backup:PutBackupVaultAccessPolicy',
+] as const;
+
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
+const strings = (x: unknown): string[] => list(x).filter((v): v is string => typeof v === 'string');
+/** Conditions that only exempt principals named by ARN (a break-glass role) still deny everyone else. */
 const EXEMPTING = /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)(IfExists)?$/;
-const PRINCIPAL_KEY = /^aws:(PrincipalArn|PrincipalTag\/.+|PrincipalAccount|userid)$/i;
 
 /**
- * Does the statement deny backup:DeleteRecoveryPoint on every recovery point to everyone (bar
- * exempted principals)? Vault access policies do not support wildcards in Action, so only the
- * literal action counts (create-a-vault-access-policy).
+ * The principals a policy allows delete protection to exempt (the managed rule's principalArnList):
+ * `deleteProtection.exemptPrincipalArns`, read defensively until the policy schema has the field.
+ * Undefined when the policy names none: then exemptions of principals named by ARN are accepted.
  */
-function deniesDelete(s: Statement): boolean {
-  if (s.Effect !== 'Deny') return false;
-  const p = s.Principal as { AWS?: unknown } | string | undefined;
-  const everyone =
-    p === '*' || (typeof p === 'object' && p !== null && list(p.AWS as string | string[]).includes('*'));
-  const action = list(s.Action).some((a) => a.toLowerCase() === 'backup:deleterecoverypoint');
-  const resources = list(s.Resource);
-  const everywhere = resources.length === 0 || resources.includes('*');
-  const exemptOnly = Object.entries(s.Condition ?? {}).every(
-    ([op, keys]) => EXEMPTING.test(op) && Object.keys(keys).every((k) => PRINCIPAL_KEY.test(k)),
-  );
-  return everyone && action && everywhere && exemptOnly;
+export function exemptPrincipals(policy: unknown): string[] | undefined {
+  const field = (policy as { deleteProtection?: { exemptPrincipalArns?: unknown } } | undefined)
+    ?.deleteProtection?.exemptPrincipalArns;
+  return Array.isArray(field) ? strings(field) : undefined;
 }
+
+/** How one statement protects recovery points. */
+interface Judged {
+  /** Deny, to everyone, on every resource, of some of the protected actions. */
+  denies: string[];
+  /** Principals its condition exempts, or the reason the condition is not an exemption we accept. */
+  exempts: { arns: string[] } | { unaccepted: string };
+}
+
+function judge(s: Statement, declared: string[] | undefined): Judged | undefined {
+  if (s.Effect !== 'Deny') return undefined;
+  const p = s.Principal as { AWS?: unknown } | string | undefined;
+  const everyone = p === '*' || (typeof p === 'object' && p !== null && strings(p.AWS).includes('*'));
+  const resources = strings(s.Resource);
+  const everywhere = resources.length === 0 || resources.includes('*');
+  const actions = strings(s.Action).map((a) => a.toLowerCase());
+  const denies = PROTECTED_ACTIONS.filter((a) => actions.includes(a.toLowerCase()));
+  if (!everyone || !everywhere || denies.length === 0) return undefined;
+  const arns: string[] = [];
+  for (const [op, keys] of Object.entries(s.Condition ?? {})) {
+    for (const [key, values] of Object.entries(keys ?? {})) {
+      const named = strings(values);
+      if (!EXEMPTING.test(op) || key.toLowerCase() !== 'aws:principalarn' || named.length !== list(values).length)
+        return { denies, exempts: { unaccepted: `its condition ${op} ${key} narrows the deny` } };
+      const pattern = named.find((v) => /[*?]/.test(v));
+      if (pattern) return { denies, exempts: { unaccepted: `it exempts every principal matching ${pattern}` } };
+      arns.push(...named);
+    }
+  }
+  const undeclared = declared ? arns.filter((a) => !declared.includes(a)) : [];
+  if (undeclared.length)
+    return { denies, exempts: { unaccepted: `it exempts ${undeclared.join(', ')}, which the policy does not name` } };
+  return { denies, exempts: { arns } };
+}
+
+export interface DeleteProtection {
+  /** A statement protecting recovery points as the managed Config rule asks, if there is one. */
+  protectedBy?: { sid: string; exempts: string[] };
+  /**
+   * Deny statements of these actions whose exemptions we do not accept. Adding a deny for everyone
+   * beside them would lock out whom they exempt (a break-glass role): left to the owner.
+   */
+  holdouts: string[];
+  /** Deny statements that exempt acceptably but miss some of the actions. */
+  partial: string[];
+}
+
+/** Judges a vault access policy document (parsed) against the managed Config rule. */
+export function deleteProtection(doc: unknown, declared: string[] | undefined): DeleteProtection {
+  const statement = (doc as { Statement?: unknown } | null)?.Statement;
+  const statements = list(statement).filter((x): x is Statement => typeof x === 'object' && x !== null);
+  const out: DeleteProtection = { holdouts: [], partial: [] };
+  statements.forEach((s, i) => {
+    const j = judge(s, declared);
+    if (!j) return;
+    const name = `statement ${s.Sid ?? `#${i + 1}`}`;
+    if ('unaccepted' in j.exempts) out.holdouts.push(`${name}: ${j.exempts.unaccepted}`);
+    else if (j.denies.length === PROTECTED_ACTIONS.length)
+      out.protectedBy ??= { sid: s.Sid ?? `#${i + 1}`, exempts: j.exempts.arns };
+    else
+      out.partial.push(
+        `${name} misses ${PROTECTED_ACTIONS.filter((a) => !j.denies.includes(a)).join(', ')}`,
+      );
+  });
+  return out;
+}
+
+const PROTECTION = PROTECTED_ACTIONS.join(', ');
 
 export const vaultDeleteProtection: Rule<'vault'> = {
   id: 'vault.delete-protection',
@@ -228,27 +323,47 @@ export const vaultDeleteProtection: Rule<'vault'> = {
   },
   example:
     'vault without access policy -> NON_COMPLIANT + AddVaultDeleteProtection (deny statement merged into the policy)',
-  evaluate({ vault }) {
+  evaluate({ vault, policy }) {
     const region = parseArn(vault.BackupVaultArn)?.region ?? '';
-    const action = [{ type: 'AddVaultDeleteProtection' as const, region, vaultName: vault.BackupVaultName }];
+    const declared = exemptPrincipals(policy);
+    const action = [
+      {
+        type: 'AddVaultDeleteProtection' as const,
+        region,
+        vaultName: vault.BackupVaultName,
+        ...(declared?.length ? { exemptPrincipalArns: declared } : {}),
+      },
+    ];
     if (!vault.AccessPolicy) {
-      return nonCompliant('no access policy: anyone with backup:DeleteRecoveryPoint can delete backups', {
-        expected: 'Deny backup:DeleteRecoveryPoint',
-        actual: 'no policy',
-        actions: action,
-      });
+      return nonCompliant(
+        'no access policy: anyone with backup:DeleteRecoveryPoint can delete backups (and shorten their lifecycle)',
+        { expected: `Deny ${PROTECTION}`, actual: 'no policy', actions: action },
+      );
     }
-    let doc: { Statement?: Statement | Statement[] };
+    let doc: unknown;
     try {
       doc = JSON.parse(vault.AccessPolicy);
     } catch {
       return cannotEvaluate('the vault access policy is not valid JSON');
     }
-    const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-    if (statements.some(deniesDelete)) return compliant('access policy denies backup:DeleteRecoveryPoint');
-    return nonCompliant('access policy does not deny backup:DeleteRecoveryPoint', {
-      expected: 'Deny backup:DeleteRecoveryPoint',
-      actual: `${statements.length} statements, none denying it`,
+    const judged = deleteProtection(doc, declared);
+    if (judged.protectedBy) {
+      const { sid, exempts } = judged.protectedBy;
+      return compliant(
+        `access policy denies ${PROTECTION} to everyone (statement ${sid}${exempts.length ? `, exempting ${exempts.join(', ')}` : ''})`,
+      );
+    }
+    const found = [...judged.partial, ...judged.holdouts];
+    const message = `access policy does not deny ${PROTECTION} to everyone in one statement${found.length ? `: ${found.join('; ')}` : ''}`;
+    if (judged.holdouts.length) {
+      return nonCompliant(
+        `${message}. Not changed automatically: a deny for everyone would lock out the principals those statements exempt; name them in deleteProtection.exemptPrincipalArns of policy ${policy.name}, or deny by principal ARN`,
+        { expected: `Deny ${PROTECTION}`, actual: found.join('; ') },
+      );
+    }
+    return nonCompliant(message, {
+      expected: `Deny ${PROTECTION}`,
+      actual: found.length ? found.join('; ') : 'no such statement',
       actions: action,
     });
   },
