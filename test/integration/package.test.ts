@@ -7,13 +7,41 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { BackupClientResolvedConfig } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  DescribeRegionSettingsCommand,
+  GetBackupPlanCommand,
+  GetBackupSelectionCommand,
+  GetBackupVaultAccessPolicyCommand,
+  GetBackupVaultNotificationsCommand,
+  ListBackupJobsCommand,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
+  ListBackupVaultsCommand,
+  ListCopyJobsCommand,
+  ListProtectedResourcesCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  ListRestoreJobsCommand,
+  ListRestoreTestingPlansCommand,
+  ListTagsCommand,
+} from '@aws-sdk/client-backup';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+} from '@aws-sdk/client-s3';
+import type { MetadataBearer } from '@smithy/types';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DR_READ_ROLE } from '../../resources/iam.js';
 import { type FunctionName, functionActions } from '../../src/iam.js';
-import { motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
+import { parsePolicies } from '../../src/policy/index.js';
+import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
 
 const FUNCTIONS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep'];
-const SMOKE = join('.serverless', 'smoke');
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let template: Template;
 
@@ -90,8 +118,12 @@ describe('serverless package', () => {
   });
 });
 
-async function load(fn: FunctionName): Promise<(event: unknown, context: unknown) => Promise<unknown>> {
-  const dir = join(SMOKE, fn);
+/** A fresh copy of a built bundle (its settings are read from the environment when first imported). */
+async function load(
+  fn: FunctionName,
+  copy = 'smoke',
+): Promise<(event: unknown, context: unknown) => Promise<unknown>> {
+  const dir = join('.serverless', copy, fn);
   mkdirSync(dir, { recursive: true });
   execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, dir]);
   const path = { onResourceChange: 'on-resource-change', configRule: 'config-rule', sweep: 'sweep' }[fn];
@@ -175,5 +207,281 @@ describe('the built bundles against moto', () => {
     const handler = await load('sweep');
     const summary = (await handler({}, context)) as { resources: number };
     expect(summary.resources).toBe(1);
+  });
+});
+
+/**
+ * The deployed path over an account shaped like a user's: a silver bucket whose plan copies to
+ * eu-west-1 (same account) and to the DR account 222222222222. S3, KMS, SNS/SQS and STS (two
+ * accounts) are moto; AWS Backup, which moto lacks, is aws-sdk-client-mock in this process — the
+ * bundles import the same @aws-sdk/client-backup from node_modules — answering per region and per
+ * credentials, so a DR read is only answered when it is made with the DR role's credentials.
+ */
+describe('the built bundles over two regions and a DR account', () => {
+  const SRC = MOTO_ACCOUNT;
+  const DR = '222222222222';
+  const HOME = 'eu-central-1';
+  const WEST = 'eu-west-1';
+  const DR_ROLE = `arn:aws:iam::{account}:role/${DR_READ_ROLE}`;
+  const vaultArn = (region: string, account: string, name: string) =>
+    `arn:aws:backup:${region}:${account}:backup-vault:${name}`;
+  const SOURCE_VAULT = vaultArn(HOME, SRC, 'backup-sentinel-silver');
+  const WEST_VAULT = vaultArn(WEST, SRC, 'backup-sentinel-silver');
+  const DR_VAULT = vaultArn(HOME, DR, 'dr-vault');
+  const BUCKET = 'prod-data';
+  const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+  // Created when this block starts: the blocks above talk to moto's own AWS Backup.
+  let backup: AwsStub<object, MetadataBearer, BackupClientResolvedConfig>;
+  const keys = new Map<string, string>();
+  /** What the DR account holds, per scenario. */
+  const dr = { copyLanded: true, reads: [] as string[] };
+  const silver = parsePolicies(readFileSync('policies.yml', 'utf8')).policies.silver;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+  async function where(getClient: () => unknown) {
+    const config = (getClient() as BackupClient).config;
+    const credentials = await config.credentials();
+    const account = credentials.accessKeyId === TEST_CREDENTIALS.accessKeyId ? SRC : DR;
+    return { region: await config.region(), account };
+  }
+
+  beforeAll(async () => {
+    await resetMoto();
+    const aws = motoAws();
+    const s3 = aws.s3(HOME);
+    await s3.send(
+      new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: HOME } }),
+    );
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: BUCKET,
+        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'silver' }] },
+      }),
+    );
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: BUCKET,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: 'noncurrent',
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              NoncurrentVersionExpiration: { NoncurrentDays: 14 },
+            },
+          ],
+        },
+      }),
+    );
+    // The vaults' customer-managed keys, each in its own account and region.
+    const drAws = aws.assume(DR_ROLE.replace('{account}', DR), HOME);
+    for (const [k, client] of [
+      [`${SRC}|${HOME}`, aws.kms(HOME)],
+      [`${SRC}|${WEST}`, aws.kms(WEST)],
+      [`${DR}|${HOME}`, drAws.kms(HOME)],
+    ] as const) {
+      const created = await client.send(new CreateKeyCommand({ Description: `vault key ${k}` }));
+      keys.set(k, created.KeyMetadata?.Arn ?? '');
+    }
+    const denyDelete = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyManualDelete',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: [
+            'backup:DeleteRecoveryPoint',
+            'backup:UpdateRecoveryPointLifecycle',
+            'backup:PutBackupVaultAccessPolicy',
+          ],
+          Resource: '*',
+        },
+      ],
+    });
+    const vaults: Record<string, { name: string; arn: string }[]> = {
+      [`${SRC}|${HOME}`]: [{ name: 'backup-sentinel-silver', arn: SOURCE_VAULT }],
+      [`${SRC}|${WEST}`]: [{ name: 'backup-sentinel-silver', arn: WEST_VAULT }],
+      [`${DR}|${HOME}`]: [{ name: 'dr-vault', arn: DR_VAULT }],
+    };
+    const point = (vault: string, id: string) => ({
+      RecoveryPointArn: `${vault.replace(':backup-vault:', ':recovery-point:')}-${id}`,
+      ResourceArn: BUCKET_ARN,
+      ResourceType: 'S3',
+      BackupVaultArn: vault,
+      BackupVaultName: vault.split(':').pop(),
+      CreationDate: hoursAgo(3),
+      CompletionDate: hoursAgo(2),
+      Status: 'COMPLETED',
+    });
+    const PLAN_ARN = `arn:aws:backup:${HOME}:${SRC}:backup-plan:silver-id`;
+    const home = async (g: () => unknown) => {
+      const w = await where(g);
+      return w.region === HOME && w.account === SRC;
+    };
+    backup = mockClient(BackupClient);
+    backup.on(ListBackupPlansCommand).callsFake(async (_, g) => ({
+      BackupPlansList: (await home(g))
+        ? [{ BackupPlanId: 'silver-id', BackupPlanArn: PLAN_ARN, BackupPlanName: 'backup-sentinel-silver' }]
+        : [],
+    }));
+    backup.on(GetBackupPlanCommand).resolves({
+      BackupPlanId: 'silver-id',
+      BackupPlanArn: PLAN_ARN,
+      VersionId: 'v1',
+      BackupPlan: {
+        BackupPlanName: 'backup-sentinel-silver',
+        Rules: [
+          {
+            RuleName: 'daily',
+            TargetBackupVaultName: 'backup-sentinel-silver',
+            ScheduleExpression: 'cron(0 5 ? * * *)',
+            Lifecycle: { DeleteAfterDays: 14 },
+            CopyActions: [
+              { DestinationBackupVaultArn: WEST_VAULT, Lifecycle: { DeleteAfterDays: 14 } },
+              { DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: 30 } },
+            ],
+          },
+        ],
+      },
+    });
+    backup.on(ListTagsCommand).resolves({ Tags: {} });
+    backup.on(ListBackupSelectionsCommand).resolves({
+      BackupSelectionsList: [
+        { SelectionId: 'sel-1', SelectionName: 'backup-sentinel-silver', BackupPlanId: 'silver-id' },
+      ],
+    });
+    backup.on(GetBackupSelectionCommand).resolves({
+      SelectionId: 'sel-1',
+      BackupPlanId: 'silver-id',
+      BackupSelection: {
+        SelectionName: 'backup-sentinel-silver',
+        IamRoleArn: `arn:aws:iam::${SRC}:role/service-role/AWSBackupDefaultServiceRole`,
+        ListOfTags: [
+          { ConditionType: 'STRINGEQUALS', ConditionKey: 'backup:policy', ConditionValue: 'silver' },
+        ],
+      },
+    });
+    backup.on(ListBackupVaultsCommand).callsFake(async (_, g) => {
+      const w = await where(g);
+      if (w.account === DR) dr.reads.push(`ListBackupVaults ${w.region}`);
+      return {
+        BackupVaultList: (vaults[`${w.account}|${w.region}`] ?? []).map((v) => ({
+          BackupVaultName: v.name,
+          BackupVaultArn: v.arn,
+          EncryptionKeyArn: keys.get(`${w.account}|${w.region}`),
+          Locked: false,
+        })),
+      };
+    });
+    backup.on(GetBackupVaultAccessPolicyCommand).resolves({ Policy: denyDelete });
+    backup.on(GetBackupVaultNotificationsCommand).resolves({
+      SNSTopicArn: `arn:aws:sns:${HOME}:${SRC}:alerts`,
+      BackupVaultEvents: silver?.notifications.events ?? [],
+    });
+    backup.on(ListRecoveryPointsByBackupVaultCommand).callsFake(async (input, g) => {
+      const w = await where(g);
+      const arn = vaultArn(w.region, w.account, input.BackupVaultName ?? '');
+      if (arn === DR_VAULT) dr.reads.push('ListRecoveryPointsByBackupVault dr-vault');
+      const landed = arn !== DR_VAULT || dr.copyLanded;
+      return { RecoveryPoints: landed ? [point(arn, 'rp')] : [] };
+    });
+    backup.on(ListBackupJobsCommand).callsFake(async (_, g) => ({
+      BackupJobs: (await home(g))
+        ? [
+            {
+              BackupJobId: 'job-1',
+              BackupVaultArn: SOURCE_VAULT,
+              ResourceArn: BUCKET_ARN,
+              ResourceType: 'S3',
+              RecoveryPointArn: point(SOURCE_VAULT, 'rp').RecoveryPointArn,
+              State: 'COMPLETED',
+              CreationDate: hoursAgo(3),
+              CompletionDate: hoursAgo(2),
+            },
+          ]
+        : [],
+    }));
+    backup.on(ListCopyJobsCommand).callsFake(async (_, g) => ({
+      CopyJobs: (await home(g))
+        ? [WEST_VAULT, DR_VAULT].map((destination, i) => ({
+            CopyJobId: `copy-${i}`,
+            ResourceArn: BUCKET_ARN,
+            ResourceType: 'S3',
+            SourceBackupVaultArn: SOURCE_VAULT,
+            SourceRecoveryPointArn: point(SOURCE_VAULT, 'rp').RecoveryPointArn,
+            DestinationBackupVaultArn: destination,
+            State: 'COMPLETED',
+            CreationDate: hoursAgo(2),
+            CompletionDate: hoursAgo(1),
+          }))
+        : [],
+    }));
+    backup.on(DescribeRegionSettingsCommand).resolves({
+      ResourceTypeOptInPreference: { S3: true, RDS: true, Aurora: true },
+    });
+    backup.on(ListRestoreJobsCommand).resolves({ RestoreJobs: [] });
+    backup.on(ListProtectedResourcesCommand).resolves({ Results: [] });
+    backup.on(ListRestoreTestingPlansCommand).resolves({ RestoreTestingPlans: [] });
+  });
+  afterAll(() => backup.restore());
+
+  const scheduled = () => ({
+    ...event('config/config_rule_scheduled_notification_docs.json'),
+    resultToken: 'TESTMODE',
+    configRuleArn: `arn:aws:config:${HOME}:${SRC}:config-rule/r`,
+  });
+  const evaluationOf = (evaluations: unknown) =>
+    (evaluations as { ComplianceResourceId: string; ComplianceType: string; Annotation?: string }[]).find(
+      (e) => e.ComplianceResourceId === BUCKET,
+    );
+
+  it('without a DR role: no false vault.exists, and the healthy bucket is COMPLIANT naming what was not checked', async () => {
+    // Prepare
+    Object.assign(process.env, { DR_ROLE_ARN: '', ALERT_TOPIC_ARN: '' });
+    dr.reads.length = 0;
+    const configRule = await load('configRule', 'scope-no-dr');
+    const sweep = await load('sweep', 'scope-no-dr');
+    // Act
+    const evaluation = evaluationOf(await configRule(scheduled(), context));
+    const summary = (await sweep({}, context)) as { byStatus: Record<string, number> };
+    // Assess
+    expect(evaluation?.ComplianceType, evaluation?.Annotation).toBe('COMPLIANT');
+    expect(evaluation?.Annotation).toContain('not checked: copies.recent');
+    expect(evaluation?.Annotation).toContain(`account ${DR} was not read`);
+    expect(evaluation?.Annotation ?? '').not.toContain('vault.exists');
+    expect(dr.reads).toEqual([]);
+    // Only the DR-side checks are unread (ERROR, out of scope); nothing is non-compliant.
+    expect(summary.byStatus.NON_COMPLIANT).toBe(0);
+  });
+
+  it('with the DR role (STS into the DR account): the DR vault is read there and a missing copy is NON_COMPLIANT', async () => {
+    // Prepare
+    Object.assign(process.env, { DR_ROLE_ARN: DR_ROLE });
+    dr.reads.length = 0;
+    dr.copyLanded = false;
+    const configRule = await load('configRule', 'scope-dr');
+    // Act
+    const evaluation = evaluationOf(await configRule(scheduled(), context));
+    // Assess
+    expect(dr.reads).toEqual([`ListBackupVaults ${HOME}`, 'ListRecoveryPointsByBackupVault dr-vault']);
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+    expect(evaluation?.Annotation).toContain(`copies.recent: no completed copy in ${DR_VAULT}`);
+    expect(evaluation?.Annotation ?? '').not.toContain('vault.exists');
+    expect(evaluation?.Annotation ?? '').not.toContain('not checked');
+  });
+
+  it('with the DR role and the copy landed: COMPLIANT, nothing left unchecked', async () => {
+    // Prepare
+    dr.copyLanded = true;
+    const configRule = await load('configRule', 'scope-dr-landed');
+    // Act
+    const evaluation = evaluationOf(await configRule(scheduled(), context));
+    // Assess
+    expect(evaluation?.ComplianceType, evaluation?.Annotation).toBe('COMPLIANT');
+    expect(evaluation?.Annotation).toBeUndefined();
   });
 });
