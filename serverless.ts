@@ -16,7 +16,9 @@ const policySet = parsePolicies(policyText, policyFile);
 const vaultNames = [...new Set(Object.values(policySet.policies).map((p) => p.vaultName))];
 // The other accounts copies go to: the functions may assume the DR read role there, nowhere else.
 const drAccounts = [
-  ...new Set(Object.values(policySet.policies).flatMap((p) => p.copies.flatMap((c) => (c.account ? [c.account] : [])))),
+  ...new Set(
+    Object.values(policySet.policies).flatMap((p) => p.copies.flatMap((c) => (c.account ? [c.account] : []))),
+  ),
 ].sort();
 
 const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };

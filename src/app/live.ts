@@ -1,7 +1,7 @@
 /** Use-cases against a live account: snapshot, audit, fix. */
 import type { Aws } from '../aws/clients.js';
-import { collectInventory } from '../inventory/collect.js';
 import { partitionOf } from '../inventory/arn.js';
+import { collectInventory } from '../inventory/collect.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { PolicySet } from '../policy/index.js';
 import { type ActionResult, executePlan } from '../remediation/execute.js';
@@ -63,8 +63,7 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
     maxChanges: o.maxChanges,
     accountId: inventory.accountId,
     policies: o.policies,
-    backupRoleArn:
-      o.backupRoleArn ?? defaultBackupRole(inventory),
+    backupRoleArn: o.backupRoleArn ?? defaultBackupRole(inventory),
     ...(o.onResult ? { onResult: o.onResult } : {}),
   });
   return { audit: result, plan, results };

@@ -151,8 +151,8 @@ export function digest(
     .filter(([, c]) => (c.NON_COMPLIANT ?? 0) + (c.ERROR ?? 0) > 0)
     .map(([rule, c]) => `  ${rule}: ${c.NON_COMPLIANT ?? 0} non-compliant, ${c.ERROR ?? 0} errors`);
   const changed = results
-    .filter((r) => r.status === 'applied' || r.status === 'failed')
-    .map((r) => `  ${r.status}: ${r.summary}`);
+    .filter((r) => r.status === 'applied' || r.status === 'failed' || r.status === 'refused')
+    .map((r) => `  ${r.status}: ${r.summary}${r.status === 'refused' && r.reason ? ` (${r.reason})` : ''}`);
   const subject = `backup-sentinel ${result.accountId}: ${s.byStatus.NON_COMPLIANT} non-compliant, ${s.byStatus.ERROR} errors`;
   const message = [
     `Account ${result.accountId}, ${s.resources} resources, evaluated ${result.evaluatedAt} (remediation: ${mode}).`,

@@ -52,8 +52,8 @@ import { BUCKET_READS } from '../iam.js';
 import type { PolicySet } from '../policy/index.js';
 import { destinations } from '../rules/destinations.js';
 import { parseArn, partitionOf, vaultArn } from './arn.js';
-import { HOME_READS } from './scope.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from './schema.js';
+import { HOME_READS } from './scope.js';
 
 type ScopeEntryInput = NonNullable<InventoryInput['scope']>[number];
 
@@ -217,14 +217,24 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   inv.collectionErrors = c.errors;
   inv.scope = state.scope.map((e) =>
     e.Via === 'home' && e.Account === accountId
-      ? { ...e, Reads: [...DISCOVERY_READS.filter((a) => discovered.includes(`${e.Region}|${a}`)), ...(e.Reads ?? [])] }
+      ? {
+          ...e,
+          Reads: [
+            ...DISCOVERY_READS.filter((a) => discovered.includes(`${e.Region}|${a}`)),
+            ...(e.Reads ?? []),
+          ],
+        }
       : e,
   );
   return inventorySchema.parse(inv);
 }
 
 /** The KMS keys of a home region's databases and vaults (destination vaults' keys are read with them). */
-function keyIdsIn(region: string, resources: Input<'resources'>[], vaults: Input<'backupVaults'>[]): string[] {
+function keyIdsIn(
+  region: string,
+  resources: Input<'resources'>[],
+  vaults: Input<'backupVaults'>[],
+): string[] {
   const ids = new Set<string>();
   for (const r of resources)
     if (r.Region === region && 'KmsKeyId' in r && typeof r.KmsKeyId === 'string') ids.add(r.KmsKeyId);
@@ -284,7 +294,7 @@ async function collectBackupScope(aws: Aws, c: Collection, o: ScopeOptions) {
   const wanted = new Map<string, { account: string; region: string; names: Set<string> }>();
   const want = (arn: string) => {
     const a = parseArn(arn);
-    if (!a || !a.resource.startsWith('backup-vault:')) return;
+    if (!a?.resource.startsWith('backup-vault:')) return;
     if (a.account === o.accountId && o.regions.includes(a.region)) return;
     const k = `${a.account}|${a.region}`;
     const w = wanted.get(k) ?? { account: a.account, region: a.region, names: new Set<string>() };
@@ -294,7 +304,8 @@ async function collectBackupScope(aws: Aws, c: Collection, o: ScopeOptions) {
   for (const policy of Object.values(o.policies.policies))
     for (const region of o.regions) for (const d of destinations(policy, region, o.accountId)) want(d.arn);
   for (const plan of lists.backupPlans ?? [])
-    for (const rule of plan.Rules ?? []) for (const copy of rule.CopyActions ?? []) want(copy.DestinationBackupVaultArn);
+    for (const rule of plan.Rules ?? [])
+      for (const copy of rule.CopyActions ?? []) want(copy.DestinationBackupVaultArn);
   for (const w of [...wanted.values()].sort((a, b) => a.account.localeCompare(b.account))) {
     const own = w.account === o.accountId;
     if (!own && !o.drRoleArn) continue;
@@ -418,7 +429,9 @@ async function collectResources(
 function mapInstance(db: DBInstance, region: string, accountId: string): Input<'resources'> {
   return {
     Type: 'AWS::RDS::DBInstance',
-    Arn: db.DBInstanceArn ?? `arn:${partitionOf(region)}:rds:${region}:${accountId}:db:${db.DBInstanceIdentifier}`,
+    Arn:
+      db.DBInstanceArn ??
+      `arn:${partitionOf(region)}:rds:${region}:${accountId}:db:${db.DBInstanceIdentifier}`,
     Region: region,
     AccountId: accountId,
     Tags: tagMap(db.TagList),
@@ -443,7 +456,9 @@ function mapInstance(db: DBInstance, region: string, accountId: string): Input<'
 function mapCluster(cl: DBCluster, region: string, accountId: string): Input<'resources'> {
   return {
     Type: 'AWS::RDS::DBCluster',
-    Arn: cl.DBClusterArn ?? `arn:${partitionOf(region)}:rds:${region}:${accountId}:cluster:${cl.DBClusterIdentifier}`,
+    Arn:
+      cl.DBClusterArn ??
+      `arn:${partitionOf(region)}:rds:${region}:${accountId}:cluster:${cl.DBClusterIdentifier}`,
     Region: region,
     AccountId: accountId,
     Tags: tagMap(cl.TagList),
@@ -727,7 +742,9 @@ async function collectVaults(b: BackupClient, c: Collection, o: VaultReadOptions
             {},
           )
         : undefined,
-      o.full ? c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn }))) : undefined,
+      o.full
+        ? c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn })))
+        : undefined,
       c.try(arn, 'backup:ListRecoveryPointsByBackupVault', () =>
         all(
           paginateListRecoveryPointsByBackupVault(
@@ -770,7 +787,11 @@ async function collectVaults(b: BackupClient, c: Collection, o: VaultReadOptions
       );
     return { vault, points: rps };
   });
-  return { listed: pages !== undefined, vaults: read.map((r) => r.vault), points: read.flatMap((r) => r.points) };
+  return {
+    listed: pages !== undefined,
+    vaults: read.map((r) => r.vault),
+    points: read.flatMap((r) => r.points),
+  };
 }
 
 /** SDK objects with Date values -> plain objects with ISO strings (shallow, plus one level down). */

@@ -4,7 +4,6 @@
 import { InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
 import { parseArn } from './arn.js';
-import { Scope } from './scope.js';
 import {
   type BackupPlan,
   type BackupSelection,
@@ -17,6 +16,7 @@ import {
   type Resource,
   type RestoreJob,
 } from './schema.js';
+import { Scope } from './scope.js';
 
 export * from './schema.js';
 export { mergeUnread, Scope, type Unread } from './scope.js';
@@ -114,7 +114,8 @@ export class InventoryIndex {
       this.keys.set(k.Arn, k);
       this.keys.set(k.KeyId, k);
       const a = parseArn(k.Arn);
-      for (const alias of k.Aliases) this.keys.set(`arn:${a?.partition}:kms:${a?.region}:${a?.account}:${alias}`, k);
+      for (const alias of k.Aliases)
+        this.keys.set(`arn:${a?.partition}:kms:${a?.region}:${a?.account}:${alias}`, k);
     }
     this.resourcesByArn = new Map(inventory.resources.map((r) => [r.Arn, r]));
     this.scope = new Scope(inventory);

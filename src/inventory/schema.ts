@@ -86,6 +86,8 @@ export const planRuleSchema = z.looseObject({
   RuleId: z.string().optional(),
   TargetBackupVaultName: z.string(),
   ScheduleExpression: z.string().optional(),
+  /** IANA time zone of ScheduleExpression (UTC when absent). */
+  ScheduleExpressionTimezone: z.string().optional(),
   StartWindowMinutes: z.number().optional(),
   CompletionWindowMinutes: z.number().optional(),
   Lifecycle: lifecycle.optional(),

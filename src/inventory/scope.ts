@@ -100,7 +100,12 @@ export class Scope {
    * plan's selections) — the region must be in scope and that read must not have failed.
    * Several actions: the first one not read.
    */
-  unread(actions: string | readonly string[], account: string, region: string, arn?: string): Unread | undefined {
+  unread(
+    actions: string | readonly string[],
+    account: string,
+    region: string,
+    arn?: string,
+  ): Unread | undefined {
     const entry = this.entry(account, region);
     if (!entry) return this.outside(account, region);
     for (const action of typeof actions === 'string' ? [actions] : actions) {
@@ -127,7 +132,10 @@ export class Scope {
       (e) => e.Arn === '*' && e.Account === account && (e.Region === undefined || e.Region === region),
     );
     if (err)
-      return { failed: true, reason: `account ${account} could not be read in ${region}: ${err.Action} failed with ${describe(err)}` };
+      return {
+        failed: true,
+        reason: `account ${account} could not be read in ${region}: ${err.Action} failed with ${describe(err)}`,
+      };
     if (account === this.inventory.accountId)
       return {
         failed: false,

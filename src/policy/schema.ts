@@ -120,6 +120,23 @@ export const policySchema = z
     notifications: z
       .strictObject({ events: z.array(z.enum(VAULT_EVENTS)).default([...DEFAULT_VAULT_EVENTS]) })
       .default({ events: [...DEFAULT_VAULT_EVENTS] }),
+    deleteProtection: z
+      .strictObject({
+        exemptPrincipalArns: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+                'must be an IAM role or user ARN, without wildcards',
+              ),
+          )
+          .default([])
+          .describe(
+            'Principals vault delete protection exempts (a break-glass role), like principalArnList of the Config rule backup-recovery-point-manual-deletion-disabled.',
+          ),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const gap = parseFrequency(p.frequency)?.maxGapHours;

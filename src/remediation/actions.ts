@@ -69,7 +69,13 @@ export type Action =
       events: string[];
       snsTopicArn?: string;
     }
-  | { type: 'AddVaultDeleteProtection'; region: string; vaultName: string }
+  | {
+      type: 'AddVaultDeleteProtection';
+      region: string;
+      vaultName: string;
+      /** Principals the deny exempts (the policy's break-glass roles); none when absent. */
+      exemptPrincipalArns?: string[];
+    }
   | {
       type: 'PutVaultLock';
       region: string;
@@ -133,7 +139,7 @@ export function describeAction(a: Action): string {
     case 'PutVaultNotifications':
       return `send vault ${a.vaultName} (${a.region}) events ${a.events.join(', ')} to ${a.snsTopicArn ?? 'the alert topic'}`;
     case 'AddVaultDeleteProtection':
-      return `add a statement denying backup:DeleteRecoveryPoint to the access policy of vault ${a.vaultName} (${a.region})`;
+      return `add a statement denying backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle and backup:PutBackupVaultAccessPolicy to everyone${a.exemptPrincipalArns?.length ? ` but ${a.exemptPrincipalArns.join(', ')}` : ''} to the access policy of vault ${a.vaultName} (${a.region}); its statements are kept`;
     case 'PutVaultLock':
       return `lock vault ${a.vaultName} (${a.region}) in ${a.changeableForDays === undefined ? 'governance' : 'compliance'} mode: min ${a.minRetentionDays}d${a.maxRetentionDays === undefined ? '' : `, max ${a.maxRetentionDays}d`}`;
     case 'EnableBucketVersioning':

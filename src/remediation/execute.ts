@@ -46,6 +46,7 @@ import type { Aws } from '../aws/clients.js';
 import { vaultArn } from '../inventory/arn.js';
 import type { Policy, PolicySet } from '../policy/index.js';
 import { scheduleMaxGapHours } from '../policy/schedule.js';
+import { deleteProtection, PROTECTED_ACTIONS } from '../rules/catalogue/vault.js';
 import { destinations } from '../rules/destinations.js';
 import type { Action, DbChanges } from './actions.js';
 import type { PlannedAction } from './planner.js';
@@ -61,7 +62,11 @@ export interface ExecuteOptions {
   onResult?: (result: ActionResult) => void;
 }
 
-export type ResultStatus = 'applied' | 'already-done' | 'would-apply' | 'over-cap' | 'failed';
+/**
+ * `refused`: the executor would not make the change because it would weaken protection or break
+ * the next job (the reason says which); not a failure: nothing went wrong, nothing was written.
+ */
+export type ResultStatus = 'applied' | 'already-done' | 'would-apply' | 'over-cap' | 'failed' | 'refused';
 
 export interface ActionResult {
   summary: string;
@@ -70,6 +75,8 @@ export interface ActionResult {
   before?: unknown;
   after?: unknown;
   error?: string;
+  /** Why a `refused` action was not applied. */
+  reason?: string;
 }
 
 interface Step {
@@ -77,16 +84,30 @@ interface Step {
   after: unknown;
   /** Absent when nothing needs to change. */
   write?: () => Promise<unknown>;
+  /** Set when the change is not made for safety: nothing is written. */
+  refused?: string;
 }
 
-/** The statement backup-sentinel merges into vault access policies. */
+const refuse = (before: unknown, reason: string): Step => ({ before, after: before, refused: reason });
+
+/**
+ * The statement backup-sentinel merges into vault access policies: what AWS's managed Config rule
+ * backup-recovery-point-manual-deletion-disabled asks for (Deny to "*" on "*" of the three actions).
+ */
 export const DENY_DELETE_STATEMENT = {
-  Sid: 'BackupSentinelDenyDeleteRecoveryPoint',
+  Sid: 'BackupSentinelDenyRecoveryPointChanges',
   Effect: 'Deny',
   Principal: { AWS: '*' },
-  Action: 'backup:DeleteRecoveryPoint',
+  Action: [...PROTECTED_ACTIONS],
   Resource: '*',
 };
+
+/** The statement, exempting the policy's break-glass principals when it names some. */
+export function denyStatement(exempt: string[] = []): Record<string, unknown> {
+  return exempt.length
+    ? { ...DENY_DELETE_STATEMENT, Condition: { ArnNotEquals: { 'aws:PrincipalArn': exempt } } }
+    : DENY_DELETE_STATEMENT;
+}
 
 export async function executePlan(
   aws: Aws,
@@ -106,7 +127,9 @@ export async function executePlan(
         continue;
       }
       const step = await handle(aws, action, options);
-      if (!step.write) result = { summary, action, status: 'already-done', before: step.before };
+      if (step.refused !== undefined)
+        result = { summary, action, status: 'refused', before: step.before, reason: step.refused };
+      else if (!step.write) result = { summary, action, status: 'already-done', before: step.before };
       else if (!options.apply)
         result = { summary, action, status: 'would-apply', before: step.before, after: step.after };
       else {
@@ -149,7 +172,7 @@ function handle(aws: Aws, a: Action, o: ExecuteOptions): Promise<Step> {
     case 'PutVaultNotifications':
       return putNotifications(aws, a.region, a.vaultName, a.events, a.snsTopicArn);
     case 'AddVaultDeleteProtection':
-      return addDeleteProtection(aws, a.region, a.vaultName);
+      return addDeleteProtection(aws, a.region, a.vaultName, a.exemptPrincipalArns);
     case 'PutVaultLock':
       return putLock(aws, a);
     case 'CreateRestoreTestingPlan':
@@ -201,7 +224,8 @@ async function addLifecycleRule(
   // user's longer noncurrent retention under some prefix. Such buckets are left to their owners.
   const theirs = rules.find((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration);
   if (theirs)
-    throw new Error(
+    return refuse(
+      { Rules: rules },
       `rule ${theirs.ID ?? '(unnamed)'} already expires noncurrent versions; not adding a bucket-wide rule over it`,
     );
   // The user's rules are sent back exactly as read; ours is appended.
@@ -441,9 +465,10 @@ async function updatePlan(
   } else if (!rule) {
     throw new Error(`rule ${ruleName} is no longer in plan ${a.planName}`);
   } else if (a.type === 'RaiseRuleRetention') {
+    // Unset, 0 and -1 keep recovery points forever: raising those would shorten them.
     const days = rule.Lifecycle?.DeleteAfterDays;
     if (days !== undefined && days > 0 && days < a.deleteAfterDays)
-      rule.Lifecycle = { ...rule.Lifecycle, DeleteAfterDays: a.deleteAfterDays };
+      rule.Lifecycle = { ...rule.Lifecycle, DeleteAfterDays: raised(a.deleteAfterDays, rule.Lifecycle) };
   } else {
     const copy = rule.CopyActions?.find((c) => c.DestinationBackupVaultArn === a.destinationVaultArn);
     if (a.type === 'AddCopyAction' && !copy) {
@@ -457,9 +482,10 @@ async function updatePlan(
     } else if (a.type === 'RaiseCopyRetention' && !copy) {
       throw new Error(`rule ${ruleName} no longer copies to ${a.destinationVaultArn}`);
     } else if (a.type === 'RaiseCopyRetention' && copy) {
+      // The copy's own DeleteAfterDays (-1: forever), else its rule's (unset: forever).
       const days = copy.Lifecycle?.DeleteAfterDays ?? rule.Lifecycle?.DeleteAfterDays;
       if (days !== undefined && days > 0 && days < a.deleteAfterDays)
-        copy.Lifecycle = { ...copy.Lifecycle, DeleteAfterDays: a.deleteAfterDays };
+        copy.Lifecycle = { ...copy.Lifecycle, DeleteAfterDays: raised(a.deleteAfterDays, copy.Lifecycle) };
     }
   }
   if (JSON.stringify(rules) === JSON.stringify(before)) return { before, after: before };
@@ -474,6 +500,12 @@ async function updatePlan(
         .backup(a.region)
         .send(new UpdateBackupPlanCommand({ BackupPlanId: got.BackupPlanId, BackupPlan: plan })),
   };
+}
+
+/** AWS rejects a lifecycle deleting sooner than cold storage + 90 days: never raise to less. */
+function raised(days: number, l: { MoveToColdStorageAfterDays?: number } | undefined): number {
+  const cold = l?.MoveToColdStorageAfterDays;
+  return cold !== undefined && cold >= 0 ? Math.max(days, cold + 90) : days;
 }
 
 async function optIn(aws: Aws, region: string, type: string): Promise<Step> {
@@ -521,7 +553,12 @@ async function putNotifications(
   };
 }
 
-async function addDeleteProtection(aws: Aws, region: string, vault: string): Promise<Step> {
+async function addDeleteProtection(
+  aws: Aws,
+  region: string,
+  vault: string,
+  exempt: string[] | undefined,
+): Promise<Step> {
   const b = aws.backup(region);
   const got = await b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: vault })).catch((e) => {
     if (errorName(e) === 'ResourceNotFoundException') return undefined;
@@ -531,12 +568,22 @@ async function addDeleteProtection(aws: Aws, region: string, vault: string): Pro
     ? (JSON.parse(got.Policy) as { Version?: string; Statement?: unknown })
     : { Version: '2012-10-17', Statement: [] };
   const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-  if (statements.some((s) => (s as { Sid?: string }).Sid === DENY_DELETE_STATEMENT.Sid))
-    return { before: doc, after: doc };
+  // Judged as the rule judges it: the policy's exemptions (none named: any principal named by ARN).
+  const judged = deleteProtection({ Statement: statements }, exempt);
+  if (judged.protectedBy) return { before: doc, after: doc };
+  if (judged.holdouts.length)
+    return refuse(
+      doc,
+      `a deny for everyone would lock out principals the vault policy exempts (${judged.holdouts.join('; ')})`,
+    );
+  // Every statement is kept as read; ours is appended under a Sid no other statement uses.
+  const sids = new Set(statements.map((s) => (s as { Sid?: unknown }).Sid));
+  let sid = DENY_DELETE_STATEMENT.Sid;
+  for (let n = 2; sids.has(sid); n++) sid = `${DENY_DELETE_STATEMENT.Sid}${n}`;
   const after = {
     ...doc,
     Version: doc.Version ?? '2012-10-17',
-    Statement: [...statements, DENY_DELETE_STATEMENT],
+    Statement: [...statements, { ...denyStatement(exempt), Sid: sid }],
   };
   return {
     before: doc,
@@ -548,6 +595,8 @@ async function addDeleteProtection(aws: Aws, region: string, vault: string): Pro
   };
 }
 
+const DAY_MS = 86_400_000;
+
 async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): Promise<Step> {
   const v = await aws.backup(a.region).send(new DescribeBackupVaultCommand({ BackupVaultName: a.vaultName }));
   const before = {
@@ -556,7 +605,6 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
     MaxRetentionDays: v.MaxRetentionDays,
     LockDate: v.LockDate,
   };
-  const min = Math.max(a.minRetentionDays, v.MinRetentionDays ?? 0);
   const satisfied =
     v.Locked &&
     (v.MinRetentionDays ?? 0) >= a.minRetentionDays &&
@@ -564,18 +612,39 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
       (v.MaxRetentionDays !== undefined && v.MaxRetentionDays <= a.maxRetentionDays)) &&
     (a.changeableForDays === undefined || v.LockDate !== undefined);
   if (satisfied) return { before, after: before };
-  if (v.LockDate && v.LockDate.getTime() <= Date.now()) {
-    throw new Error('the compliance-mode lock is in force and cannot be changed');
-  }
-  // Keep the vault's own maximum when the policy sets none (the Put would otherwise remove it).
-  const max = a.maxRetentionDays ?? v.MaxRetentionDays;
+  const now = Date.now();
+  const lockDate = v.LockDate?.getTime();
+  if (lockDate !== undefined && lockDate <= now)
+    return refuse(before, 'the compliance-mode lock is in force and cannot be changed');
+  // A compliance-mode lock in its grace period: only a call that keeps compliance mode (with
+  // ChangeableForDays) and the same or stricter bounds; anything else would make it removable.
+  const inGrace = Boolean(v.Locked) && lockDate !== undefined;
+  if (inGrace && a.changeableForDays === undefined)
+    return refuse(
+      before,
+      `vault ${a.vaultName} has a compliance-mode lock in its grace period (until ${v.LockDate?.toISOString()}): a lock without ChangeableForDays would turn it into a removable governance lock`,
+    );
+  // Bounds only tighten: the minimum never drops, the maximum never rises (the vault's own
+  // maximum is kept when the policy sets none; the Put would otherwise remove it).
+  const min = Math.max(a.minRetentionDays, v.Locked ? (v.MinRetentionDays ?? 0) : 0);
+  const own = v.Locked ? v.MaxRetentionDays : undefined;
+  const max =
+    a.maxRetentionDays === undefined
+      ? own
+      : own === undefined
+        ? a.maxRetentionDays
+        : Math.min(own, a.maxRetentionDays);
   if (max !== undefined && max < min)
-    throw new Error(`maximum retention ${max}d would be below the minimum ${min}d`);
+    return refuse(before, `maximum retention ${max}d would be below the minimum ${min}d`);
+  // ChangeableForDays restarts the grace period (3 days at least): never later than needed.
+  const changeable = inGrace
+    ? Math.max(3, Math.floor(((lockDate ?? now) - now) / DAY_MS))
+    : a.changeableForDays;
   const input = {
     BackupVaultName: a.vaultName,
     MinRetentionDays: min,
     ...(max !== undefined ? { MaxRetentionDays: max } : {}),
-    ...(a.changeableForDays !== undefined ? { ChangeableForDays: a.changeableForDays } : {}),
+    ...(changeable !== undefined ? { ChangeableForDays: changeable } : {}),
   };
   return {
     before,

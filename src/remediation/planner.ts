@@ -51,6 +51,10 @@ function mergeKey(a: Action): string {
       return `${a.type}|${a.region}|${a.identifier}`;
     case 'PutVaultNotifications':
       return `${a.type}|${a.region}|${a.vaultName}`;
+    case 'RaiseRuleRetention':
+      return `${a.type}|${a.region}|${a.planName}|${a.ruleName}`;
+    case 'RaiseCopyRetention':
+      return `${a.type}|${a.region}|${a.planName}|${a.ruleName}|${a.destinationVaultArn}`;
     default:
       return JSON.stringify(a);
   }
@@ -75,7 +79,36 @@ function merge(into: Action, more: Action): Action {
   if (into.type === 'PutVaultNotifications' && more.type === 'PutVaultNotifications') {
     return { ...into, events: [...new Set([...into.events, ...more.events])] };
   }
+  // Two raises of one retention: the larger one satisfies both.
+  if (
+    (into.type === 'RaiseRuleRetention' && more.type === 'RaiseRuleRetention') ||
+    (into.type === 'RaiseCopyRetention' && more.type === 'RaiseCopyRetention')
+  ) {
+    return { ...into, deleteAfterDays: Math.max(into.deleteAfterDays, more.deleteAfterDays) };
+  }
   return into;
+}
+
+/**
+ * Retentions an action would write. AWS reads DeleteAfterDays -1 as "keep forever": an action
+ * that writes anything but a whole positive number of days is not a retention it may write.
+ */
+function writtenDays(a: Action): number[] {
+  switch (a.type) {
+    case 'RaiseRuleRetention':
+    case 'RaiseCopyRetention':
+    case 'AddCopyAction':
+      return [a.deleteAfterDays];
+    case 'AddBackupPlanRule':
+      return [
+        a.rule.Lifecycle.DeleteAfterDays,
+        ...(a.rule.CopyActions ?? []).map((c) => c.Lifecycle.DeleteAfterDays),
+      ];
+    case 'PutVaultLock':
+      return [a.minRetentionDays, ...(a.maxRetentionDays === undefined ? [] : [a.maxRetentionDays])];
+    default:
+      return [];
+  }
 }
 
 export function planRemediation(findings: Finding[], options: PlanOptions = {}): RemediationPlan {
@@ -110,6 +143,16 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
     summary: describeAction(s.action),
   }));
   for (const { action, fixes } of planned.values()) {
+    const bad = writtenDays(action).find((d) => !Number.isInteger(d) || d < 1);
+    if (bad !== undefined) {
+      out.push({
+        action,
+        fixes,
+        summary: describeAction(action),
+        reason: `would write ${bad} as a number of days (AWS reads -1 as "keep forever")`,
+      });
+      continue;
+    }
     if (action.type === 'PutVaultNotifications' && !action.snsTopicArn) {
       if (!options.alertTopicArn) {
         out.push({

@@ -56,9 +56,10 @@ describe('AddBucketLifecycleRule', () => {
       noncurrentDays: 30,
     });
     // Assess
+    // Changed: a safety refusal is reported as refused with its reason, not as a failed change.
     expect(result).toMatchObject({
-      status: 'failed',
-      error: 'Error: rule legal already expires noncurrent versions; not adding a bucket-wide rule over it',
+      status: 'refused',
+      reason: 'rule legal already expires noncurrent versions; not adding a bucket-wide rule over it',
     });
     expect(s3.commandCalls(PutBucketLifecycleConfigurationCommand)).toHaveLength(0);
   });

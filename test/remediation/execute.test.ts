@@ -383,6 +383,44 @@ describe('RaiseRuleRetention', () => {
     expect(writesSent()).toBe(0);
   });
 
+  it('leaves a rule kept forever with DeleteAfterDays -1 untouched', async () => {
+    // Prepare
+    givenPlan(
+      planWith((rules) =>
+        rules.map((r) => (r.RuleName === 'dev' ? { ...r, Lifecycle: { DeleteAfterDays: -1 } } : r)),
+      ),
+    );
+
+    // Act
+    const result = await runOne(raise('dev', 35));
+
+    // Assess
+    expect(result.status).toBe('already-done');
+    expect(writesSent()).toBe(0);
+  });
+
+  it('raises to at least cold storage + 90 days when the rule moves to cold storage now', async () => {
+    // Prepare: since the audit, the owner made the rule move to cold storage after 30 days
+    givenPlan(
+      planWith((rules) =>
+        rules.map((r) =>
+          r.RuleName === 'dev'
+            ? { ...r, Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 21 } }
+            : r,
+        ),
+      ),
+    );
+
+    // Act
+    await runOne(raise('dev', 35));
+
+    // Assess
+    expect(updateSent()?.BackupPlan?.Rules?.[0]?.Lifecycle).toEqual({
+      MoveToColdStorageAfterDays: 30,
+      DeleteAfterDays: 120,
+    });
+  });
+
   it('fails with a clear error when the rule is no longer in the plan', async () => {
     // Prepare
     givenPlan();
@@ -549,6 +587,66 @@ describe('RaiseCopyRetention', () => {
     // Assess
     expect(result.status).toBe('already-done');
     expect(writesSent()).toBe(0);
+  });
+
+  it('leaves a copy kept forever with DeleteAfterDays -1 untouched, whatever its rule keeps', async () => {
+    // Prepare
+    givenPlan(
+      withCopies('dev', [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: -1 } }]),
+    );
+
+    // Act
+    const result = await runOne(raiseCopy('dev', 90));
+
+    // Assess
+    expect(result.status).toBe('already-done');
+    expect(writesSent()).toBe(0);
+  });
+
+  it('leaves a copy without a lifecycle alone when its rule keeps forever (-1)', async () => {
+    // Prepare
+    givenPlan(
+      planWith((rules) =>
+        rules.map((r) =>
+          r.RuleName === 'dev'
+            ? {
+                ...r,
+                Lifecycle: { DeleteAfterDays: -1 },
+                CopyActions: [{ DestinationBackupVaultArn: DR_VAULT }],
+              }
+            : r,
+        ),
+      ),
+    );
+
+    // Act
+    const result = await runOne(raiseCopy('dev', 90));
+
+    // Assess
+    expect(result.status).toBe('already-done');
+  });
+
+  it('raises a copy to at least its cold storage + 90 days', async () => {
+    // Prepare
+    givenPlan(
+      withCopies('dev', [
+        {
+          DestinationBackupVaultArn: DR_VAULT,
+          Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 40 },
+        },
+      ]),
+    );
+
+    // Act
+    await runOne(raiseCopy('dev', 60));
+
+    // Assess
+    expect(updateSent()?.BackupPlan?.Rules?.[0]?.CopyActions).toEqual([
+      {
+        DestinationBackupVaultArn: DR_VAULT,
+        Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 120 },
+      },
+    ]);
   });
 
   it('never lowers: a copy already keeping more days is already done', async () => {
@@ -1036,6 +1134,9 @@ describe('AddVaultDeleteProtection', () => {
     });
   });
 
+  // Changed: the statement used to deny backup:DeleteRecoveryPoint only; AWS's managed Config rule
+  // backup-recovery-point-manual-deletion-disabled asks for a Deny of all three actions (and a new
+  // Sid, so that it never collides with the old statement on vaults that already have it).
   it('writes a new policy when the vault has none', async () => {
     // Prepare
     backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
@@ -1050,16 +1151,120 @@ describe('AddVaultDeleteProtection', () => {
         Version: '2012-10-17',
         Statement: [
           {
-            Sid: 'BackupSentinelDenyDeleteRecoveryPoint',
+            Sid: 'BackupSentinelDenyRecoveryPointChanges',
             Effect: 'Deny',
             Principal: { AWS: '*' },
-            Action: 'backup:DeleteRecoveryPoint',
+            Action: [
+              'backup:DeleteRecoveryPoint',
+              'backup:UpdateRecoveryPointLifecycle',
+              'backup:PutBackupVaultAccessPolicy',
+            ],
             Resource: '*',
           },
         ],
       },
     });
     expect(result.status).toBe('applied');
+  });
+
+  it('exempts the principals the action names', async () => {
+    // Prepare
+    const breakGlass = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
+    backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+
+    // Act
+    await runOne({ ...PROTECT, exemptPrincipalArns: [breakGlass] } as Action);
+
+    // Assess
+    expect(policySent().Policy.Statement).toEqual([
+      { ...DENY_DELETE_STATEMENT, Condition: { ArnNotEquals: { 'aws:PrincipalArn': [breakGlass] } } },
+    ]);
+  });
+
+  it('keeps the old backup-sentinel statement and adds the full one beside it', async () => {
+    // Prepare: written by an earlier version, it denies DeleteRecoveryPoint only
+    const old = {
+      Sid: 'BackupSentinelDenyDeleteRecoveryPoint',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'backup:DeleteRecoveryPoint',
+      Resource: '*',
+    };
+    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [USER_STATEMENT, old] }),
+    });
+
+    // Act
+    const result = await runOne(PROTECT);
+
+    // Assess
+    expect(result.status).toBe('applied');
+    expect(policySent().Policy.Statement).toEqual([USER_STATEMENT, old, DENY_DELETE_STATEMENT]);
+  });
+
+  it('gives its statement a Sid no other statement uses', async () => {
+    // Prepare
+    const taken = {
+      Sid: DENY_DELETE_STATEMENT.Sid,
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 'backup:DescribeBackupVault',
+      Resource: '*',
+    };
+    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [taken] }),
+    });
+
+    // Act
+    await runOne(PROTECT);
+
+    // Assess
+    expect(policySent().Policy.Statement).toEqual([
+      taken,
+      { ...DENY_DELETE_STATEMENT, Sid: `${DENY_DELETE_STATEMENT.Sid}2` },
+    ]);
+  });
+
+  it("is already done when the owner's own statement denies the three actions", async () => {
+    // Prepare
+    const theirs = {
+      ...DENY_DELETE_STATEMENT,
+      Sid: 'TheirDeny',
+      Action: [...DENY_DELETE_STATEMENT.Action].reverse(),
+    };
+    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
+    });
+
+    // Act
+    const result = await runOne(PROTECT);
+
+    // Assess
+    expect(result.status).toBe('already-done');
+    expect(writesSent()).toBe(0);
+  });
+
+  it('refuses, sending nothing, to add a deny for everyone beside a statement exempting a principal in a way it cannot check', async () => {
+    // Prepare: the owner's break-glass exemption by tag would be overridden by a deny for everyone
+    const theirs = {
+      Sid: 'BreakGlass',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'backup:DeleteRecoveryPoint',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/break-glass': 'true' } },
+    };
+    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
+    });
+
+    // Act
+    const result = await runOne(PROTECT);
+
+    // Assess
+    expect(result.status).toBe('refused');
+    expect(result.reason).toContain('statement BreakGlass');
+    expect(writesSent()).toBe(0);
   });
 
   it('is already done when the deny statement is there', async () => {
@@ -1182,7 +1387,8 @@ describe('PutVaultLock', () => {
     expect(writesSent()).toBe(0);
   });
 
-  it('fails, sending nothing, when a compliance lock in force would have to change', async () => {
+  // Changed: reported as refused (a safety stop: nothing went wrong), not as a failed change.
+  it('refuses, sending nothing, when a compliance lock in force would have to change', async () => {
     // Prepare
     backup.on(DescribeBackupVaultCommand).resolves({
       ...VAULT,
@@ -1196,10 +1402,62 @@ describe('PutVaultLock', () => {
 
     // Assess
     expect(result).toMatchObject({
-      status: 'failed',
-      error: 'Error: the compliance-mode lock is in force and cannot be changed',
+      status: 'refused',
+      reason: 'the compliance-mode lock is in force and cannot be changed',
     });
+    expect(result.error).toBeUndefined();
     expect(writesSent()).toBe(0);
+  });
+
+  it('refuses to replace a compliance-mode lock in its grace period by a governance lock', async () => {
+    // Prepare
+    const lockDate = new Date(Date.now() + 2 * DAY);
+    backup
+      .on(DescribeBackupVaultCommand)
+      .resolves({ ...VAULT, Locked: true, MinRetentionDays: 7, LockDate: lockDate });
+
+    // Act
+    const result = await runOne(lock());
+
+    // Assess
+    expect(result.status).toBe('refused');
+    expect(result.reason).toBe(
+      `vault Default has a compliance-mode lock in its grace period (until ${lockDate.toISOString()}): a lock without ChangeableForDays would turn it into a removable governance lock`,
+    );
+    expect(writesSent()).toBe(0);
+  });
+
+  it('keeps a compliance-mode lock in its grace period in compliance mode, its lock date no later than AWS requires', async () => {
+    // Prepare: 10.5 days of grace left
+    backup.on(DescribeBackupVaultCommand).resolves({
+      ...VAULT,
+      Locked: true,
+      MinRetentionDays: 7,
+      MaxRetentionDays: 400,
+      LockDate: new Date(Date.now() + 10.5 * DAY),
+    });
+
+    // Act
+    const result = await runOne(lock({ changeableForDays: 3 }));
+
+    // Assess
+    expect(result.status).toBe('applied');
+    expect(lockSent()).toEqual([
+      { BackupVaultName: 'Default', MinRetentionDays: 35, MaxRetentionDays: 365, ChangeableForDays: 10 },
+    ]);
+  });
+
+  it('never raises the maximum retention of an existing lock', async () => {
+    // Prepare
+    backup
+      .on(DescribeBackupVaultCommand)
+      .resolves({ ...VAULT, Locked: true, MinRetentionDays: 7, MaxRetentionDays: 200 });
+
+    // Act
+    await runOne(lock());
+
+    // Assess
+    expect(lockSent()).toEqual([{ BackupVaultName: 'Default', MinRetentionDays: 35, MaxRetentionDays: 200 }]);
   });
 
   // src bug: the in-force check comes before the "already satisfied" check, so re-running the
@@ -1507,6 +1765,39 @@ describe('executePlan', () => {
     expect(backup.commandCalls(PutBackupVaultAccessPolicyCommand)).toHaveLength(1);
   });
 
+  it('reports a safety refusal as refused with its reason, writes nothing, and does not count it against the cap', async () => {
+    // Prepare
+    backup.on(DescribeBackupVaultCommand).resolves({
+      ...VAULT,
+      Locked: true,
+      MinRetentionDays: 1,
+      LockDate: new Date(Date.now() - 86_400_000),
+    });
+    backup.on(DescribeRegionSettingsCommand).resolves({ ResourceTypeOptInPreference: { Aurora: false } });
+    const lockAction: Action = {
+      type: 'PutVaultLock',
+      region: REGION,
+      vaultName: 'Default',
+      minRetentionDays: 7,
+    };
+    const seen: string[] = [];
+
+    // Act
+    const results = await run([lockAction, OPT_IN], { maxChanges: 1, onResult: (r) => seen.push(r.status) });
+
+    // Assess
+    expect(results[0]).toEqual({
+      summary: describeAction(lockAction),
+      action: lockAction,
+      status: 'refused',
+      before: { Locked: true, MinRetentionDays: 1, MaxRetentionDays: undefined, LockDate: expect.any(Date) },
+      reason: 'the compliance-mode lock is in force and cannot be changed',
+    });
+    expect(results[1]?.status).toBe('applied');
+    expect(seen).toEqual(['refused', 'applied']);
+    expect(backup.commandCalls(PutBackupVaultLockConfigurationCommand)).toHaveLength(0);
+  });
+
   it('calls onResult for over-cap actions too', async () => {
     // Prepare
     backup.on(DescribeRegionSettingsCommand).resolves({ ResourceTypeOptInPreference: { Aurora: false } });
@@ -1546,9 +1837,10 @@ describe('PutVaultLock keeps what the owner set', () => {
       { BackupVaultName: 'Default', MinRetentionDays: 7, MaxRetentionDays: 200 },
     ]);
     expect(kept.status).toBe('applied');
+    // Changed: a safety refusal is reported as refused with its reason, not as a failed change.
     expect(refused).toMatchObject({
-      status: 'failed',
-      error: 'Error: maximum retention 5d would be below the minimum 7d',
+      status: 'refused',
+      reason: 'maximum retention 5d would be below the minimum 7d',
     });
   });
 });

@@ -306,6 +306,46 @@ describe('planRemediation', () => {
     ]);
   });
 
+  it('merges two raises of one retention into the larger one', () => {
+    // Prepare
+    const raise = (days: number): Action => ({
+      type: 'RaiseRuleRetention',
+      region: REGION,
+      planName: 'backup-sentinel-gold',
+      ruleName: 'daily',
+      deleteAfterDays: days,
+    });
+    const findings = [
+      finding('arn:a', [raise(35)], { ruleId: 'plan.retention' }),
+      finding('arn:b', [raise(120)], { ruleId: 'plan.retention' }),
+    ];
+    // Act
+    const { actions } = planRemediation(findings);
+    // Assess
+    expect(actions.map((a) => a.action)).toEqual([raise(120)]);
+    expect(actions[0]?.fixes).toEqual(['plan.retention arn:a', 'plan.retention arn:b']);
+  });
+
+  it.each([-1, 0, 1.5, Number.NaN])(
+    'never writes %d as a number of days (AWS reads -1 as keep forever)',
+    (days) => {
+      // Prepare
+      const copy: Action = {
+        type: 'AddCopyAction',
+        region: REGION,
+        planName: 'backup-sentinel-gold',
+        ruleName: 'daily',
+        destinationVaultArn: vaultArnOf('dr-vault', REGION, DR_ACCOUNT),
+        deleteAfterDays: days,
+      };
+      // Act
+      const plan = planRemediation([finding('arn:a', [copy], { ruleId: 'copies.configured' })]);
+      // Assess
+      expect(plan.actions).toEqual([]);
+      expect(plan.skipped[0]?.reason).toContain('as a number of days');
+    },
+  );
+
   it('takes nothing from compliant, not applicable or error findings', () => {
     // Prepare
     const findings = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { InventoryInput } from '../../src/inventory/schema.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
 import { planRemediation } from '../../src/remediation/planner.js';
 import { audit } from '../../src/rules/engine.js';
@@ -13,6 +14,7 @@ import {
   planRule,
   policies,
   REGION,
+  vault,
   vaultArnOf,
 } from '../support/builders.js';
 
@@ -26,10 +28,19 @@ const DR_VAULT = vaultArnOf('backup-sentinel-gold', 'eu-west-1');
 type Rules = Parameters<typeof plan>[1];
 
 /** The finding of one plan rule for plan backup-sentinel-gold, audited for one gold bucket. */
-function judge(ruleId: string, rules: Rules, gold: PolicyInput = {}) {
-  const inv = inventory({ resources: [bucket('b1')], backupPlans: [plan(PLAN, rules)] });
+function judge(ruleId: string, rules: Rules, gold: PolicyInput = {}, more: Partial<InventoryInput> = {}) {
+  const inv = inventory({ resources: [bucket('b1')], backupPlans: [plan(PLAN, rules)], ...more });
   return only(ruleId, inv, policies({ policies: { gold } }), PLAN_ARN);
 }
+
+/** The policy's vault, locked with these bounds. */
+const lockedVault = (min?: number, max?: number, name = 'backup-sentinel-gold', arn = vaultArnOf(name)) =>
+  vault(name, {
+    BackupVaultArn: arn,
+    Locked: true,
+    ...(min === undefined ? {} : { MinRetentionDays: min }),
+    ...(max === undefined ? {} : { MaxRetentionDays: max }),
+  });
 
 describe('plan.frequency', () => {
   it('accepts an hourly rule for a 1h policy', () => {
@@ -230,8 +241,8 @@ describe('plan.frequency', () => {
   });
 
   it('cannot evaluate a plan whose schedules are all unreadable', () => {
-    // Prepare
-    const rules = [planRule({ ScheduleExpression: 'cron(0 5 ? * 2#1 *)' })];
+    // Prepare: there is no ninth day of the week
+    const rules = [planRule({ ScheduleExpression: 'cron(0 5 ? * 9 *)' })];
     // Act
     const f = judge('plan.frequency', rules);
     // Assess
@@ -531,6 +542,269 @@ describe('plan.cold-storage', () => {
     expect(f.message).toContain(
       `copy to ${DR_VAULT} in rule daily deletes after 35 days, less than cold + 90 = 100`,
     );
+  });
+});
+
+describe('plan.frequency across rules, time zones and locks', () => {
+  it('judges the snapshot rules together: two daily rules 12 hours apart meet a 12h policy', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'morning', ScheduleExpression: 'cron(0 5 ? * * *)' }),
+      planRule({ RuleName: 'evening', ScheduleExpression: 'cron(0 17 ? * * *)' }),
+    ];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '12h' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toBe('rules morning, evening together leave at most 12h between runs (policy: 12h)');
+  });
+
+  it('reports the largest gap the rules leave together when it is too long', () => {
+    // Prepare: 05:00 and 09:00 leave 20 hours from 09:00 to 05:00
+    const rules = [
+      planRule({ RuleName: 'early', ScheduleExpression: 'cron(0 5 ? * * *)' }),
+      planRule({ RuleName: 'late', ScheduleExpression: 'cron(0 9 ? * * *)' }),
+    ];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '12h' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('rules early, late together leave gaps of up to 20h; policy gold needs 12h');
+    expect(f.actual).toBe('every 20h');
+    expect(f.actions).toMatchObject([{ type: 'AddBackupPlanRule' }]);
+  });
+
+  it('reads the schedule in the rule time zone, where clocks going back leave a 25-hour gap', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: DAILY, ScheduleExpressionTimezone: 'Europe/Berlin' })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1d' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actual).toBe('every 25h');
+  });
+
+  it('cannot evaluate a schedule in a time zone it does not know', () => {
+    // Prepare
+    const rules = [planRule({ ScheduleExpression: DAILY, ScheduleExpressionTimezone: 'Not/A_Zone' })];
+    // Act
+    const f = judge('plan.frequency', rules);
+    // Assess
+    expect(f.status).toBe('ERROR');
+  });
+
+  it('judges by the readable rules and says which it could not read', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'hourly', ScheduleExpression: HOURLY }),
+      planRule({ RuleName: 'odd', ScheduleExpression: 'cron(0 5 ? * 9 *)' }),
+    ];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1h' });
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain('cannot read the schedule of odd (not counted)');
+  });
+
+  it('reads the nth weekday of the month (#)', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'first-monday', ScheduleExpression: 'cron(0 5 ? * 2#1 *)' })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '7d' });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('most frequent rule first-monday runs every 35d; policy gold needs 7d');
+  });
+
+  it('flags a rule whose year field has ended as never running', () => {
+    // Prepare
+    const rules = [planRule({ RuleName: 'old', ScheduleExpression: 'cron(0 5 ? * * 2025)' })];
+    // Act
+    const f = judge('plan.frequency', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actual).toBe('never (no run in the next 8 years)');
+  });
+
+  it('adds no rule that the lock of the policy vault would reject, and says why', () => {
+    // Prepare: the vault keeps recovery points at least 60 days; the policy rule would keep 35
+    const rules = [planRule({ ScheduleExpression: WEEKLY, Lifecycle: { DeleteAfterDays: 90 } })];
+    // Act
+    const f = judge('plan.frequency', rules, { frequency: '1d' }, { backupVaults: [lockedVault(60)] });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain(
+      `rule backup-sentinel-snapshots not added: the lock of vault ${vaultArnOf('backup-sentinel-gold')} (60-∞ days) would reject 35d`,
+    );
+  });
+
+  it('adds no rule whose copies the lock of the destination vault would reject', () => {
+    // Prepare
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    const rules = [planRule({ ScheduleExpression: WEEKLY })];
+    // Act
+    const f = judge(
+      'plan.frequency',
+      rules,
+      { frequency: '1d', copies: [{ account: DR_ACCOUNT, vault: 'dr-vault', retentionDays: 90 }] },
+      { backupVaults: [lockedVault(7, 60, 'dr-vault', dr)] },
+    );
+    // Assess
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain(`the lock of vault ${dr} (7-60 days) would reject 90d`);
+  });
+});
+
+describe('plan.retention with -1, cold storage and locks', () => {
+  it('ignores MoveToColdStorageAfterDays -1 (never moves) when raising', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 20, MoveToColdStorageAfterDays: -1 } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 35 });
+    // Assess
+    expect(f.actions).toEqual([
+      { type: 'RaiseRuleRetention', region: REGION, planName: PLAN, ruleName: 'daily', deleteAfterDays: 35 },
+    ]);
+  });
+
+  it('raises a rule when the snapshot rules together meet the frequency', () => {
+    // Prepare
+    const rules = [
+      planRule({ RuleName: 'morning', ScheduleExpression: DAILY, Lifecycle: { DeleteAfterDays: 14 } }),
+      planRule({
+        RuleName: 'evening',
+        ScheduleExpression: 'cron(0 17 ? * * *)',
+        Lifecycle: { DeleteAfterDays: 7 },
+      }),
+    ];
+    // Act
+    const f = judge('plan.retention', rules, { frequency: '12h', retentionDays: 35 });
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'RaiseRuleRetention',
+        region: REGION,
+        planName: PLAN,
+        ruleName: 'morning',
+        deleteAfterDays: 35,
+      },
+    ]);
+  });
+
+  it('does not raise past the maximum of the target vault lock, and says why', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 14 } })];
+    // Act
+    const f = judge('plan.retention', rules, { retentionDays: 35 }, { backupVaults: [lockedVault(1, 30)] });
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain(
+      `rule daily not raised to 35 days: the lock of vault ${vaultArnOf('backup-sentinel-gold')} (1-30 days) would reject 35d`,
+    );
+  });
+
+  it('does not raise a rule whose copies without a lifecycle would then break the destination lock', () => {
+    // Prepare: copies without DeleteAfterDays inherit the rule's, and the DR vault keeps at most 20
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    const rules = [
+      planRule({ Lifecycle: { DeleteAfterDays: 14 }, CopyActions: [{ DestinationBackupVaultArn: dr }] }),
+    ];
+    // Act
+    const f = judge(
+      'plan.retention',
+      rules,
+      { retentionDays: 35 },
+      { backupVaults: [lockedVault(1, 20, 'dr-vault', dr)] },
+    );
+    // Assess
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain(`the lock of vault ${dr} (1-20 days) would reject 35d`);
+  });
+
+  it('raises a rule whose copies keep their own lifecycle, whatever the destination lock', () => {
+    // Prepare
+    const dr = vaultArnOf('dr-vault', REGION, DR_ACCOUNT);
+    const rules = [
+      planRule({
+        Lifecycle: { DeleteAfterDays: 14 },
+        CopyActions: [{ DestinationBackupVaultArn: dr, Lifecycle: { DeleteAfterDays: 10 } }],
+      }),
+    ];
+    // Act
+    const f = judge(
+      'plan.retention',
+      rules,
+      { retentionDays: 35 },
+      { backupVaults: [lockedVault(1, 20, 'dr-vault', dr)] },
+    );
+    // Assess
+    expect(f.actions).toMatchObject([{ type: 'RaiseRuleRetention', deleteAfterDays: 35 }]);
+  });
+});
+
+describe('plan.continuous and locks', () => {
+  it('adds no continuous rule (kept at most 35 days) to a vault whose lock keeps at least 60', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { DeleteAfterDays: 90 } })];
+    // Act
+    const f = judge(
+      'plan.continuous',
+      rules,
+      { continuous: true, retentionDays: 90 },
+      { backupVaults: [lockedVault(60)] },
+    );
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toEqual([]);
+    expect(f.message).toContain('rule backup-sentinel-continuous not added');
+  });
+});
+
+describe('plan.finite-retention and copies kept forever', () => {
+  it('flags a copy action with DeleteAfterDays -1 of its own under a finite rule', () => {
+    // Prepare
+    const rules = [
+      planRule({
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { DeleteAfterDays: -1 } }],
+      }),
+    ];
+    // Act
+    const f = judge('plan.finite-retention', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(
+      `copy to ${DR_VAULT} in rule daily keeps copies forever (DeleteAfterDays -1)`,
+    );
+    expect(f.actions).toEqual([]);
+  });
+});
+
+describe('plan.cold-storage and -1', () => {
+  it('reads MoveToColdStorageAfterDays -1 as never moving to cold storage', () => {
+    // Prepare
+    const rules = [
+      planRule({
+        Lifecycle: { MoveToColdStorageAfterDays: -1, DeleteAfterDays: -1 },
+        CopyActions: [{ DestinationBackupVaultArn: DR_VAULT, Lifecycle: { MoveToColdStorageAfterDays: -1 } }],
+      }),
+    ];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('reads DeleteAfterDays -1 as never deleting, not as a delete before cold + 90', () => {
+    // Prepare
+    const rules = [planRule({ Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: -1 } })];
+    // Act
+    const f = judge('plan.cold-storage', rules);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('moves to cold storage after 30 days');
+    expect(f.message).not.toContain('deletes after');
   });
 });
 

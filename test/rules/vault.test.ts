@@ -298,7 +298,9 @@ describe('vault.lock', () => {
     expect(f.actions).toEqual([]);
   });
 
-  it('still proposes the lock during the compliance grace period (LockDate in the future)', () => {
+  // Changed: this test used to expect a Put without changeableForDays, which turns a compliance-mode
+  // lock in its grace period into a removable governance lock (PutBackupVaultLockConfiguration).
+  it('still proposes the lock during the compliance grace period (LockDate in the future), keeping compliance mode', () => {
     // Prepare
     const inv = withVault({
       Locked: true,
@@ -316,8 +318,72 @@ describe('vault.lock', () => {
         vaultName: GOLD_VAULT,
         minRetentionDays: 7,
         maxRetentionDays: 400,
+        changeableForDays: 3,
       },
     ]);
+    expect(f.message).toContain('compliance-mode lock in its grace period');
+  });
+
+  it('keeps the lock date of a compliance-mode lock in its grace period where AWS allows (3 days at least)', () => {
+    // Prepare
+    const inv = withVault({
+      Locked: true,
+      MinRetentionDays: 3,
+      MaxRetentionDays: 400,
+      LockDate: daysAgo(-10.5),
+    });
+    // Act
+    const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+    // Assess
+    expect(f.actions).toMatchObject([{ type: 'PutVaultLock', minRetentionDays: 7, changeableForDays: 10 }]);
+  });
+
+  it('never raises the maximum of an existing lock', () => {
+    // Prepare: the vault admits at most 200 days; the policy would allow 400
+    const inv = withVault({ Locked: true, MinRetentionDays: 3, MaxRetentionDays: 200 });
+    // Act
+    const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'PutVaultLock',
+        region: REGION,
+        vaultName: GOLD_VAULT,
+        minRetentionDays: 7,
+        maxRetentionDays: 200,
+      },
+    ]);
+  });
+
+  it('reads a copy kept forever by its own DeleteAfterDays -1 as beyond the maximum of the lock', () => {
+    // Prepare: the rule keeps 35 days, the copy into the DR vault -1 (forever)
+    const inv = withVault(
+      {
+        BackupVaultArn: DR_VAULT_ARN,
+        BackupVaultName: 'dr-vault',
+        Locked: true,
+        MinRetentionDays: 7,
+        MaxRetentionDays: 400,
+      },
+      {
+        backupPlans: [
+          plan('backup-sentinel-gold', [
+            planRule({
+              CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN, Lifecycle: { DeleteAfterDays: -1 } }],
+            }),
+          ]),
+        ],
+      },
+    );
+    const set = gold({
+      vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 },
+      copies: [{ account: DR_ACCOUNT, vault: 'dr-vault' }],
+    });
+    // Act
+    const f = only('vault.lock', inv, set, DR_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('copies from rule daily of plan backup-sentinel-gold keeps forever');
   });
 
   it('never lowers an existing higher MinRetentionDays', () => {
@@ -349,6 +415,12 @@ describe('vault.lock', () => {
 });
 
 describe('vault.delete-protection', () => {
+  const ALL = [
+    'backup:DeleteRecoveryPoint',
+    'backup:UpdateRecoveryPointLifecycle',
+    'backup:PutBackupVaultAccessPolicy',
+  ];
+  const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
   const policyWith = (statement: unknown) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
   const deny = (principal: unknown, action: unknown) => ({
     Effect: 'Deny',
@@ -356,6 +428,12 @@ describe('vault.delete-protection', () => {
     Action: action,
     Resource: '*',
   });
+  /** Policy gold naming break-glass principals (deleteProtection.exemptPrincipalArns). */
+  const goldExempting = (arns: string[]) => {
+    const set = gold();
+    Object.assign(set.policies.gold as object, { deleteProtection: { exemptPrincipalArns: arns } });
+    return set;
+  };
 
   it('adds delete protection to a vault without access policy', () => {
     // Prepare
@@ -368,9 +446,10 @@ describe('vault.delete-protection', () => {
   });
 
   it.each([
-    ['*', 'backup:DeleteRecoveryPoint'],
-    [{ AWS: '*' }, 'backup:DeleteRecoveryPoint'],
-    [{ AWS: ['*'] }, ['backup:UpdateRecoveryPointLifecycle', 'backup:DeleteRecoveryPoint']],
+    ['*', ALL],
+    [{ AWS: '*' }, ALL],
+    [{ AWS: ['*'] }, [...ALL].reverse()],
+    [{ AWS: '*' }, ALL.map((a) => a.toLowerCase())],
   ])('is compliant with a Deny to principal %j of %j', (principal, action) => {
     // Prepare
     const inv = withVault({ AccessPolicy: policyWith([deny(principal, action)]) });
@@ -378,6 +457,42 @@ describe('vault.delete-protection', () => {
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
     // Assess
     expect(f.status).toBe('COMPLIANT');
+  });
+
+  // Changed: a Deny of DeleteRecoveryPoint alone (or with UpdateRecoveryPointLifecycle) used to
+  // pass. AWS's managed Config rule backup-recovery-point-manual-deletion-disabled asks for all
+  // three actions: without the other two, anyone may shorten the lifecycle or rewrite the policy.
+  it.each([
+    [
+      ['backup:DeleteRecoveryPoint'],
+      'backup:UpdateRecoveryPointLifecycle, backup:PutBackupVaultAccessPolicy',
+    ],
+    [
+      ['backup:UpdateRecoveryPointLifecycle', 'backup:DeleteRecoveryPoint'],
+      'backup:PutBackupVaultAccessPolicy',
+    ],
+  ])('flags a Deny of %j only, naming what it misses, and adds the full statement', (action, misses) => {
+    // Prepare
+    const inv = withVault({ AccessPolicy: policyWith([{ Sid: 'Mine', ...deny('*', action) }]) });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain('does not deny backup:DeleteRecoveryPoint');
+    expect(f.message).toContain(`statement Mine misses ${misses}`);
+    expect(f.actions).toEqual([{ type: 'AddVaultDeleteProtection', region: REGION, vaultName: GOLD_VAULT }]);
+  });
+
+  it('does not accept the three actions spread over several statements (the managed rule asks for one)', () => {
+    // Prepare
+    const inv = withVault({
+      AccessPolicy: policyWith([deny('*', ALL.slice(0, 2)), deny('*', ALL.slice(2))]),
+    });
+    // Act
+    const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.actions).toHaveLength(1);
   });
 
   it.each([
@@ -401,7 +516,7 @@ describe('vault.delete-protection', () => {
 
   it('accepts a Deny without Resource', () => {
     // Prepare
-    const { Resource: _, ...statement } = deny('*', 'backup:DeleteRecoveryPoint');
+    const { Resource: _, ...statement } = deny('*', ALL);
     const inv = withVault({ AccessPolicy: policyWith([statement]) });
     // Act
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
@@ -412,7 +527,7 @@ describe('vault.delete-protection', () => {
   it('flags a Deny limited to some recovery points', () => {
     // Prepare
     const statement = {
-      ...deny('*', 'backup:DeleteRecoveryPoint'),
+      ...deny('*', ALL),
       Resource: `arn:aws:backup:${REGION}:${ACCOUNT}:recovery-point:one`,
     };
     const inv = withVault({ AccessPolicy: policyWith([statement]) });
@@ -425,20 +540,81 @@ describe('vault.delete-protection', () => {
   it.each([
     ['ArnNotEquals', 'aws:PrincipalArn'],
     ['ArnNotLike', 'aws:PrincipalArn'],
-    ['StringNotEquals', 'aws:PrincipalTag/break-glass'],
-    ['StringNotLike', 'aws:userid'],
-    ['StringNotEquals', 'aws:PrincipalAccount'],
-  ])('accepts a Deny that exempts principals with %s on %s', (operator, conditionKey) => {
+    ['StringNotEquals', 'aws:PrincipalArn'],
+    ['ArnNotEqualsIfExists', 'aws:principalarn'],
+  ])('accepts a Deny that exempts principals named by ARN with %s on %s', (operator, conditionKey) => {
     // Prepare
-    const statement = {
-      ...deny('*', 'backup:DeleteRecoveryPoint'),
-      Condition: { [operator]: { [conditionKey]: `arn:aws:iam::${ACCOUNT}:role/break-glass` } },
-    };
+    const statement = { ...deny('*', ALL), Condition: { [operator]: { [conditionKey]: BREAK_GLASS } } };
     const inv = withVault({ AccessPolicy: policyWith([statement]) });
     // Act
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
     // Assess
     expect(f.status).toBe('COMPLIANT');
+    expect(f.message).toContain(`exempting ${BREAK_GLASS}`);
+  });
+
+  // Changed: these used to pass. An exemption by tag, user id, account or ARN pattern is not a named
+  // break-glass principal (the managed rule's principalArnList names ARNs): StringNotEquals on
+  // aws:PrincipalAccount exempts the whole account. Adding a deny for everyone beside them would
+  // lock out whom they exempt, so nothing is proposed.
+  it.each([
+    ['StringNotEquals', 'aws:PrincipalTag/break-glass', 'true'],
+    ['StringNotLike', 'aws:userid', 'AROAEXAMPLE:*'],
+    ['StringNotEquals', 'aws:PrincipalAccount', ACCOUNT],
+    ['ArnNotLike', 'aws:PrincipalArn', `arn:aws:iam::${ACCOUNT}:role/*`],
+  ])(
+    'flags, and leaves to the owner, a Deny that exempts principals with %s on %s',
+    (operator, key, value) => {
+      // Prepare
+      const statement = { Sid: 'Theirs', ...deny('*', ALL), Condition: { [operator]: { [key]: value } } };
+      const inv = withVault({ AccessPolicy: policyWith([statement]) });
+      // Act
+      const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain('statement Theirs');
+      expect(f.message).toContain('Not changed automatically');
+      expect(f.actions).toEqual([]);
+    },
+  );
+
+  it('accepts an exemption of a principal the policy names', () => {
+    // Prepare
+    const statement = { ...deny('*', ALL), Condition: { ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } } };
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, goldExempting([BREAK_GLASS]), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('COMPLIANT');
+  });
+
+  it('flags an exemption of a principal the policy does not name, and proposes nothing', () => {
+    // Prepare
+    const other = `arn:aws:iam::${ACCOUNT}:role/ops`;
+    const statement = { ...deny('*', ALL), Condition: { ArnNotEquals: { 'aws:PrincipalArn': other } } };
+    const inv = withVault({ AccessPolicy: policyWith([statement]) });
+    // Act
+    const f = only('vault.delete-protection', inv, goldExempting([BREAK_GLASS]), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.status).toBe('NON_COMPLIANT');
+    expect(f.message).toContain(`it exempts ${other}, which the policy does not name`);
+    expect(f.actions).toEqual([]);
+  });
+
+  it('proposes a deny that exempts the principals the policy names', () => {
+    // Prepare
+    const inv = withVault();
+    // Act
+    const f = only('vault.delete-protection', inv, goldExempting([BREAK_GLASS]), GOLD_VAULT_ARN);
+    // Assess
+    expect(f.actions).toEqual([
+      {
+        type: 'AddVaultDeleteProtection',
+        region: REGION,
+        vaultName: GOLD_VAULT,
+        exemptPrincipalArns: [BREAK_GLASS],
+      },
+    ]);
   });
 
   it.each([
@@ -448,7 +624,7 @@ describe('vault.delete-protection', () => {
   ])('flags a Deny narrowed by %s on %s, which does not deny everyone else', (operator, conditionKey) => {
     // Prepare
     const statement = {
-      ...deny('*', 'backup:DeleteRecoveryPoint'),
+      ...deny('*', ALL),
       Condition: { [operator]: { [conditionKey]: 'x' } },
     };
     const inv = withVault({ AccessPolicy: policyWith([statement]) });
@@ -460,7 +636,7 @@ describe('vault.delete-protection', () => {
 
   it('accepts Statement given as a single object', () => {
     // Prepare
-    const inv = withVault({ AccessPolicy: policyWith(deny('*', 'backup:DeleteRecoveryPoint')) });
+    const inv = withVault({ AccessPolicy: policyWith(deny('*', ALL)) });
     // Act
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
     // Assess
@@ -487,9 +663,7 @@ describe('vault.delete-protection', () => {
   it('flags a Deny that targets one role only', () => {
     // Prepare
     const inv = withVault({
-      AccessPolicy: policyWith([
-        deny({ AWS: `arn:aws:iam::${ACCOUNT}:role/ops` }, 'backup:DeleteRecoveryPoint'),
-      ]),
+      AccessPolicy: policyWith([deny({ AWS: `arn:aws:iam::${ACCOUNT}:role/ops` }, ALL)]),
     });
     // Act
     const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
@@ -507,6 +681,18 @@ describe('vault.delete-protection', () => {
     expect(f.message).toContain('not valid JSON');
     expect(f.actions).toEqual([]);
   });
+
+  it.each(['null', '[]', '"text"', '{"Statement": 42}', '{"Statement": [null, 1, "x"]}'])(
+    'reads the odd but valid JSON %s as a policy without the statement, without failing',
+    (text) => {
+      // Prepare
+      const inv = withVault({ AccessPolicy: text });
+      // Act
+      const f = only('vault.delete-protection', inv, gold(), GOLD_VAULT_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+    },
+  );
 });
 
 describe('vault.notifications', () => {

@@ -152,7 +152,9 @@ export const copiesRecent: Rule<'resource'> = {
     );
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
     if (isMultiAzCluster(resource))
-      return notApplicable('Multi-AZ DB cluster: its snapshots cannot be copied (see copies.multi-az-cluster)');
+      return notApplicable(
+        'Multi-AZ DB cluster: its snapshots cannot be copied (see copies.multi-az-cluster)',
+      );
     const jobs = index.copyJobsByResource.get(resource.Arn) ?? [];
     const points = index.recoveryPointsByResource.get(resource.Arn) ?? [];
     const plan = index.plan(resource.Region, policy.planName);
@@ -161,7 +163,9 @@ export const copiesRecent: Rule<'resource'> = {
     // A copy keeps its source's data: it is as old as the recovery point it was copied from.
     const ageOf = (p: (typeof points)[number]) => {
       const job = jobs.find((j) => j.DestinationRecoveryPointArn === p.RecoveryPointArn);
-      const source = job?.SourceRecoveryPointArn ? index.recoveryPoint(job.SourceRecoveryPointArn) : undefined;
+      const source = job?.SourceRecoveryPointArn
+        ? index.recoveryPoint(job.SourceRecoveryPointArn)
+        : undefined;
       return Math.max(ageHours(p.CreationDate, now), source ? ageHours(source.CreationDate, now) : 0);
     };
     return dests.map((d): Outcome => {
@@ -189,19 +193,27 @@ export const copiesRecent: Rule<'resource'> = {
         // The destination is not read; the source side still proves a copy that never completes.
         const done = toDest.find((j) => j.State === 'COMPLETED');
         const jobsRead = !index.scope.unread('backup:ListCopyJobs', resource.AccountId, resource.Region);
-        const window = inventory.listedSince ? ageHours(inventory.listedSince, now) : Number.POSITIVE_INFINITY;
+        const window = inventory.listedSince
+          ? ageHours(inventory.listedSince, now)
+          : Number.POSITIVE_INFINITY;
         if (!done && jobsRead && window >= policy.rpoHours)
           return nonCompliant(
             `no copy job to ${d.arn} completed ${Number.isFinite(window) ? `in the last ${formatHours(window)}` : 'in the listed window'}${lastFailure} (the destination itself was not read: ${unread.reason})`,
             { expected, actual: 'no completed copy job' },
           );
-        return notRead(`whether copies landed in ${d.arn}${done ? ` (copy job ${done.CopyJobId} COMPLETED ${done.CompletionDate ?? done.CreationDate})` : ''}`, unread);
+        return notRead(
+          `whether copies landed in ${d.arn}${done ? ` (copy job ${done.CopyJobId} COMPLETED ${done.CompletionDate ?? done.CreationDate})` : ''}`,
+          unread,
+        );
       }
       if (!index.vaultsByArn.has(d.arn))
-        return nonCompliant(`destination vault ${d.arn} does not exist: every copy job to it fails${lastFailure}`, {
-          expected,
-          actual: 'no such vault',
-        });
+        return nonCompliant(
+          `destination vault ${d.arn} does not exist: every copy job to it fails${lastFailure}`,
+          {
+            expected,
+            actual: 'no such vault',
+          },
+        );
       if (age === undefined) {
         const done = toDest.find((j) => j.State === 'COMPLETED');
         return nonCompliant(

@@ -58,12 +58,7 @@ export const selected: Rule<'resource'> = {
   resourceTypes: [...ALL_TYPES],
   permissions: {
     collect: [...PLANS_READ, ...SELECTIONS_READ, 'backup:DescribeRegionSettings'],
-    remediate: [
-      ...VAULT_CREATION,
-      'backup:CreateBackupPlan',
-      'backup:CreateBackupSelection',
-      'iam:PassRole',
-    ],
+    remediate: [...VAULT_CREATION, 'backup:CreateBackupPlan', 'backup:CreateBackupSelection', 'iam:PassRole'],
   },
   example:
     'db tagged backup:policy=gold, plan backup-sentinel-gold selects only tag team=x -> NON_COMPLIANT + CreateBackupSelection',

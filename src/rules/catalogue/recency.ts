@@ -113,9 +113,14 @@ export const continuousRunning: Rule<'resource'> = {
     if (!policy.continuous) return notApplicable(`policy ${policy.name} does not ask for continuous backup`);
     const newest = (index.recoveryPointsByResource.get(resource.Arn) ?? []).find((p) => {
       const v = parseArn(p.BackupVaultArn);
-      return v?.region === resource.Region && v.account === resource.AccountId && isContinuous(p.RecoveryPointArn);
+      return (
+        v?.region === resource.Region && v.account === resource.AccountId && isContinuous(p.RecoveryPointArn)
+      );
     });
-    if (!newest) return notApplicable('no continuous recovery point listed (see plan.continuous and recency.recovery-point)');
+    if (!newest)
+      return notApplicable(
+        'no continuous recovery point listed (see plan.continuous and recency.recovery-point)',
+      );
     if (newest.Status === 'STOPPED')
       return nonCompliant(
         `continuous recovery point ${newest.RecoveryPointArn} is STOPPED: point-in-time recovery is lost, even though snapshots may be fresh${newest.StatusMessage ? ` (${String(newest.StatusMessage)})` : ''}`,

@@ -34,7 +34,10 @@ export const restoreTestingPlanName = (policy: Policy) =>
 
 /** A restore testing selection name for a policy and resource type, within AWS's limit. */
 export const restoreTestingSelectionName = (policy: Policy, type: string) =>
-  fitName(`backup_sentinel_${policy.name.replace(/-/g, '_')}_${type.toLowerCase()}`, RESTORE_TESTING_NAME_MAX);
+  fitName(
+    `backup_sentinel_${policy.name.replace(/-/g, '_')}_${type.toLowerCase()}`,
+    RESTORE_TESTING_NAME_MAX,
+  );
 
 /** `name`, or when longer than `max` a prefix of it and a stable 8-character hash of the whole. */
 export function fitName(name: string, max: number): string {

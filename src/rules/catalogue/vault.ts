@@ -264,16 +264,24 @@ function judge(s: Statement, declared: string[] | undefined): Judged | undefined
   for (const [op, keys] of Object.entries(s.Condition ?? {})) {
     for (const [key, values] of Object.entries(keys ?? {})) {
       const named = strings(values);
-      if (!EXEMPTING.test(op) || key.toLowerCase() !== 'aws:principalarn' || named.length !== list(values).length)
+      if (
+        !EXEMPTING.test(op) ||
+        key.toLowerCase() !== 'aws:principalarn' ||
+        named.length !== list(values).length
+      )
         return { denies, exempts: { unaccepted: `its condition ${op} ${key} narrows the deny` } };
       const pattern = named.find((v) => /[*?]/.test(v));
-      if (pattern) return { denies, exempts: { unaccepted: `it exempts every principal matching ${pattern}` } };
+      if (pattern)
+        return { denies, exempts: { unaccepted: `it exempts every principal matching ${pattern}` } };
       arns.push(...named);
     }
   }
   const undeclared = declared ? arns.filter((a) => !declared.includes(a)) : [];
   if (undeclared.length)
-    return { denies, exempts: { unaccepted: `it exempts ${undeclared.join(', ')}, which the policy does not name` } };
+    return {
+      denies,
+      exempts: { unaccepted: `it exempts ${undeclared.join(', ')}, which the policy does not name` },
+    };
   return { denies, exempts: { arns } };
 }
 
@@ -302,9 +310,7 @@ export function deleteProtection(doc: unknown, declared: string[] | undefined): 
     else if (j.denies.length === PROTECTED_ACTIONS.length)
       out.protectedBy ??= { sid: s.Sid ?? `#${i + 1}`, exempts: j.exempts.arns };
     else
-      out.partial.push(
-        `${name} misses ${PROTECTED_ACTIONS.filter((a) => !j.denies.includes(a)).join(', ')}`,
-      );
+      out.partial.push(`${name} misses ${PROTECTED_ACTIONS.filter((a) => !j.denies.includes(a)).join(', ')}`);
   });
   return out;
 }
