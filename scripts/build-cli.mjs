@@ -1,9 +1,18 @@
-// Bundles the CLI into dist/cli.mjs (one file, no runtime dependencies).
+// Bundles the CLI into dist/cli.mjs (one file, no runtime dependencies): the package's bin.
+// `node scripts/build-cli.mjs --outfile DIR/cli.mjs` builds elsewhere (the tests do). The file is
+// written next to its target and renamed over it, so a CLI running meanwhile never reads half.
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.mjs',
+const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/cli.mjs' } } });
+const outfile = values.outfile;
+
+const result = await build({
+  entryPoints: ['src/cli/bin.ts'],
+  outfile,
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -14,3 +23,10 @@ await build({
   },
   logLevel: 'warning',
 });
+
+const [file] = result.outputFiles;
+mkdirSync(dirname(outfile), { recursive: true });
+const partial = `${outfile}.${process.pid}.tmp`;
+writeFileSync(partial, file.contents, { mode: 0o755 });
+chmodSync(partial, 0o755);
+renameSync(partial, outfile);

@@ -153,6 +153,7 @@ const RESULT_LABEL = {
   'would-apply': 'dry-run',
   'over-cap': 'capped',
   failed: 'FAILED',
+  refused: 'refused',
 } as const;
 
 const compact = (v: unknown) => {
@@ -170,6 +171,7 @@ export function renderFix(fix: FixResult, applied: boolean, format: Format): str
   for (const r of fix.results) {
     lines.push(`  ${RESULT_LABEL[r.status].padEnd(8)} ${r.summary}`);
     if (r.status === 'failed') lines.push(`           ${r.error}`);
+    else if (r.status === 'refused') lines.push(`           ${r.reason}`);
     else if (r.status !== 'already-done')
       lines.push(`           before ${compact(r.before)}`, `           after  ${compact(r.after)}`);
   }
@@ -178,7 +180,7 @@ export function renderFix(fix: FixResult, applied: boolean, format: Format): str
   const count = (status: keyof typeof RESULT_LABEL) => fix.results.filter((r) => r.status === status).length;
   lines.push(
     '',
-    `${count('applied')} applied, ${count('already-done')} already done, ${count('would-apply')} to apply, ${count('over-cap')} over the cap, ${count('failed')} failed, ${fix.plan.skipped.length} skipped.`,
+    `${count('applied')} applied, ${count('already-done')} already done, ${count('would-apply')} to apply, ${count('over-cap')} over the cap, ${count('failed')} failed, ${count('refused')} refused, ${fix.plan.skipped.length} skipped.`,
     '',
   );
   return lines.join('\n');

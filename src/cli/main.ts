@@ -1,141 +1,466 @@
 /**
  * backup-sentinel CLI. Exit codes: 0 done (and nothing matched --fail-on), 1 findings matched
- * --fail-on, 2 bad usage or invalid input file, 3 unexpected failure.
+ * --fail-on, 2 bad usage, an unreadable or invalid input file, or AWS that cannot be used,
+ * 3 unexpected failure (a bug). The program entry is ./bin.ts; this module has no side effects.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type AuditResult, auditInventory } from '../app/audit.js';
 import { auditAccount, fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
-import { SentinelError } from '../errors.js';
+import { printable, SentinelError } from '../errors.js';
+import { formatBytes, MiB, UnreadableFileError } from '../files.js';
 import { parseInventory } from '../inventory/index.js';
-import { type PolicySet, parsePolicies } from '../policy/index.js';
+import { closest } from '../issues.js';
+import { MAX_POLICY_BYTES, type PolicySet, parsePolicies } from '../policy/index.js';
 import { policyFileSchema } from '../policy/schema.js';
 import { planRemediation } from '../remediation/planner.js';
 import { RULES } from '../rules/registry.js';
+import { describeAwsFailure } from './aws-errors.js';
 import { type Format, renderAudit, renderFix, renderPlan, renderRules } from './format.js';
 
 export const VERSION = '0.1.0';
 
+/** Largest inventory read (a 10 000-resource snapshot is a few tens of MiB). */
+export const MAX_INVENTORY_BYTES = 256 * MiB;
+
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  readFile: (path: string) => string;
+  /** The file's text; may refuse files over `maxBytes` (the CLI checks the length again). */
+  readFile: (path: string, maxBytes: number) => string;
   writeFile: (path: string, text: string) => void;
   now: () => Date;
   env: Record<string, string | undefined>;
 }
 
+const MAX_CHANGES = 10_000;
+const MAX_WINDOW_DAYS = 3650;
+const ALL_FORMATS = ['table', 'json', 'markdown'] as const;
+
+type Command = 'audit' | 'plan' | 'fix' | 'snapshot' | 'policies' | 'rules';
+
+const LIVE_FLAGS = ['region', 'profile', 'endpoint-url', 'dr-role-arn', 'window-days'] as const;
+
+/** Each command's usage lines and the flags it accepts (besides --help and --version). */
+const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; live?: true }> = {
+  audit: {
+    usage: [
+      'backup-sentinel audit    (--inventory FILE | LIVE) [--policies FILE] [--format table|json|markdown]',
+      '                         [--fail-on non-compliant|error|never] [--all] [--now ISO-DATE]',
+    ],
+    flags: ['inventory', 'policies', 'format', 'fail-on', 'all', 'now', ...LIVE_FLAGS],
+    live: true,
+  },
+  plan: {
+    usage: [
+      'backup-sentinel plan     (--inventory FILE | LIVE) [--policies FILE] [--format table|json|markdown]',
+      '                         [--alert-topic-arn ARN]',
+    ],
+    flags: ['inventory', 'policies', 'format', 'alert-topic-arn', ...LIVE_FLAGS],
+    live: true,
+  },
+  fix: {
+    usage: [
+      'backup-sentinel fix      LIVE [--apply] [--max-changes N] [--only RULES] [--policies FILE]',
+      '                         [--backup-role-arn ARN] [--alert-topic-arn ARN] [--format table|json]',
+    ],
+    flags: [
+      'apply',
+      'max-changes',
+      'only',
+      'policies',
+      'backup-role-arn',
+      'alert-topic-arn',
+      'format',
+      ...LIVE_FLAGS,
+    ],
+    live: true,
+  },
+  snapshot: {
+    usage: ['backup-sentinel snapshot LIVE --out FILE [--policies FILE]'],
+    flags: ['out', 'policies', ...LIVE_FLAGS],
+    live: true,
+  },
+  policies: {
+    usage: ['backup-sentinel policies validate FILE', 'backup-sentinel policies schema'],
+    flags: [],
+  },
+  rules: { usage: ['backup-sentinel rules    [--format table|json|markdown]'], flags: ['format'] },
+};
+
+/** Flags that a user may well expect a command to take, and why it does not. */
+const REFUSALS: Partial<Record<Command, Partial<Record<Flag, string>>>> = {
+  fix: { inventory: 'fix reads the live account; it does not take --inventory' },
+  snapshot: { inventory: 'snapshot reads the live account; it does not take --inventory' },
+};
+
+const LIVE_USAGE = [
+  'LIVE = --region REGION [--region …] [--profile NAME] [--endpoint-url URL]',
+  '       [--dr-role-arn ARN] [--window-days N]',
+];
+
 const USAGE = `backup-sentinel ${VERSION} — audits and heals AWS Backup coverage of RDS and S3 against declared policies
 
 Usage:
-  backup-sentinel audit    (--inventory FILE | LIVE) [--policies FILE] [--format table|json|markdown]
-                           [--fail-on non-compliant|error|never] [--all] [--now ISO-DATE]
-  backup-sentinel plan     (--inventory FILE | LIVE) [--policies FILE] [--format table|json|markdown]
-                           [--alert-topic-arn ARN]
-  backup-sentinel fix      LIVE [--apply] [--max-changes N] [--only RULES] [--policies FILE]
-                           [--backup-role-arn ARN] [--alert-topic-arn ARN] [--format table|json]
-  backup-sentinel snapshot LIVE --out FILE [--policies FILE]
-  backup-sentinel policies validate FILE
-  backup-sentinel policies schema
-  backup-sentinel rules    [--format table|json|markdown]
-
+${Object.values(COMMANDS)
+  .flatMap((c) => c.usage)
+  .map((line) => `  ${line}\n`)
+  .join('')}
 LIVE (reads the account your AWS credentials point at):
   --region REGION    a region to read; repeat for several (default: $AWS_REGION)
   --profile NAME     a profile from ~/.aws/config
   --endpoint-url URL send every AWS call there (an emulator such as moto server)
   --dr-role-arn ARN  read-only role in the DR account ({account} is replaced by its id), to
                      check that copies really landed there
-  --window-days N    how far back jobs and recovery points are read (default: from the policies)
+  --window-days N    how far back jobs and recovery points are read, 1-3650 (default: from the
+                     policies)
 
 Options:
   --inventory FILE   audit a saved snapshot instead, e.g. examples/demo-account.json
   --policies FILE    the policy file (default: policies.yml)
   --all              also list compliant and not-applicable checks
-  --now ISO-DATE     evaluate a snapshot as of this time (default: its capturedAt)
+  --now ISO-DATE     evaluate a snapshot as of this time, e.g. 2026-11-25T06:00:00Z (default: its
+                     capturedAt)
   --fail-on LEVEL    exit 1 when a finding is non-compliant (or an error); default never
   --apply            fix: make the changes (without it, fix is a dry run that reads and reports)
-  --max-changes N    fix: at most N changes in this run (default 20)
+  --max-changes N    fix: at most N changes in this run, 0-${MAX_CHANGES} (default 20)
   --only RULES       fix: only what fixes these rule ids or areas, e.g. s3,rds.deletion-protection
 
 Exit codes: 0 ok, 1 findings matched --fail-on (or a fix action failed), 2 bad usage, invalid
-file or unusable AWS credentials, 3 unexpected failure.
+file, unusable AWS credentials or unreachable endpoint, 3 unexpected failure.
 `;
 
 class UsageError extends SentinelError {
-  constructor(message: string) {
+  /** The command whose usage lines should follow the message. */
+  readonly command: Command | undefined;
+  constructor(message: string, command?: Command) {
     super(message);
     this.name = 'UsageError';
+    this.command = command;
   }
 }
 
-const FORMATS = ['table', 'json', 'markdown'] as const;
-
-function format(value: string | undefined): Format {
-  if (value === undefined) return 'table';
-  if ((FORMATS as readonly string[]).includes(value)) return value as Format;
-  throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${value}")`);
-}
-
-function now(value: string | undefined, fallback: string): Date {
-  const d = new Date(value ?? fallback);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--now must be an ISO-8601 date (got "${value}")`);
-  return d;
-}
-
-function read(io: Io, path: string, what: string): string {
-  try {
-    return io.readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
-    );
-  }
+function commandUsage(command: Command): string {
+  const { usage, live } = COMMANDS[command];
+  return `Usage:\n${[...usage, ...(live ? LIVE_USAGE : [])].map((l) => `  ${l}\n`).join('')}`;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  const context: { profile?: string; endpoint?: string } = {};
   try {
-    return await run(argv, io);
+    return await run(argv, io, context);
   } catch (e) {
     if (e instanceof SentinelError) {
-      io.stderr(`error: ${e.message}\n`);
-      if (e instanceof UsageError) io.stderr('Run "backup-sentinel --help" for usage.\n');
+      io.stderr(`error: ${printable(e.message)}\n`);
+      if (e instanceof UsageError) {
+        if (e.command) io.stderr(commandUsage(e.command));
+        io.stderr('Run "backup-sentinel --help" for usage.\n');
+      }
       return 2;
     }
-    const name = (e as Error).name;
-    if (
-      name === 'CredentialsProviderError' ||
-      name === 'ExpiredTokenException' ||
-      name === 'ExpiredToken' ||
-      name === 'TokenProviderError' ||
-      name === 'InvalidClientTokenId'
-    ) {
-      io.stderr(`error: cannot use the AWS credentials: ${(e as Error).message}\n`);
+    const aws = describeAwsFailure(e, context);
+    if (aws) {
+      io.stderr(`error: ${aws}\n`);
       return 2;
     }
-    io.stderr(`unexpected failure: ${(e as Error).stack ?? String(e)}\n`);
+    io.stderr(`unexpected failure: ${(e as Error)?.stack ?? String(e)}\n`);
     return 3;
   }
 }
 
-type Values = ReturnType<typeof parse>['values'];
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+const FLAGS = {
+  inventory: { type: 'string' },
+  policies: { type: 'string' },
+  format: { type: 'string' },
+  'fail-on': { type: 'string' },
+  'alert-topic-arn': { type: 'string' },
+  now: { type: 'string' },
+  region: { type: 'string', multiple: true },
+  profile: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  'dr-role-arn': { type: 'string' },
+  'window-days': { type: 'string' },
+  out: { type: 'string' },
+  apply: { type: 'boolean' },
+  'max-changes': { type: 'string' },
+  'backup-role-arn': { type: 'string' },
+  only: { type: 'string' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Flag = keyof typeof FLAGS;
+
+interface Values {
+  inventory?: string;
+  policies?: string;
+  format?: string;
+  'fail-on'?: string;
+  'alert-topic-arn'?: string;
+  now?: string;
+  region?: string[];
+  profile?: string;
+  'endpoint-url'?: string;
+  'dr-role-arn'?: string;
+  'window-days'?: string;
+  out?: string;
+  apply: boolean;
+  'max-changes'?: string;
+  'backup-role-arn'?: string;
+  only?: string;
+  all: boolean;
+}
+
+type CommandLine =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'run'; command: Command; values: Values; args: string[] };
+
+const isFlag = (name: string): name is Flag => Object.hasOwn(FLAGS, name);
+const isCommand = (name: string): name is Command => Object.hasOwn(COMMANDS, name);
+
+/**
+ * Splits argv into the command, its flags and its arguments. Every flag must be one the command
+ * takes; string flags need a value, boolean flags take none, and only --region may repeat.
+ */
+function parseCommandLine(argv: string[]): CommandLine {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: FLAGS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const options = tokens.filter((t) => t.kind === 'option');
+  if (options.some((t) => t.name === 'help' || t.name === 'h')) return { kind: 'help' };
+  if (options.some((t) => t.name === 'version')) return { kind: 'version' };
+  const positionals = tokens.filter((t) => t.kind === 'positional').map((t) => t.value);
+  const [name, ...args] = positionals;
+  const unknown = options.find((t) => !isFlag(t.name));
+  if (unknown && (name === undefined || unknown.index < argv.indexOf(name)))
+    throw new UsageError(`Unknown option '${printable(unknown.rawName, false)}'`);
+  if (name === undefined && options.length > 0) {
+    throw new UsageError(
+      `name a command before ${printable(options[0]?.rawName ?? '', false)}: ${Object.keys(COMMANDS).join(', ')}`,
+    );
+  }
+  if (name === undefined || name === 'help') return { kind: 'help' };
+  if (!isCommand(name)) throw new UsageError(`unknown command "${printable(name, false)}"`);
+  const command = name;
+  const allowed = new Set<string>(COMMANDS[command].flags);
+  const values: Record<string, unknown> = { apply: false, all: false };
+  for (const t of options) {
+    const raw = printable(t.rawName, false);
+    if (!isFlag(t.name)) throw new UsageError(`Unknown option '${raw}' for ${command}`, command);
+    if (!allowed.has(t.name)) {
+      const refusal = REFUSALS[command]?.[t.name];
+      if (refusal) throw new UsageError(refusal, command);
+      const owners = (Object.keys(COMMANDS) as Command[]).filter((c) => COMMANDS[c].flags.includes(t.name));
+      throw new UsageError(
+        `Unknown option '${raw}' for ${command}${owners.length ? ` (it is an option of ${owners.join(', ')})` : ''}`,
+        command,
+      );
+    }
+    const spec: { type: 'string' | 'boolean'; multiple?: boolean } = FLAGS[t.name];
+    if (spec.type === 'boolean') {
+      if (t.value !== undefined) throw new UsageError(`${raw} takes no value (got "${t.value}")`, command);
+      values[t.name] = true;
+      continue;
+    }
+    if (t.value === undefined) throw new UsageError(`${raw} needs a value`, command);
+    if (!t.inlineValue && t.value.startsWith('-')) {
+      throw new UsageError(
+        `${raw} needs a value (got the option "${printable(t.value, false)}"; write ${raw}=${printable(t.value, false)} if that is the value)`,
+        command,
+      );
+    }
+    if (spec.multiple) values[t.name] = [...((values[t.name] as string[] | undefined) ?? []), t.value];
+    else if (values[t.name] !== undefined) throw new UsageError(`${raw} is given more than once`, command);
+    else values[t.name] = t.value;
+  }
+  return { kind: 'run', command, values: values as unknown as Values, args };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flag values
+
+function format(value: string | undefined, allowed: readonly Format[] = ALL_FORMATS): Format {
+  if (value === undefined) return 'table';
+  if ((allowed as readonly string[]).includes(value)) return value as Format;
+  throw new UsageError(`--format must be one of ${allowed.join(', ')} (got "${printable(value, false)}")`);
+}
+
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** --now: a real calendar date, alone (midnight UTC) or with a time and an explicit time zone. */
+function isoDate(value: string): Date {
+  const bad = (why = '') =>
+    new UsageError(
+      `--now must be an ISO-8601 date (got "${printable(value, false)}")${why}, e.g. 2026-11-25 or 2026-11-25T06:00:00Z`,
+    );
+  const m = ISO_DATE.exec(value);
+  if (!m) {
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) throw bad(' without a time zone');
+    throw bad();
+  }
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((x) => Number(x ?? 0));
+  const calendar = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1));
+  if (
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() + 1 !== month ||
+    calendar.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    throw bad(': no such date or time');
+  }
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw bad();
+  return d;
+}
+
+function wholeNumber(value: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`${flag} must be a whole number (got "${printable(value, false)}")`);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`${flag} must be from ${min} to ${max} (got ${value})`);
+  return n;
+}
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(?:\d{12}|\{account\}):role\/[\w+=,.@/-]+$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(?:\.fifo)?$/;
+
+function arn(value: string | undefined, flag: string, pattern: RegExp, example: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!pattern.test(value) || (flag !== '--dr-role-arn' && value.includes('{account}'))) {
+    throw new UsageError(`${flag} must be an ARN like ${example} (got "${printable(value, false)}")`);
+  }
+  return value;
+}
+
+function endpointUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(
+      `--endpoint-url must be an http(s) URL like http://127.0.0.1:5000 (got "${printable(value, false)}")`,
+    );
+  }
+  return value;
+}
+
+/** --only: rule ids or areas from the catalogue ("s3", "rds.deletion-protection"). */
+function onlyRules(value: string): string[] {
+  const wanted = value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const known = new Set(RULES.flatMap((r) => [r.id, r.id.split('.')[0] ?? r.id]));
+  for (const w of wanted) {
+    if (known.has(w)) continue;
+    const near = closest(w, [...known]);
+    throw new UsageError(
+      `--only: no rule or area "${printable(w, false)}"${near ? ` (did you mean "${near}"?)` : ''}; "backup-sentinel rules" lists them`,
+    );
+  }
+  if (wanted.length === 0) throw new UsageError('--only needs at least one rule id or area, e.g. s3');
+  return wanted;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+function read(io: Io, path: string, what: string, maxBytes: number): string {
+  let text: string;
+  try {
+    text = io.readFile(path, maxBytes);
+  } catch (e) {
+    const shown = printable(path, false);
+    if (e instanceof UnreadableFileError) throw new UsageError(`cannot read ${what} ${shown}: ${e.reason}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `failed (${code ?? (e as Error).name})`;
+    throw new UsageError(`cannot read ${what} ${shown}: ${reason}`);
+  }
+  if (text.length > maxBytes) {
+    throw new UsageError(
+      `cannot read ${what} ${printable(path, false)}: larger than ${formatBytes(maxBytes)}`,
+    );
+  }
+  return text;
+}
 
 function policiesFrom(io: Io, values: Values) {
   const path = values.policies ?? 'policies.yml';
-  return parsePolicies(read(io, path, 'policy file'), path);
+  return parsePolicies(read(io, path, 'policy file', MAX_POLICY_BYTES), path);
 }
 
-function live(io: Io, values: Values, policies: PolicySet) {
-  const regions = (values.region ?? []).flatMap((r) => r.split(',')).filter(Boolean);
+function write(io: Io, path: string, text: string): void {
+  try {
+    io.writeFile(path, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `failed (${code ?? (e as Error).name})`;
+    throw new UsageError(`cannot write ${printable(path, false)}: ${reason}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+function live(io: Io, values: Values, policies: PolicySet, context: { profile?: string; endpoint?: string }) {
+  const regions = (values.region ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (regions.length === 0 && io.env.AWS_REGION) regions.push(io.env.AWS_REGION);
   if (regions.length === 0)
     throw new UsageError('name the regions to read with --region (or set AWS_REGION)');
+  for (const r of regions) {
+    if (!REGION.test(r))
+      throw new UsageError(`--region must be a region name like eu-central-1 (got "${printable(r, false)}")`);
+  }
   const windowDays =
-    values['window-days'] === undefined ? undefined : positiveInt(values['window-days'], '--window-days');
+    values['window-days'] === undefined
+      ? undefined
+      : wholeNumber(values['window-days'], '--window-days', 1, MAX_WINDOW_DAYS);
+  const endpoint = endpointUrl(values['endpoint-url']);
+  const drRoleArn = arn(
+    values['dr-role-arn'],
+    '--dr-role-arn',
+    ROLE_ARN,
+    'arn:aws:iam::{account}:role/backup-sentinel-read',
+  );
+  if (endpoint) context.endpoint = endpoint;
+  if (values.profile) context.profile = values.profile;
   const aws = new Aws({
-    ...(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
   });
   const started = Date.now();
@@ -143,55 +468,68 @@ function live(io: Io, values: Values, policies: PolicySet) {
     regions,
     policies,
     now: io.now(),
-    ...(values['dr-role-arn'] ? { drRoleArn: values['dr-role-arn'] } : {}),
+    ...(drRoleArn ? { drRoleArn } : {}),
     ...(windowDays ? { windowDays } : {}),
     onProgress: (m) => io.stderr(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`),
   };
   return { aws, options };
 }
 
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number (got "${value}")`);
-  return n;
-}
-
-async function auditFrom(io: Io, values: Values, policies: PolicySet): Promise<AuditResult> {
+async function auditFrom(
+  io: Io,
+  values: Values,
+  policies: PolicySet,
+  context: { profile?: string; endpoint?: string },
+): Promise<AuditResult> {
   if (values.inventory) {
-    const inventory = parseInventory(read(io, values.inventory, 'inventory'), values.inventory);
-    return auditInventory(inventory, policies, now(values.now, inventory.capturedAt));
+    const liveFlag = LIVE_FLAGS.find((f) => values[f] !== undefined);
+    if (liveFlag) throw new UsageError(`--${liveFlag} reads a live account; it does not go with --inventory`);
+    const inventory = parseInventory(
+      read(io, values.inventory, 'inventory', MAX_INVENTORY_BYTES),
+      values.inventory,
+    );
+    const at = values.now === undefined ? new Date(inventory.capturedAt) : isoDate(values.now);
+    return auditInventory(inventory, policies, at);
   }
-  const { aws, options } = live(io, values, policies);
+  if (values.now !== undefined) throw new UsageError('--now needs --inventory (a live audit is as of now)');
+  const { aws, options } = live(io, values, policies, context);
   const { result } = await auditAccount(aws, options);
   io.stderr(`read ${result.summary.resources} resources with ${aws.totalCalls()} AWS calls\n`);
   return result;
 }
 
-async function run(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const [command, sub, arg] = positionals;
-  if (values.version) {
+function noArguments(command: Command, args: string[]): void {
+  if (args.length > 0)
+    throw new UsageError(`${command} takes no arguments (got "${printable(args[0] ?? '', false)}")`, command);
+}
+
+async function run(
+  argv: string[],
+  io: Io,
+  context: { profile?: string; endpoint?: string },
+): Promise<number> {
+  const line = parseCommandLine(argv);
+  if (line.kind === 'version') {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  if (values.help || command === undefined || command === 'help') {
+  if (line.kind === 'help') {
     io.stdout(USAGE);
     return 0;
   }
+  const { command, values, args } = line;
+  if (command !== 'policies') noArguments(command, args);
   switch (command) {
     case 'audit': {
       const failOn = values['fail-on'] ?? 'never';
       if (!['non-compliant', 'error', 'never'].includes(failOn)) {
-        throw new UsageError(`--fail-on must be non-compliant, error or never (got "${failOn}")`);
+        throw new UsageError(
+          `--fail-on must be non-compliant, error or never (got "${printable(failOn, false)}")`,
+        );
       }
       const fmt = format(values.format);
-      const result = await auditFrom(io, values, policiesFrom(io, values));
+      if (values.now !== undefined) isoDate(values.now);
+      const result = await auditFrom(io, values, policiesFrom(io, values), context);
       io.stdout(renderAudit(result, fmt, values.all));
       const { NON_COMPLIANT, ERROR } = result.summary.byStatus;
       if (failOn === 'non-compliant' && NON_COMPLIANT + ERROR > 0) return 1;
@@ -200,111 +538,80 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'plan': {
       const fmt = format(values.format);
-      const result = await auditFrom(io, values, policiesFrom(io, values));
-      const topic = values['alert-topic-arn'];
+      const topic = arn(
+        values['alert-topic-arn'],
+        '--alert-topic-arn',
+        TOPIC_ARN,
+        'arn:aws:sns:eu-central-1:111111111111:alerts',
+      );
+      const result = await auditFrom(io, values, policiesFrom(io, values), context);
       io.stdout(renderPlan(planRemediation(result.findings, topic ? { alertTopicArn: topic } : {}), fmt));
       return 0;
     }
     case 'snapshot': {
-      if (!values.out) throw new UsageError('snapshot needs --out FILE');
-      const { aws, options } = live(io, values, policiesFrom(io, values));
+      if (!values.out) throw new UsageError('snapshot needs --out FILE', command);
+      const { aws, options } = live(io, values, policiesFrom(io, values), context);
       const inventory = await snapshot(aws, options);
-      io.writeFile(values.out, `${JSON.stringify(inventory, null, 2)}\n`);
+      write(io, values.out, `${JSON.stringify(inventory, null, 2)}\n`);
       io.stderr(
         `wrote ${values.out}: ${inventory.resources.length} resources, ${inventory.collectionErrors.length} collection errors, ${aws.totalCalls()} AWS calls\n`,
       );
       return 0;
     }
     case 'fix': {
-      if (values.inventory) throw new UsageError('fix reads the live account; it does not take --inventory');
-      const fmt = format(values.format);
-      const policies = policiesFrom(io, values);
+      const fmt = format(values.format, ['table', 'json']);
       const maxChanges =
-        values['max-changes'] === undefined ? 20 : positiveInt(values['max-changes'], '--max-changes');
-      const { aws, options } = live(io, values, policies);
+        values['max-changes'] === undefined
+          ? 20
+          : wholeNumber(values['max-changes'], '--max-changes', 0, MAX_CHANGES);
+      const only = values.only === undefined ? undefined : onlyRules(values.only);
+      const backupRoleArn = arn(
+        values['backup-role-arn'],
+        '--backup-role-arn',
+        ROLE_ARN,
+        'arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole',
+      );
+      const alertTopicArn = arn(
+        values['alert-topic-arn'],
+        '--alert-topic-arn',
+        TOPIC_ARN,
+        'arn:aws:sns:eu-central-1:111111111111:alerts',
+      );
+      const policies = policiesFrom(io, values);
+      const { aws, options } = live(io, values, policies, context);
       const fixed = await fixAccount(aws, {
         ...options,
         apply: values.apply,
         maxChanges,
-        ...(values['backup-role-arn'] ? { backupRoleArn: values['backup-role-arn'] } : {}),
-        ...(values['alert-topic-arn'] ? { alertTopicArn: values['alert-topic-arn'] } : {}),
-        ...(values.only
-          ? {
-              only: values.only
-                .split(',')
-                .map((x) => x.trim())
-                .filter(Boolean),
-            }
-          : {}),
+        ...(backupRoleArn ? { backupRoleArn } : {}),
+        ...(alertTopicArn ? { alertTopicArn } : {}),
+        ...(only ? { only } : {}),
       });
       io.stdout(renderFix(fixed, values.apply, fmt));
       return fixed.results.some((r) => r.status === 'failed') ? 1 : 0;
     }
     case 'policies': {
-      if (sub === 'schema') {
+      const [sub, file, extra] = args;
+      if (sub === 'schema' && file === undefined) {
         io.stdout(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
         return 0;
       }
-      if (sub !== 'validate' || !arg)
-        throw new UsageError('usage: backup-sentinel policies validate FILE | policies schema');
-      const set = parsePolicies(read(io, arg, 'policy file'), arg);
+      if (sub !== 'validate' || file === undefined || extra !== undefined)
+        throw new UsageError('usage: backup-sentinel policies validate FILE | policies schema', command);
+      const set = parsePolicies(read(io, file, 'policy file', MAX_POLICY_BYTES), file);
       const names = Object.keys(set.policies);
       io.stdout(
-        `${arg}: valid — ${names.length} ${names.length === 1 ? 'policy' : 'policies'} (${names.join(', ')}), tag key ${set.tagKey}\n`,
+        `${file}: valid — ${names.length} ${names.length === 1 ? 'policy' : 'policies'} (${names.join(', ')}), tag key ${set.tagKey}\n`,
       );
       return 0;
     }
     case 'rules':
       io.stdout(renderRules(RULES, format(values.format)));
       return 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      inventory: { type: 'string' },
-      policies: { type: 'string' },
-      format: { type: 'string' },
-      'fail-on': { type: 'string' },
-      'alert-topic-arn': { type: 'string' },
-      now: { type: 'string' },
-      region: { type: 'string', multiple: true },
-      profile: { type: 'string' },
-      'endpoint-url': { type: 'string' },
-      'dr-role-arn': { type: 'string' },
-      'window-days': { type: 'string' },
-      out: { type: 'string' },
-      apply: { type: 'boolean', default: false },
-      'max-changes': { type: 'string' },
-      'backup-role-arn': { type: 'string' },
-      only: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', default: false },
-    },
-  });
 }
 
 /** JSON Schema of the policy file, for editor completion (docs/policy.schema.json). */
 export function policyJsonSchema(): unknown {
   return z.toJSONSchema(policyFileSchema, { io: 'input', unrepresentable: 'any' });
-}
-
-const isEntryPoint = process.argv[1] !== undefined && /(?:cli\.mjs|main\.ts)$/.test(process.argv[1]);
-if (isEntryPoint) {
-  main(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    now: () => new Date(),
-    env: process.env,
-  }).then((code) => {
-    process.exitCode = code;
-  });
 }

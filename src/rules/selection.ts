@@ -16,7 +16,8 @@ import { backupResourceType, type InventoryIndex } from '../inventory/index.js';
 import type { BackupSelection, Resource } from '../inventory/schema.js';
 
 export interface SelectionResult {
-  selected: boolean;
+  /** undefined: it depends on something that was not read (the region's opt-in). */
+  selected: boolean | undefined;
   /** Why not (or how), for messages. */
   reason: string;
 }
@@ -42,8 +43,13 @@ export function matchSelection(sel: BackupSelection, r: Resource, index: Invento
 
   const type = backupResourceType(r);
   const needsOptIn = SHARED_ARN_TYPES.has(type) || !byPattern || !namesResourceType(byPattern);
-  if (needsOptIn && index.optedIn(r.Region, type) === false) {
+  const opted = needsOptIn ? index.optedIn(r.Region, type) : true;
+  if (opted === false) {
     return { selected: false, reason: `resource type ${type} is not opted in for AWS Backup in ${r.Region}` };
+  }
+  if (opted === undefined && index.scope.unread('backup:DescribeRegionSettings', r.AccountId, r.Region)) {
+    // Picked, but only if the region's opt-in is on, and that was not read.
+    return { selected: undefined, reason: `picked only if ${type} is opted in in ${r.Region}, which was not read` };
   }
   const how = byPattern
     ? `Resources ${byPattern}`

@@ -326,3 +326,58 @@ describe('scope of the deployed functions', () => {
     expect(list.map((f) => f.status)).toEqual(['COMPLIANT']);
   });
 });
+
+describe('coverage.selected when the opt-in it depends on was not read', () => {
+  const tagged = (over: Partial<InventoryInput> = {}) =>
+    inventory({
+      resources: [bucket('b1')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [
+        selection('backup-sentinel-gold', {
+          ListOfTags: [{ ConditionKey: 'backup:policy', ConditionValue: 'gold' }],
+        }),
+      ],
+      backupVaults: [vault('backup-sentinel-gold')],
+      ...over,
+    });
+
+  it('is ERROR, not COMPLIANT, for a tag selection when DescribeRegionSettings failed', () => {
+    // Prepare
+    const inv = tagged({
+      collectionErrors: [
+        {
+          Arn: '*',
+          Account: ACCOUNT,
+          Region: REGION,
+          Action: 'backup:DescribeRegionSettings',
+          Code: 'AccessDenied',
+        },
+      ],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), 'arn:aws:s3:::b1');
+    // Assess
+    expect(f.status).toBe('ERROR');
+    expect(f.message).toContain('backup:DescribeRegionSettings failed');
+  });
+
+  it('needs no opt-in for a selection naming the resource type (RDS), but does for S3 patterns', () => {
+    // Prepare
+    const byType = tagged({
+      resources: [db('orders')],
+      backupSelections: [selection('backup-sentinel-gold', { Resources: ['arn:aws:rds:*:*:db:*'] })],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { RDS: false, S3: false } }],
+    });
+    const s3 = tagged({
+      backupSelections: [selection('backup-sentinel-gold', { Resources: ['arn:aws:s3:::*'] })],
+      regionSettings: [{ Region: REGION, ResourceTypeOptInPreference: { RDS: false, S3: false } }],
+    });
+    // Act
+    const rds = only('coverage.selected', byType, policies());
+    const bucketFinding = only('coverage.selected', s3, policies(), 'arn:aws:s3:::b1');
+    // Assess
+    expect(rds.status).toBe('COMPLIANT');
+    expect(bucketFinding.status).toBe('NON_COMPLIANT');
+    expect(bucketFinding.message).toContain('S3 is not opted in');
+  });
+});

@@ -57,7 +57,7 @@ export const selected: Rule<'resource'> = {
   subject: 'resource',
   resourceTypes: [...ALL_TYPES],
   permissions: {
-    collect: [...PLANS_READ, ...SELECTIONS_READ, 'backup:DescribeRegionSettings'],
+    collect: [...PLANS_READ, ...SELECTIONS_READ],
     remediate: [...VAULT_CREATION, 'backup:CreateBackupPlan', 'backup:CreateBackupSelection', 'iam:PassRole'],
   },
   example:
@@ -103,9 +103,13 @@ export const selected: Rule<'resource'> = {
     }));
     const hit = results.find((r) => r.selected);
     if (hit) return compliant(`in plan ${plan.BackupPlanName}: selection ${hit.name} ${hit.reason}`);
-    // Not selected by what was read: proven only if every selection of the plan was read (the
-    // opt-in it may depend on is declared in `collect`, so a failed DescribeRegionSettings is ERROR).
-    const unread = index.scope.unread(SELECTIONS_READ, account, region, plan.BackupPlanArn);
+    // Not selected by what was read: proven only if every selection of the plan was read, and
+    // the region's opt-in where a selection depends on it.
+    const unread =
+      index.scope.unread(SELECTIONS_READ, account, region, plan.BackupPlanArn) ??
+      (results.some((r) => r.selected === undefined)
+        ? index.scope.unread('backup:DescribeRegionSettings', account, region)
+        : undefined);
     if (unread) return notRead(`whether plan ${plan.BackupPlanName} selects it`, unread);
     const why = results.length
       ? results.map((r) => `${r.name}: ${r.reason}`).join('; ')
