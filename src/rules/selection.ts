@@ -49,7 +49,10 @@ export function matchSelection(sel: BackupSelection, r: Resource, index: Invento
   }
   if (opted === undefined && index.scope.unread('backup:DescribeRegionSettings', r.AccountId, r.Region)) {
     // Picked, but only if the region's opt-in is on, and that was not read.
-    return { selected: undefined, reason: `picked only if ${type} is opted in in ${r.Region}, which was not read` };
+    return {
+      selected: undefined,
+      reason: `picked only if ${type} is opted in in ${r.Region}, which was not read`,
+    };
   }
   const how = byPattern
     ? `Resources ${byPattern}`
