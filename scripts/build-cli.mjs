@@ -27,6 +27,6 @@ const result = await build({
 const [file] = result.outputFiles;
 mkdirSync(dirname(outfile), { recursive: true });
 const partial = `${outfile}.${process.pid}.tmp`;
-writeFileSync(partial, file.contents, { mode: 0o755 });
-chmodSync(partial, 0o755);
+writeFileSync(partial, file.contents);
+chmodSync(partial, 0o755); // the bin must be executable whatever the umask
 renameSync(partial, outfile);

@@ -9,7 +9,7 @@ export class SentinelError extends Error {
 /** How many problems an InvalidFileError lists before "... and N more". */
 export const MAX_PROBLEMS = 20;
 /** Longest problem line shown; longer ones (a 500 kB key) end in "…". */
-export const MAX_PROBLEM_CHARS = 300;
+const MAX_PROBLEM_CHARS = 300;
 
 /**
  * A file (policy or inventory) that does not fit its schema: one line per problem, with its path.

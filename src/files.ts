@@ -19,7 +19,7 @@ export class UnreadableFileError extends SentinelError {
   }
 }
 
-export const KiB = 1024;
+const KiB = 1024;
 export const MiB = 1024 * KiB;
 
 /** "1 MiB", "256 MiB", "10.0 MiB", "512 KiB", "12 bytes". */
@@ -41,6 +41,12 @@ const ERRNO: Record<string, string> = {
   ENAMETOOLONG: 'the path is too long',
   EMFILE: 'too many open files',
 };
+
+/** Why a file system call failed, from its error code ("no such file", "failed (EIO)"). */
+export function describeFileError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return ERRNO[code ?? ''] ?? (code ? `failed (${code})` : 'failed');
+}
 
 function kind(st: Stats): string | undefined {
   if (st.isFile() || st.isFIFO()) return undefined;
@@ -74,8 +80,7 @@ export function readTextFile(path: string, maxBytes: number): string {
     return decode(readAtMost(fd, maxBytes + 1), maxBytes, fail);
   } catch (e) {
     if (e instanceof UnreadableFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(ERRNO[code ?? ''] ?? (code ? `failed (${code})` : 'failed'), e);
+    return fail(describeFileError(e), e);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -2,6 +2,7 @@
  * The IAM actions each function needs, derived from what the code declares: the rules' collect
  * and remediate permissions, and the reads the collector and executor make around them.
  */
+import { HOME_READS } from './inventory/scope.js';
 import { RULES } from './rules/registry.js';
 
 /** The reads of one bucket's settings (collectBucket). */
@@ -14,32 +15,15 @@ export const BUCKET_READS = [
   's3:GetBucketOwnershipControls',
 ];
 
-/** Reads the collector makes that no single rule owns. */
+/** Reads the collector makes that no single rule owns: the region-wide ones the scope records, and per subject. */
 export const COLLECTOR_READS = [
   'sts:GetCallerIdentity',
-  'tag:GetResources',
-  'rds:DescribeDBInstances',
-  'rds:DescribeDBClusters',
+  ...HOME_READS,
   's3:GetBucketLocation',
   ...BUCKET_READS,
-  'backup:ListBackupPlans',
-  'backup:GetBackupPlan',
-  'backup:ListBackupSelections',
-  'backup:GetBackupSelection',
-  'backup:ListBackupVaults',
   'backup:GetBackupVaultAccessPolicy',
   'backup:GetBackupVaultNotifications',
   'backup:ListTags',
-  'backup:ListRecoveryPointsByBackupVault',
-  'backup:ListBackupJobs',
-  'backup:ListCopyJobs',
-  'backup:ListRestoreJobs',
-  'backup:ListProtectedResources',
-  'backup:ListRestoreTestingPlans',
-  'backup:GetRestoreTestingPlan',
-  'backup:ListRestoreTestingSelections',
-  'backup:GetRestoreTestingSelection',
-  'backup:DescribeRegionSettings',
   'kms:DescribeKey',
   'kms:ListAliases',
   'kms:ListResourceTags',

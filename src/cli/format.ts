@@ -4,7 +4,8 @@ import type { FixResult } from '../app/live.js';
 import type { RemediationPlan } from '../remediation/planner.js';
 import type { AnyRule, Finding, Severity, Status } from '../rules/types.js';
 
-export type Format = 'table' | 'json' | 'markdown';
+export const FORMATS = ['table', 'json', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 const STATUS_LABEL: Record<Status, string> = {

@@ -9,15 +9,15 @@ import { type AuditResult, auditInventory } from '../app/audit.js';
 import { auditAccount, fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
 import { printable, SentinelError } from '../errors.js';
-import { formatBytes, MiB, UnreadableFileError } from '../files.js';
+import { describeFileError, formatBytes, MiB, UnreadableFileError } from '../files.js';
 import { parseInventory } from '../inventory/index.js';
 import { closest } from '../issues.js';
 import { MAX_POLICY_BYTES, type PolicySet, parsePolicies } from '../policy/index.js';
 import { policyFileSchema } from '../policy/schema.js';
 import { planRemediation } from '../remediation/planner.js';
 import { RULES } from '../rules/registry.js';
-import { describeAwsFailure } from './aws-errors.js';
-import { type Format, renderAudit, renderFix, renderPlan, renderRules } from './format.js';
+import { type AwsContext, describeAwsFailure } from './aws-errors.js';
+import { FORMATS, type Format, renderAudit, renderFix, renderPlan, renderRules } from './format.js';
 
 export const VERSION = '0.1.0';
 
@@ -36,7 +36,6 @@ export interface Io {
 
 const MAX_CHANGES = 10_000;
 const MAX_WINDOW_DAYS = 3650;
-const ALL_FORMATS = ['table', 'json', 'markdown'] as const;
 
 type Command = 'audit' | 'plan' | 'fix' | 'snapshot' | 'policies' | 'rules';
 
@@ -113,7 +112,7 @@ LIVE (reads the account your AWS credentials point at):
   --endpoint-url URL send every AWS call there (an emulator such as moto server)
   --dr-role-arn ARN  read-only role in the DR account ({account} is replaced by its id), to
                      check that copies really landed there
-  --window-days N    how far back jobs and recovery points are read, 1-3650 (default: from the
+  --window-days N    how far back jobs and recovery points are read, 1-${MAX_WINDOW_DAYS} (default: from the
                      policies)
 
 Options:
@@ -147,7 +146,7 @@ function commandUsage(command: Command): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const context: { profile?: string; endpoint?: string } = {};
+  const context: AwsContext = {};
   try {
     return await run(argv, io, context);
   } catch (e) {
@@ -185,36 +184,18 @@ const FLAGS = {
   'dr-role-arn': { type: 'string' },
   'window-days': { type: 'string' },
   out: { type: 'string' },
-  apply: { type: 'boolean' },
+  apply: { type: 'boolean', default: false },
   'max-changes': { type: 'string' },
   'backup-role-arn': { type: 'string' },
   only: { type: 'string' },
-  all: { type: 'boolean' },
+  all: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof FLAGS;
 
-interface Values {
-  inventory?: string;
-  policies?: string;
-  format?: string;
-  'fail-on'?: string;
-  'alert-topic-arn'?: string;
-  now?: string;
-  region?: string[];
-  profile?: string;
-  'endpoint-url'?: string;
-  'dr-role-arn'?: string;
-  'window-days'?: string;
-  out?: string;
-  apply: boolean;
-  'max-changes'?: string;
-  'backup-role-arn'?: string;
-  only?: string;
-  all: boolean;
-}
+type Values = ReturnType<typeof parseArgs<{ options: typeof FLAGS }>>['values'];
 
 type CommandLine =
   | { kind: 'help' }
@@ -239,10 +220,11 @@ function parseCommandLine(argv: string[]): CommandLine {
   const options = tokens.filter((t) => t.kind === 'option');
   if (options.some((t) => t.name === 'help' || t.name === 'h')) return { kind: 'help' };
   if (options.some((t) => t.name === 'version')) return { kind: 'version' };
-  const positionals = tokens.filter((t) => t.kind === 'positional').map((t) => t.value);
-  const [name, ...args] = positionals;
+  const [head, ...rest] = tokens.filter((t) => t.kind === 'positional');
+  const name = head?.value;
+  const args = rest.map((t) => t.value);
   const unknown = options.find((t) => !isFlag(t.name));
-  if (unknown && (name === undefined || unknown.index < argv.indexOf(name)))
+  if (unknown && (head === undefined || unknown.index < head.index))
     throw new UsageError(`Unknown option '${printable(unknown.rawName, false)}'`);
   if (name === undefined && options.length > 0) {
     throw new UsageError(
@@ -289,7 +271,7 @@ function parseCommandLine(argv: string[]): CommandLine {
 // ---------------------------------------------------------------------------------------------
 // Flag values
 
-function format(value: string | undefined, allowed: readonly Format[] = ALL_FORMATS): Format {
+function format(value: string | undefined, allowed: readonly Format[] = FORMATS): Format {
   if (value === undefined) return 'table';
   if ((allowed as readonly string[]).includes(value)) return value as Format;
   throw new UsageError(`--format must be one of ${allowed.join(', ')} (got "${printable(value, false)}")`);
@@ -335,13 +317,29 @@ function wholeNumber(value: string, flag: string, min: number, max: number): num
 }
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::(?:\d{12}|\{account\}):role\/[\w+=,.@/-]+$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(?:\.fifo)?$/;
+/** The ARN flags, each with its pattern and an example for the error message. */
+const ARNS = {
+  // {account} stands for each DR account's id
+  'dr-role-arn': {
+    pattern: /^arn:aws[a-z-]*:iam::(?:\d{12}|\{account\}):role\/[\w+=,.@/-]+$/,
+    example: 'arn:aws:iam::{account}:role/backup-sentinel-read',
+  },
+  'backup-role-arn': {
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    example: 'arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole',
+  },
+  'alert-topic-arn': {
+    pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(?:\.fifo)?$/,
+    example: 'arn:aws:sns:eu-central-1:111111111111:alerts',
+  },
+} as const;
 
-function arn(value: string | undefined, flag: string, pattern: RegExp, example: string): string | undefined {
+function arn(values: Values, flag: keyof typeof ARNS): string | undefined {
+  const value = values[flag];
   if (value === undefined) return undefined;
-  if (!pattern.test(value) || (flag !== '--dr-role-arn' && value.includes('{account}'))) {
-    throw new UsageError(`${flag} must be an ARN like ${example} (got "${printable(value, false)}")`);
+  const { pattern, example } = ARNS[flag];
+  if (!pattern.test(value)) {
+    throw new UsageError(`--${flag} must be an ARN like ${example} (got "${printable(value, false)}")`);
   }
   return value;
 }
@@ -388,18 +386,9 @@ function read(io: Io, path: string, what: string, maxBytes: number): string {
   try {
     text = io.readFile(path, maxBytes);
   } catch (e) {
-    const shown = printable(path, false);
-    if (e instanceof UnreadableFileError) throw new UsageError(`cannot read ${what} ${shown}: ${e.reason}`);
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : `failed (${code ?? (e as Error).name})`;
-    throw new UsageError(`cannot read ${what} ${shown}: ${reason}`);
+    // io.readFile may be readTextFile, or a plain reader (the tests) that throws errno errors
+    const reason = e instanceof UnreadableFileError ? e.reason : describeFileError(e);
+    throw new UsageError(`cannot read ${what} ${printable(path, false)}: ${reason}`);
   }
   if (text.length > maxBytes) {
     throw new UsageError(
@@ -418,15 +407,8 @@ function write(io: Io, path: string, text: string): void {
   try {
     io.writeFile(path, text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT'
-        ? 'no such directory'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : `failed (${code ?? (e as Error).name})`;
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : describeFileError(e);
     throw new UsageError(`cannot write ${printable(path, false)}: ${reason}`);
   }
 }
@@ -434,7 +416,7 @@ function write(io: Io, path: string, text: string): void {
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-function live(io: Io, values: Values, policies: PolicySet, context: { profile?: string; endpoint?: string }) {
+function live(io: Io, values: Values, policies: PolicySet, context: AwsContext) {
   const regions = (values.region ?? [])
     .flatMap((r) => r.split(','))
     .map((r) => r.trim())
@@ -451,12 +433,7 @@ function live(io: Io, values: Values, policies: PolicySet, context: { profile?: 
       ? undefined
       : wholeNumber(values['window-days'], '--window-days', 1, MAX_WINDOW_DAYS);
   const endpoint = endpointUrl(values['endpoint-url']);
-  const drRoleArn = arn(
-    values['dr-role-arn'],
-    '--dr-role-arn',
-    ROLE_ARN,
-    'arn:aws:iam::{account}:role/backup-sentinel-read',
-  );
+  const drRoleArn = arn(values, 'dr-role-arn');
   if (endpoint) context.endpoint = endpoint;
   if (values.profile) context.profile = values.profile;
   const aws = new Aws({
@@ -475,11 +452,13 @@ function live(io: Io, values: Values, policies: PolicySet, context: { profile?: 
   return { aws, options };
 }
 
+/** The audit of --inventory (as of `now`, default its capturedAt) or of the live account. */
 async function auditFrom(
   io: Io,
   values: Values,
   policies: PolicySet,
-  context: { profile?: string; endpoint?: string },
+  context: AwsContext,
+  now?: Date,
 ): Promise<AuditResult> {
   if (values.inventory) {
     const liveFlag = LIVE_FLAGS.find((f) => values[f] !== undefined);
@@ -488,10 +467,9 @@ async function auditFrom(
       read(io, values.inventory, 'inventory', MAX_INVENTORY_BYTES),
       values.inventory,
     );
-    const at = values.now === undefined ? new Date(inventory.capturedAt) : isoDate(values.now);
-    return auditInventory(inventory, policies, at);
+    return auditInventory(inventory, policies, now ?? new Date(inventory.capturedAt));
   }
-  if (values.now !== undefined) throw new UsageError('--now needs --inventory (a live audit is as of now)');
+  if (now !== undefined) throw new UsageError('--now needs --inventory (a live audit is as of now)');
   const { aws, options } = live(io, values, policies, context);
   const { result } = await auditAccount(aws, options);
   io.stderr(`read ${result.summary.resources} resources with ${aws.totalCalls()} AWS calls\n`);
@@ -503,11 +481,7 @@ function noArguments(command: Command, args: string[]): void {
     throw new UsageError(`${command} takes no arguments (got "${printable(args[0] ?? '', false)}")`, command);
 }
 
-async function run(
-  argv: string[],
-  io: Io,
-  context: { profile?: string; endpoint?: string },
-): Promise<number> {
+async function run(argv: string[], io: Io, context: AwsContext): Promise<number> {
   const line = parseCommandLine(argv);
   if (line.kind === 'version') {
     io.stdout(`${VERSION}\n`);
@@ -528,8 +502,8 @@ async function run(
         );
       }
       const fmt = format(values.format);
-      if (values.now !== undefined) isoDate(values.now);
-      const result = await auditFrom(io, values, policiesFrom(io, values), context);
+      const now = values.now === undefined ? undefined : isoDate(values.now);
+      const result = await auditFrom(io, values, policiesFrom(io, values), context, now);
       io.stdout(renderAudit(result, fmt, values.all));
       const { NON_COMPLIANT, ERROR } = result.summary.byStatus;
       if (failOn === 'non-compliant' && NON_COMPLIANT + ERROR > 0) return 1;
@@ -538,12 +512,7 @@ async function run(
     }
     case 'plan': {
       const fmt = format(values.format);
-      const topic = arn(
-        values['alert-topic-arn'],
-        '--alert-topic-arn',
-        TOPIC_ARN,
-        'arn:aws:sns:eu-central-1:111111111111:alerts',
-      );
+      const topic = arn(values, 'alert-topic-arn');
       const result = await auditFrom(io, values, policiesFrom(io, values), context);
       io.stdout(renderPlan(planRemediation(result.findings, topic ? { alertTopicArn: topic } : {}), fmt));
       return 0;
@@ -565,18 +534,8 @@ async function run(
           ? 20
           : wholeNumber(values['max-changes'], '--max-changes', 0, MAX_CHANGES);
       const only = values.only === undefined ? undefined : onlyRules(values.only);
-      const backupRoleArn = arn(
-        values['backup-role-arn'],
-        '--backup-role-arn',
-        ROLE_ARN,
-        'arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole',
-      );
-      const alertTopicArn = arn(
-        values['alert-topic-arn'],
-        '--alert-topic-arn',
-        TOPIC_ARN,
-        'arn:aws:sns:eu-central-1:111111111111:alerts',
-      );
+      const backupRoleArn = arn(values, 'backup-role-arn');
+      const alertTopicArn = arn(values, 'alert-topic-arn');
       const policies = policiesFrom(io, values);
       const { aws, options } = live(io, values, policies, context);
       const fixed = await fixAccount(aws, {

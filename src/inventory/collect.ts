@@ -53,7 +53,7 @@ import type { PolicySet } from '../policy/index.js';
 import { destinations } from '../rules/destinations.js';
 import { parseArn, partitionOf, vaultArn } from './arn.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from './schema.js';
-import { HOME_READS } from './scope.js';
+import { BACKUP_READS, DISCOVERY_READS } from './scope.js';
 
 type ScopeEntryInput = NonNullable<InventoryInput['scope']>[number];
 
@@ -172,7 +172,8 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   };
 
   const bucketRegion = new Map<string, string | undefined>();
-  const discovered: string[] = [];
+  /** The discovery reads that succeeded, by region (they join that region's scope entry). */
+  const discovered = new Map<string, string[]>();
   for (const region of options.regions) {
     progress(`${region}: discovering tagged resources`);
     const mark = c.errors.length;
@@ -187,7 +188,10 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
       progress,
     );
     c.stamp(mark, accountId, region);
-    discovered.push(...DISCOVERY_READS.filter((a) => !c.failedSince(mark, a)).map((a) => `${region}|${a}`));
+    discovered.set(
+      region,
+      DISCOVERY_READS.filter((a) => !c.failedSince(mark, a)),
+    );
     push('resources', resources);
   }
   const state = await collectBackupScope(aws, c, {
@@ -216,15 +220,7 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   }
   inv.collectionErrors = c.errors;
   inv.scope = state.scope.map((e) =>
-    e.Via === 'home' && e.Account === accountId
-      ? {
-          ...e,
-          Reads: [
-            ...DISCOVERY_READS.filter((a) => discovered.includes(`${e.Region}|${a}`)),
-            ...(e.Reads ?? []),
-          ],
-        }
-      : e,
+    e.Via === 'home' ? { ...e, Reads: [...(discovered.get(e.Region) ?? []), ...(e.Reads ?? [])] } : e,
   );
   return inventorySchema.parse(inv);
 }
@@ -242,9 +238,6 @@ function keyIdsIn(
     if (v.EncryptionKeyArn && parseArn(v.BackupVaultArn)?.region === region) ids.add(v.EncryptionKeyArn);
   return [...ids];
 }
-
-/** Region-wide discovery reads (collectResources): recorded in the scope of each home region. */
-const DISCOVERY_READS = ['tag:GetResources', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
 
 function windowStart(now: Date, policies: PolicySet, windowDays?: number): Date {
   return new Date(now.getTime() - (windowDays ?? defaultWindowDays(policies)) * 86_400_000);
@@ -286,7 +279,7 @@ async function collectBackupScope(aws: Aws, c: Collection, o: ScopeOptions) {
       Account: o.accountId,
       Region: region,
       Via: 'home',
-      Reads: HOME_READS.filter((a) => !DISCOVERY_READS.includes(a) && !c.failedSince(mark, a)),
+      Reads: BACKUP_READS.filter((a) => !c.failedSince(mark, a)),
     });
   }
   // Where copies of resources in these regions land: the policies' destinations and the plans'
@@ -471,8 +464,6 @@ function mapCluster(cl: DBCluster, region: string, accountId: string): Input<'re
     ...(cl.KmsKeyId ? { KmsKeyId: cl.KmsKeyId } : {}),
     ...(cl.DBSubnetGroup ? { DBSubnetGroupName: cl.DBSubnetGroup } : {}),
     ...(cl.DbClusterResourceId ? { DbClusterResourceId: cl.DbClusterResourceId } : {}),
-    // Multi-AZ DB clusters (not Aurora) have a DB cluster instance class.
-    ...(cl.DBClusterInstanceClass ? { DBClusterInstanceClass: cl.DBClusterInstanceClass } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Parsing an inventory file, and the read-only index the rules query (built once per audit).
  */
-import { InvalidFileError } from '../errors.js';
+import { capProblems, InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
 import { parseArn } from './arn.js';
 import {
@@ -32,9 +32,10 @@ export function parseInventory(text: string, file = 'inventory.json'): Inventory
   const parsed = inventorySchema.safeParse(json);
   if (!parsed.success) {
     const problems = formatIssues(parsed.error, (path) => knownKeys(inventorySchema, path));
-    const shown = problems.slice(0, 20);
-    if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
-    throw new InvalidFileError(file, shown);
+    throw new InvalidFileError(
+      file,
+      capProblems(problems, (p) => p),
+    );
   }
   return parsed.data;
 }
@@ -48,6 +49,18 @@ export function backupResourceType(r: Resource): string {
   if (engine === 'neptune') return 'Neptune';
   if (engine === 'docdb') return 'DocumentDB';
   return 'RDS'; // Multi-AZ DB clusters
+}
+
+/** Recovery point states that can be restored from. */
+const USABLE_POINT_STATES = new Set(['COMPLETED', 'AVAILABLE']);
+
+export function isUsablePoint(p: RecoveryPoint): boolean {
+  return USABLE_POINT_STATES.has(p.Status);
+}
+
+/** Continuous (point-in-time) recovery points: one per resource, moved forward by each job. */
+export function isContinuousPoint(p: RecoveryPoint): boolean {
+  return p.RecoveryPointArn.includes(':recovery-point:continuous:');
 }
 
 /** Aurora members are backed up (and judged) at cluster level. */
@@ -150,15 +163,12 @@ export class InventoryIndex {
   }
 
   /**
-   * Collection failures that concern these ARNs, or a whole call in this account and region
-   * ("*" errors that name no account or region concern everything).
+   * Collection failures about this ARN, or of a whole call in this account and region ("*"
+   * errors that name no account or region concern everything).
    */
-  errorsFor(arns: string[], account?: string, region?: string) {
+  errorsFor(arn: string, account: string, region: string) {
     return this.inventory.collectionErrors.filter((e) =>
-      e.Arn === '*'
-        ? (e.Region === undefined || region === undefined || e.Region === region) &&
-          (e.Account === undefined || account === undefined || e.Account === account)
-        : arns.includes(e.Arn),
+      e.Arn === '*' ? (e.Region ?? region) === region && (e.Account ?? account) === account : e.Arn === arn,
     );
   }
 }

@@ -7,11 +7,11 @@
  */
 import type { CollectionError, Inventory, ScopeEntry } from './schema.js';
 
-/** The region-wide reads of a home region (the collector's collectResources + collectBackup). */
-export const HOME_READS = [
-  'tag:GetResources',
-  'rds:DescribeDBInstances',
-  'rds:DescribeDBClusters',
+/** Region-wide discovery reads of a home region (the collector's collectResources). */
+export const DISCOVERY_READS = ['tag:GetResources', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
+
+/** Region-wide AWS Backup reads of a home region (the collector's collectBackup). */
+export const BACKUP_READS = [
   'backup:ListBackupPlans',
   'backup:GetBackupPlan',
   'backup:ListBackupSelections',
@@ -27,7 +27,10 @@ export const HOME_READS = [
   'backup:ListRestoreTestingSelections',
   'backup:GetRestoreTestingSelection',
   'backup:DescribeRegionSettings',
-] as const;
+];
+
+/** Everything a home region is read with. */
+export const HOME_READS = [...DISCOVERY_READS, ...BACKUP_READS];
 
 export interface Unread {
   /** What was not read, and how to read it. */
@@ -76,8 +79,13 @@ export function legacyScope(inventory: Inventory): ScopeEntry[] {
 
 export class Scope {
   private readonly entries = new Map<string, ScopeEntry>();
+  /** Per-subject failures by "action|arn" (rules ask per resource: no scan of every error). */
+  private readonly subjectErrors = new Map<string, CollectionError>();
 
   constructor(private readonly inventory: Inventory) {
+    for (const e of inventory.collectionErrors)
+      if (e.Arn !== '*' && !this.subjectErrors.has(`${e.Action}|${e.Arn}`))
+        this.subjectErrors.set(`${e.Action}|${e.Arn}`, e);
     for (const e of inventory.scope ?? legacyScope(inventory)) {
       const k = key(e.Account, e.Region);
       const had = this.entries.get(k);
@@ -110,7 +118,7 @@ export class Scope {
     if (!entry) return this.outside(account, region);
     for (const action of typeof actions === 'string' ? [actions] : actions) {
       if (arn !== undefined) {
-        const err = this.inventory.collectionErrors.find((e) => e.Arn === arn && e.Action === action);
+        const err = this.subjectErrors.get(`${action}|${arn}`);
         if (err) return { failed: true, reason: `${action} failed on ${arn} with ${describe(err)}` };
         continue;
       }

@@ -17,7 +17,7 @@ import {
   Parser,
 } from 'yaml';
 import { ZodError } from 'zod';
-import { capProblems, InvalidFileError, MAX_PROBLEMS } from '../errors.js';
+import { capProblems, InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
 import { parseFrequency } from './schedule.js';
 import { type ParsedPolicy, policyFileSchema } from './schema.js';
@@ -42,11 +42,11 @@ export interface PolicySet {
 /** Largest policy file read (a real one is a few kB; the yaml package parses 1 MiB in 2-5 s). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
 /** Deepest nesting of maps and lists (a policy file needs about 5). */
-export const MAX_POLICY_DEPTH = 64;
+const MAX_POLICY_DEPTH = 64;
 /** Top-level YAML tokens read before giving up (one document is a few). */
 const MAX_TOP_LEVEL_TOKENS = 1000;
 /** Most aliases (`*name`) in a policy file, and most nodes they may copy in all. */
-export const MAX_POLICY_ALIASES = 100;
+const MAX_POLICY_ALIASES = 100;
 
 interface Problem {
   offset: number;
@@ -135,11 +135,11 @@ function loadYaml(text: string, file: string): unknown {
   for (const e of doc.errors) {
     problems.push({ offset: e.pos[0], message: (e.message.split('\n')[0] ?? '').trim() });
   }
-  const walk = checkNodes(doc.contents, problems);
-  if (walk.aliases > MAX_POLICY_ALIASES) {
+  const aliases = checkNodes(doc.contents, problems);
+  if (aliases > MAX_POLICY_ALIASES) {
     problems.push({
       offset: -1,
-      message: `${walk.aliases} aliases (*name); at most ${MAX_POLICY_ALIASES} are allowed`,
+      message: `${aliases} aliases (*name); at most ${MAX_POLICY_ALIASES} are allowed`,
     });
   }
   if (problems.length > 0) fail(problems);
@@ -205,7 +205,7 @@ function tooDeep(tokens: CST.Token[], limit: number): number | undefined {
  * Finds duplicate keys (a set per map), aliases whose anchor is not defined before them, and
  * aliases inside the node they name (a cycle); counts aliases. Depth is bounded by tooDeep.
  */
-function checkNodes(root: unknown, problems: Problem[]): { aliases: number } {
+function checkNodes(root: unknown, problems: Problem[]): number {
   const latest = new Map<string, unknown>();
   const open = new Set<unknown>();
   let aliases = 0;
@@ -245,27 +245,18 @@ function checkNodes(root: unknown, problems: Problem[]): { aliases: number } {
     open.delete(node);
   };
   visit(root);
-  return { aliases };
+  return aliases;
 }
 
 /** The first MAX_PROBLEMS schema issues as lines (the rest counted), each key list cut to 10. */
 function schemaProblems(error: ZodError): string[] {
-  const shown = error.issues
-    .slice(0, MAX_PROBLEMS)
-    .map((issue) =>
-      issue.code === 'unrecognized_keys' && issue.keys.length > 10
-        ? { ...issue, keys: issue.keys.slice(0, 10) }
-        : issue,
-    );
-  const lines = formatIssues(new ZodError(shown), (path) => knownKeys(policyFileSchema, path)).map(
-    (line, i) => {
-      const issue = error.issues[i];
-      const cut = issue?.code === 'unrecognized_keys' ? issue.keys.length - 10 : 0;
-      return cut > 0 ? `${line} and ${cut} more` : line;
-    },
-  );
-  const more = error.issues.length - shown.length;
-  return more > 0 ? [...lines, `... and ${more} more`] : lines;
+  const known = (path: readonly PropertyKey[]) => knownKeys(policyFileSchema, path);
+  return capProblems(error.issues, (issue) => {
+    const long = issue.code === 'unrecognized_keys' && issue.keys.length > 10;
+    const shown = long ? { ...issue, keys: issue.keys.slice(0, 10) } : issue;
+    const [line = ''] = formatIssues(new ZodError([shown]), known);
+    return long ? `${line} and ${issue.keys.length - 10} more` : line;
+  });
 }
 
 function normalise(name: string, p: ParsedPolicy): Policy {

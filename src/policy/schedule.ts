@@ -14,14 +14,18 @@
  * The gap is measured minute by minute over a fixed window (8 years: two leap-year cycles, so a
  * schedule on 29 February shows its 4-year gap), counting the stretch from the window's start to
  * the first run and from the last run to its end: a schedule whose year field ends inside the
- * window leaves a gap to the end. Work is linear in the window; nothing here throws — what cannot
- * be read gives `undefined`.
+ * window leaves a gap to the end. Work is linear in the window, and each answer is remembered (a
+ * bounded cache, keyed by the window's start); nothing here throws — what cannot be read gives
+ * `undefined`.
  */
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const WINDOW_DAYS = 8 * 366;
 const WINDOW_MINUTES = WINDOW_DAYS * 1440;
+/** Longest expression and time zone name read; longer ones are unreadable (and not remembered). */
+const MAX_EXPRESSION_CHARS = 256;
+const MAX_ZONE_CHARS = 64;
 /** Where the window starts when the caller gives no date (keeps policy validation reproducible). */
 const DEFAULT_FROM = Date.UTC(2025, 0, 1);
 const DOW_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -84,14 +88,7 @@ function largestDivisorOf24AtMost(hours: number): number {
  * (or its time zone) cannot be read, Infinity if it never runs in the window.
  */
 export function scheduleMaxGapHours(expression: string, options: ScheduleOptions = {}): number | undefined {
-  const from = options.from?.getTime() ?? DEFAULT_FROM;
-  if (!Number.isFinite(from)) return undefined;
-  const key = `${expression}\u0000${options.timezone ?? ''}\u0000${from}`;
-  if (memo.has(key)) return memo.get(key);
-  const gap = unionGap([{ expression, timezone: options.timezone }], from);
-  if (memo.size >= 512) memo.clear();
-  memo.set(key, gap);
-  return gap;
+  return unionMaxGapHours([{ expression, timezone: options.timezone }], options.from);
 }
 
 /**
@@ -101,19 +98,44 @@ export function scheduleMaxGapHours(expression: string, options: ScheduleOptions
 export function unionMaxGapHours(schedules: Schedule[], from?: Date): number | undefined {
   const start = from?.getTime() ?? DEFAULT_FROM;
   if (schedules.length === 0 || !Number.isFinite(start)) return undefined;
-  return unionGap(schedules, start);
+  const minute = Math.floor(start / MINUTE_MS) * MINUTE_MS;
+  // Every plan rule of every audit asks, most of them more than once: remembered per window start.
+  const key = memoKey(schedules, minute);
+  if (key === undefined) return unionGap(schedules, minute);
+  if (memo.has(key)) return memo.get(key);
+  return remember(memo, key, unionGap(schedules, minute), 512);
 }
 
 const memo = new Map<string, number | undefined>();
+
+/** The memo key (the union does not depend on order); undefined for what is not remembered. */
+function memoKey(schedules: Schedule[], minute: number): string | undefined {
+  const parts: string[] = [];
+  for (const { expression, timezone } of schedules) {
+    if (typeof expression !== 'string' || expression.length > MAX_EXPRESSION_CHARS) return undefined;
+    if (timezone !== undefined && (typeof timezone !== 'string' || timezone.length > MAX_ZONE_CHARS))
+      return undefined;
+    parts.push(`${expression}\u0000${timezone ?? ''}`);
+  }
+  return `${minute}\u0001${parts.sort().join('\u0001')}`;
+}
+
+/** Stores a value in a bounded cache, dropping the oldest entry when it is full. */
+function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): V {
+  if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+/** One byte per minute of the window, 1 where a schedule runs; reused between calls. */
 let window: Uint8Array | undefined;
 
-function unionGap(schedules: Schedule[], start: number): number | undefined {
-  const from = Math.floor(start / MINUTE_MS) * MINUTE_MS;
+function unionGap(schedules: Schedule[], from: number): number | undefined {
   let rateGap = Number.POSITIVE_INFINITY;
   const crons: { cron: Cron; zone: Zone }[] = [];
   for (const s of schedules) {
     const text = typeof s.expression === 'string' ? s.expression.trim() : '';
-    if (text.length > 256) return undefined;
+    if (text.length > MAX_EXPRESSION_CHARS) return undefined;
     const rate = /^rate\(\s*(\d{1,6})\s+(minutes?|hours?|days?)\s*\)$/i.exec(text);
     if (rate) {
       const n = Number(rate[1]);
@@ -357,7 +379,7 @@ const zones = new Map<string, Zone | undefined>();
 
 function zoneOf(name: string | undefined, from: number): Zone | undefined {
   if (name === undefined || name === '') return UTC_ZONE;
-  if (typeof name !== 'string' || name.length > 64) return undefined;
+  if (typeof name !== 'string' || name.length > MAX_ZONE_CHARS) return undefined;
   if (/^(Etc\/)?(UTC|GMT|UCT|Zulu|Universal)$/i.test(name)) return UTC_ZONE;
   const key = `${name}\u0000${from}`;
   if (zones.has(key)) return zones.get(key);
@@ -367,9 +389,7 @@ function zoneOf(name: string | undefined, from: number): Zone | undefined {
   } catch {
     zone = undefined; // not an IANA zone this runtime knows
   }
-  if (zones.size >= 64) zones.clear();
-  zones.set(key, zone);
-  return zone;
+  return remember(zones, key, zone, 64);
 }
 
 /** The zone's offset changes between two instants, found week by week and then to the minute. */

@@ -46,8 +46,14 @@ import type { Aws } from '../aws/clients.js';
 import { vaultArn } from '../inventory/arn.js';
 import type { Policy, PolicySet } from '../policy/index.js';
 import { scheduleMaxGapHours } from '../policy/schedule.js';
-import { deleteProtection, PROTECTED_ACTIONS } from '../rules/catalogue/vault.js';
-import { destinations } from '../rules/destinations.js';
+import { raisedDays } from '../rules/catalogue/plan.js';
+import {
+  deleteProtection,
+  graceChangeableDays,
+  lockBounds,
+  PROTECTED_ACTIONS,
+} from '../rules/catalogue/vault.js';
+import { copyDestinations } from '../rules/destinations.js';
 import type { Action, DbChanges } from './actions.js';
 import type { PlannedAction } from './planner.js';
 
@@ -103,7 +109,7 @@ export const DENY_DELETE_STATEMENT = {
 };
 
 /** The statement, exempting the policy's break-glass principals when it names some. */
-export function denyStatement(exempt: string[] = []): Record<string, unknown> {
+function denyStatement(exempt: string[] = []): Record<string, unknown> {
   return exempt.length
     ? { ...DENY_DELETE_STATEMENT, Condition: { ArnNotEquals: { 'aws:PrincipalArn': exempt } } }
     : DENY_DELETE_STATEMENT;
@@ -362,9 +368,10 @@ async function findPlan(aws: Aws, region: string, name: string) {
 
 /** The plan a policy needs: its snapshot rule (with its copies) and, if asked, a continuous rule. */
 export function planFromPolicy(policy: Policy, region: string, accountId: string): BackupPlanInput {
-  const copies = destinations(policy, region, accountId)
-    .filter((d) => d.crossRegion || d.crossAccount)
-    .map((d) => ({ DestinationBackupVaultArn: d.arn, Lifecycle: { DeleteAfterDays: d.retentionDays } }));
+  const copies = copyDestinations(policy, region, accountId).map((d) => ({
+    DestinationBackupVaultArn: d.arn,
+    Lifecycle: { DeleteAfterDays: d.retentionDays },
+  }));
   const rules: BackupRuleInput[] = [
     {
       RuleName: 'backup-sentinel-snapshots',
@@ -403,7 +410,12 @@ async function createPlan(aws: Aws, region: string, policy: Policy, accountId: s
   };
 }
 
-/** Type patterns, so the selection does not depend on the service-wide opt-in (Aurora still does). */
+/**
+ * Type patterns: RDS instances and clusters named by type are picked without the service-wide
+ * opt-in (Aurora, Neptune and DocumentDB still need theirs: they share the cluster ARN). S3 bucket
+ * ARNs name no type, so `arn:aws:s3:::*` still needs the S3 opt-in (namesResourceType in
+ * src/rules/selection.ts).
+ */
 const SELECTION_RESOURCES = ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*', 'arn:aws:s3:::*'];
 
 async function createSelection(
@@ -468,7 +480,7 @@ async function updatePlan(
     // Unset, 0 and -1 keep recovery points forever: raising those would shorten them.
     const days = rule.Lifecycle?.DeleteAfterDays;
     if (days !== undefined && days > 0 && days < a.deleteAfterDays)
-      rule.Lifecycle = { ...rule.Lifecycle, DeleteAfterDays: raised(a.deleteAfterDays, rule.Lifecycle) };
+      rule.Lifecycle = { ...rule.Lifecycle, DeleteAfterDays: raisedDays(a.deleteAfterDays, rule.Lifecycle) };
   } else {
     const copy = rule.CopyActions?.find((c) => c.DestinationBackupVaultArn === a.destinationVaultArn);
     if (a.type === 'AddCopyAction' && !copy) {
@@ -485,7 +497,10 @@ async function updatePlan(
       // The copy's own DeleteAfterDays (-1: forever), else its rule's (unset: forever).
       const days = copy.Lifecycle?.DeleteAfterDays ?? rule.Lifecycle?.DeleteAfterDays;
       if (days !== undefined && days > 0 && days < a.deleteAfterDays)
-        copy.Lifecycle = { ...copy.Lifecycle, DeleteAfterDays: raised(a.deleteAfterDays, copy.Lifecycle) };
+        copy.Lifecycle = {
+          ...copy.Lifecycle,
+          DeleteAfterDays: raisedDays(a.deleteAfterDays, copy.Lifecycle),
+        };
     }
   }
   if (JSON.stringify(rules) === JSON.stringify(before)) return { before, after: before };
@@ -500,12 +515,6 @@ async function updatePlan(
         .backup(a.region)
         .send(new UpdateBackupPlanCommand({ BackupPlanId: got.BackupPlanId, BackupPlan: plan })),
   };
-}
-
-/** AWS rejects a lifecycle deleting sooner than cold storage + 90 days: never raise to less. */
-function raised(days: number, l: { MoveToColdStorageAfterDays?: number } | undefined): number {
-  const cold = l?.MoveToColdStorageAfterDays;
-  return cold !== undefined && cold >= 0 ? Math.max(days, cold + 90) : days;
 }
 
 async function optIn(aws: Aws, region: string, type: string): Promise<Step> {
@@ -595,8 +604,6 @@ async function addDeleteProtection(
   };
 }
 
-const DAY_MS = 86_400_000;
-
 async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): Promise<Step> {
   const v = await aws.backup(a.region).send(new DescribeBackupVaultCommand({ BackupVaultName: a.vaultName }));
   const before = {
@@ -626,20 +633,10 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
     );
   // Bounds only tighten: the minimum never drops, the maximum never rises (the vault's own
   // maximum is kept when the policy sets none; the Put would otherwise remove it).
-  const min = Math.max(a.minRetentionDays, v.Locked ? (v.MinRetentionDays ?? 0) : 0);
-  const own = v.Locked ? v.MaxRetentionDays : undefined;
-  const max =
-    a.maxRetentionDays === undefined
-      ? own
-      : own === undefined
-        ? a.maxRetentionDays
-        : Math.min(own, a.maxRetentionDays);
+  const { min, max } = lockBounds(a.minRetentionDays, a.maxRetentionDays, v);
   if (max !== undefined && max < min)
     return refuse(before, `maximum retention ${max}d would be below the minimum ${min}d`);
-  // ChangeableForDays restarts the grace period (3 days at least): never later than needed.
-  const changeable = inGrace
-    ? Math.max(3, Math.floor(((lockDate ?? now) - now) / DAY_MS))
-    : a.changeableForDays;
+  const changeable = inGrace ? graceChangeableDays(lockDate ?? now, now) : a.changeableForDays;
   const input = {
     BackupVaultName: a.vaultName,
     MinRetentionDays: min,

@@ -23,8 +23,8 @@ export interface PlanOptions {
   alertTopicArn?: string;
 }
 
-/** Creation first, then what builds on it. */
-const ORDER: ActionType[] = [
+/** Every action type, in the order they run: creation first, then what builds on it. */
+export const ACTION_ORDER: readonly ActionType[] = [
   'EnableResourceTypeOptIn',
   'CreateBackupVault',
   'CreateBackupPlan',
@@ -187,7 +187,7 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
       });
     }
   }
-  const rank = (a: Action) => ORDER.indexOf(a.type);
+  const rank = (a: Action) => ACTION_ORDER.indexOf(a.type);
   const kept = actions.filter((a) => !conflicting.has(a)).sort((a, b) => rank(a.action) - rank(b.action));
   return { actions: kept, skipped: out };
 }

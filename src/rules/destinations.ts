@@ -26,3 +26,8 @@ export function destinations(policy: Policy, region: string, account: string): D
     };
   });
 }
+
+/** The destinations that are real copies (another region or account, not the source vault itself). */
+export function copyDestinations(policy: Policy, region: string, account: string): Destination[] {
+  return destinations(policy, region, account).filter((d) => d.crossRegion || d.crossAccount);
+}

@@ -51,7 +51,7 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
   // rule reads about other things (a vault's recovery points, a plan's selections) it checks
   // itself through ctx.index.scope, so one unreadable destination does not hide the others.
   const failed = ctx.index
-    .errorsFor([subject.arn], subjectAccount(subject), subjectRegion(subject))
+    .errorsFor(subject.arn, subjectAccount(subject), subjectRegion(subject))
     .find((e) => rule.permissions.collect.includes(e.Action));
   let outcomes: Outcome[];
   if (failed) {

@@ -18,6 +18,16 @@ const dir = mkdtempSync(join(tmpdir(), 'sentinel-aws-'));
 const POLICIES = join(dir, 'policies.yml');
 let bundle = '';
 
+/** The flags of a live run in eu-central-1 against `endpoint`. */
+const live = (endpoint: string) => [
+  '--region',
+  'eu-central-1',
+  '--endpoint-url',
+  endpoint,
+  '--policies',
+  POLICIES,
+];
+
 /** A clean environment: no real credentials or config of the machine leak into the test. */
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -74,21 +84,9 @@ describe('credentials that do not load', () => {
       // Prepare
       const port = await closedPort();
       // Act
-      const result = await run(
-        bundle,
-        [
-          'audit',
-          '--region',
-          'eu-central-1',
-          '--profile',
-          profile,
-          '--endpoint-url',
-          `http://127.0.0.1:${port}`,
-          '--policies',
-          POLICIES,
-        ],
-        { env: env({}) },
-      );
+      const result = await run(bundle, ['audit', '--profile', profile, ...live(`http://127.0.0.1:${port}`)], {
+        env: env({}),
+      });
       // Assess
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(
@@ -127,19 +125,7 @@ describe('an AWS endpoint that cannot be used', () => {
     // Prepare
     const port = await closedPort();
     // Act
-    const result = await run(
-      bundle,
-      [
-        'audit',
-        '--region',
-        'eu-central-1',
-        '--endpoint-url',
-        `http://127.0.0.1:${port}`,
-        '--policies',
-        POLICIES,
-      ],
-      { env: env(KEYS) },
-    );
+    const result = await run(bundle, ['audit', ...live(`http://127.0.0.1:${port}`)], { env: env(KEYS) });
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
@@ -150,11 +136,7 @@ describe('an AWS endpoint that cannot be used', () => {
 
   it('is exit 2 when AWS refuses the access key, and never shows the secret', async () => {
     // Act
-    const result = await run(
-      bundle,
-      ['fix', '--region', 'eu-central-1', '--endpoint-url', url, '--policies', POLICIES],
-      { env: env(KEYS) },
-    );
+    const result = await run(bundle, ['fix', ...live(url)], { env: env(KEYS) });
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(

@@ -1,38 +1,21 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { readTextFile } from '../../src/files.js';
+import { buildCli, run } from './built-cli.js';
+import { runMain } from './run-main.js';
 
 const DEMO = ['--inventory', 'examples/demo-account.json', '--policies', 'examples/policies.yml'];
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const files: Record<string, string> = {
-    'bad.yml': 'policies:\n  gold:\n    retention: 3\n',
-    'clean.json': JSON.stringify({
-      version: 1,
-      capturedAt: '2026-11-25T06:00:00Z',
-      accountId: '111111111111',
-      regions: ['eu-central-1'],
-    }),
-  };
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readFile: (p) => files[p] ?? readFileSync(p, 'utf8'),
-    writeFile: () => {
-      throw new Error('no writes in these tests');
-    },
-    now: () => new Date('2026-11-25T07:00:00Z'),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const FILES: Record<string, string> = {
+  'bad.yml': 'policies:\n  gold:\n    retention: 3\n',
+  'clean.json': JSON.stringify({
+    version: 1,
+    capturedAt: '2026-11-25T06:00:00Z',
+    accountId: '111111111111',
+    regions: ['eu-central-1'],
+  }),
+};
+
+const cli = (...argv: string[]) => runMain(argv, (p, maxBytes) => FILES[p] ?? readTextFile(p, maxBytes));
 
 describe('backup-sentinel audit', () => {
   it('prints problems grouped by resource and a summary, exit 0 by default', async () => {
@@ -217,29 +200,24 @@ describe('usage errors', () => {
 });
 
 describe('the built CLI bundle', () => {
+  let bundle = '';
   beforeAll(() => {
-    execFileSync(process.execPath, ['scripts/build-cli.mjs']);
-  });
+    bundle = buildCli();
+  }, 60_000);
 
   it('runs the demo audit as a program', async () => {
     // Act
-    const run = spawnSync(
-      process.execPath,
-      ['dist/cli.mjs', 'audit', ...DEMO, '--fail-on', 'non-compliant'],
-      { encoding: 'utf8' },
-    );
+    const result = await run(bundle, ['audit', ...DEMO, '--fail-on', 'non-compliant']);
     // Assess
-    expect(run.status).toBe(1);
-    expect(run.stdout).toContain('Summary: 23 resources');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Summary: 23 resources');
   });
 
   it('exits 2 without a stack trace on an invalid file', async () => {
-    const run = spawnSync(process.execPath, ['dist/cli.mjs', 'policies', 'validate', 'package.json'], {
-      encoding: 'utf8',
-    });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^error: package.json is invalid:\n/);
-    expect(run.stderr).toContain('  - (top level): unknown field "name"');
-    expect(run.stderr).not.toContain('    at ');
+    const result = await run(bundle, ['policies', 'validate', 'package.json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: package.json is invalid:\n/);
+    expect(result.stderr).toContain('  - (top level): unknown field "name"');
+    expect(result.stderr).not.toContain('    at ');
   });
 });

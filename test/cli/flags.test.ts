@@ -1,30 +1,11 @@
 /** Each command takes its own flags, and flag values are checked before anything is read. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runMain } from './run-main.js';
 
 const DEMO = ['--inventory', 'examples/demo-account.json', '--policies', 'examples/policies.yml'];
 const LIVE = ['--region', 'eu-central-1'];
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: () => {
-      throw new Error('no writes in these tests');
-    },
-    now: () => new Date('2026-11-25T07:00:00Z'),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runMain(argv);
 
 const USAGE_LINE = {
   audit: '  backup-sentinel audit    (--inventory FILE | LIVE)',

@@ -6,32 +6,16 @@ import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { readTextFile } from '../../src/files.js';
 import { buildCli, run } from './built-cli.js';
+import { runMain } from './run-main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-hostile-'));
 const at = (name: string) => join(dir, name);
 
 async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
   const started = Date.now();
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readFile: readTextFile,
-    writeFile: () => {
-      throw new Error('no writes in these tests');
-    },
-    now: () => new Date('2026-11-25T07:00:00Z'),
-    env: {},
-  });
-  return { code, stdout, stderr, ms: Date.now() - started };
+  const result = await runMain(argv);
+  return { ...result, ms: Date.now() - started };
 }
 
 /** Lines of `chunk(i)` until the text reaches `bytes`. */

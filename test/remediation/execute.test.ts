@@ -1460,8 +1460,7 @@ describe('PutVaultLock', () => {
     expect(lockSent()).toEqual([{ BackupVaultName: 'Default', MinRetentionDays: 35, MaxRetentionDays: 200 }]);
   });
 
-  // src bug: the in-force check comes before the "already satisfied" check, so re-running the
-  // very action that set the lock, once its grace period is over, fails instead of being a no-op.
+  // Re-running the very action that set the lock, once its grace period is over, is a no-op.
   it('is already done when a compliance lock in force already satisfies the action', async () => {
     // Prepare
     backup.on(DescribeBackupVaultCommand).resolves({

@@ -36,6 +36,25 @@ function withVault(over: Partial<VaultInput> = {}, more: Partial<InventoryInput>
 
 const gold = (p: PolicyInput = {}) => policies({ policies: { gold: p } });
 
+/** The DR vault, locked at 7-400 days, receiving the copies of one plan rule; gold copies there. */
+function lockedDrVault(rule: Parameters<typeof planRule>[0]) {
+  const inv = withVault(
+    {
+      BackupVaultArn: DR_VAULT_ARN,
+      BackupVaultName: 'dr-vault',
+      Locked: true,
+      MinRetentionDays: 7,
+      MaxRetentionDays: 400,
+    },
+    { backupPlans: [plan('backup-sentinel-gold', [planRule(rule)])] },
+  );
+  const set = gold({
+    vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 },
+    copies: [{ account: DR_ACCOUNT, vault: 'dr-vault' }],
+  });
+  return { inv, set };
+}
+
 /** GetBackupVaultNotifications response, as in the AWS documentation (fixtures/real/api/backup_GetBackupVaultNotifications_docs.json). */
 const DOCS_NOTIFICATIONS = {
   SNSTopicArn: 'arn:aws:sns:region:account-id:myBackupTopic',
@@ -116,6 +135,17 @@ describe('vault.cmk', () => {
 
 describe('vault.lock', () => {
   const locked = gold({ vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 } });
+  /** The PutVaultLock action for the gold vault with these bounds. */
+  const putLock = (lock: {
+    minRetentionDays: number;
+    maxRetentionDays?: number;
+    changeableForDays?: number;
+  }) => ({
+    type: 'PutVaultLock',
+    region: REGION,
+    vaultName: GOLD_VAULT,
+    ...lock,
+  });
 
   it('is not applicable when the policy asks for no vault lock', () => {
     // Prepare
@@ -134,15 +164,7 @@ describe('vault.lock', () => {
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.message).toContain('not locked');
-    expect(f.actions).toEqual([
-      {
-        type: 'PutVaultLock',
-        region: REGION,
-        vaultName: GOLD_VAULT,
-        minRetentionDays: 7,
-        maxRetentionDays: 400,
-      },
-    ]);
+    expect(f.actions).toEqual([putLock({ minRetentionDays: 7, maxRetentionDays: 400 })]);
   });
 
   it('locks in compliance mode with a 3-day grace period when the policy says so', () => {
@@ -152,15 +174,7 @@ describe('vault.lock', () => {
     // Act
     const f = only('vault.lock', inv, set, GOLD_VAULT_ARN);
     // Assess
-    expect(f.actions).toEqual([
-      {
-        type: 'PutVaultLock',
-        region: REGION,
-        vaultName: GOLD_VAULT,
-        minRetentionDays: 7,
-        changeableForDays: 3,
-      },
-    ]);
+    expect(f.actions).toEqual([putLock({ minRetentionDays: 7, changeableForDays: 3 })]);
   });
 
   it('flags a lower minimum and a higher maximum retention', () => {
@@ -201,25 +215,9 @@ describe('vault.lock', () => {
 
   it('flags a lock whose maximum rejects copies kept forever', () => {
     // Prepare: the copy has no lifecycle and its rule none either, so it is kept forever
-    const inv = withVault(
-      {
-        BackupVaultArn: DR_VAULT_ARN,
-        BackupVaultName: 'dr-vault',
-        Locked: true,
-        MinRetentionDays: 7,
-        MaxRetentionDays: 400,
-      },
-      {
-        backupPlans: [
-          plan('backup-sentinel-gold', [
-            planRule({ Lifecycle: undefined, CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN }] }),
-          ]),
-        ],
-      },
-    );
-    const set = gold({
-      vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 },
-      copies: [{ account: DR_ACCOUNT, vault: 'dr-vault' }],
+    const { inv, set } = lockedDrVault({
+      Lifecycle: undefined,
+      CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN }],
     });
     // Act
     const f = only('vault.lock', inv, set, DR_VAULT_ARN);
@@ -312,14 +310,7 @@ describe('vault.lock', () => {
     const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
     // Assess
     expect(f.actions).toEqual([
-      {
-        type: 'PutVaultLock',
-        region: REGION,
-        vaultName: GOLD_VAULT,
-        minRetentionDays: 7,
-        maxRetentionDays: 400,
-        changeableForDays: 3,
-      },
+      putLock({ minRetentionDays: 7, maxRetentionDays: 400, changeableForDays: 3 }),
     ]);
     expect(f.message).toContain('compliance-mode lock in its grace period');
   });
@@ -344,40 +335,13 @@ describe('vault.lock', () => {
     // Act
     const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
     // Assess
-    expect(f.actions).toEqual([
-      {
-        type: 'PutVaultLock',
-        region: REGION,
-        vaultName: GOLD_VAULT,
-        minRetentionDays: 7,
-        maxRetentionDays: 200,
-      },
-    ]);
+    expect(f.actions).toEqual([putLock({ minRetentionDays: 7, maxRetentionDays: 200 })]);
   });
 
   it('reads a copy kept forever by its own DeleteAfterDays -1 as beyond the maximum of the lock', () => {
     // Prepare: the rule keeps 35 days, the copy into the DR vault -1 (forever)
-    const inv = withVault(
-      {
-        BackupVaultArn: DR_VAULT_ARN,
-        BackupVaultName: 'dr-vault',
-        Locked: true,
-        MinRetentionDays: 7,
-        MaxRetentionDays: 400,
-      },
-      {
-        backupPlans: [
-          plan('backup-sentinel-gold', [
-            planRule({
-              CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN, Lifecycle: { DeleteAfterDays: -1 } }],
-            }),
-          ]),
-        ],
-      },
-    );
-    const set = gold({
-      vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 },
-      copies: [{ account: DR_ACCOUNT, vault: 'dr-vault' }],
+    const { inv, set } = lockedDrVault({
+      CopyActions: [{ DestinationBackupVaultArn: DR_VAULT_ARN, Lifecycle: { DeleteAfterDays: -1 } }],
     });
     // Act
     const f = only('vault.lock', inv, set, DR_VAULT_ARN);
@@ -392,15 +356,7 @@ describe('vault.lock', () => {
     // Act
     const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
     // Assess
-    expect(f.actions).toEqual([
-      {
-        type: 'PutVaultLock',
-        region: REGION,
-        vaultName: GOLD_VAULT,
-        minRetentionDays: 30,
-        maxRetentionDays: 400,
-      },
-    ]);
+    expect(f.actions).toEqual([putLock({ minRetentionDays: 30, maxRetentionDays: 400 })]);
   });
 
   it('flags a governance-mode lock when the policy asks for compliance mode', () => {
@@ -429,11 +385,7 @@ describe('vault.delete-protection', () => {
     Resource: '*',
   });
   /** Policy gold naming break-glass principals (deleteProtection.exemptPrincipalArns). */
-  const goldExempting = (arns: string[]) => {
-    const set = gold();
-    Object.assign(set.policies.gold as object, { deleteProtection: { exemptPrincipalArns: arns } });
-    return set;
-  };
+  const goldExempting = (arns: string[]) => gold({ deleteProtection: { exemptPrincipalArns: arns } });
 
   it('adds delete protection to a vault without access policy', () => {
     // Prepare

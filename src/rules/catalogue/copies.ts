@@ -1,11 +1,11 @@
 /** Copies: cross-region / cross-account copies exist in the plan, succeed, and can succeed. */
 
 import { parseArn } from '../../inventory/arn.js';
-import { backupResourceType } from '../../inventory/index.js';
+import { backupResourceType, isUsablePoint } from '../../inventory/index.js';
 import type { Resource } from '../../inventory/schema.js';
 import { formatHours } from '../../policy/schedule.js';
 import type { Action } from '../../remediation/actions.js';
-import { destinations } from '../destinations.js';
+import { copyDestinations, destinations } from '../destinations.js';
 import { ageHours } from '../time.js';
 import {
   cannotEvaluate,
@@ -133,9 +133,6 @@ export const rdsSingleHop: Rule<'resource'> = {
   },
 };
 
-/** Recovery point states that can be restored from. */
-const USABLE = new Set(['COMPLETED', 'AVAILABLE']);
-
 export const copiesRecent: Rule<'resource'> = {
   id: 'copies.recent',
   title: 'Newest completed copy in each destination is within the RPO',
@@ -147,9 +144,7 @@ export const copiesRecent: Rule<'resource'> = {
   example:
     'copy to eu-west-1 failing for 3 days, rpoHours 48 -> NON_COMPLIANT: newest completed copy 3d old; last copy FAILED: <reason>',
   evaluate({ resource, policy }, { index, inventory, now }) {
-    const dests = destinations(policy, resource.Region, resource.AccountId).filter(
-      (d) => d.crossRegion || d.crossAccount,
-    );
+    const dests = copyDestinations(policy, resource.Region, resource.AccountId);
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
     if (isMultiAzCluster(resource))
       return notApplicable(
@@ -172,13 +167,14 @@ export const copiesRecent: Rule<'resource'> = {
       if (!copied.has(d.arn)) return notApplicable(`no copy action to ${d.arn} yet (see copies.configured)`);
       const toDest = jobs.filter((j) => j.DestinationBackupVaultArn === d.arn);
       const last = toDest[0];
+      const done = toDest.find((j) => j.State === 'COMPLETED');
       const lastFailure =
         last && last.State !== 'COMPLETED' && last.State !== 'RUNNING' && last.State !== 'CREATED'
           ? `; last copy job ${last.State}${last.StatusMessage ? `: ${last.StatusMessage}` : ''}`
           : '';
       // "Copies landed" means the copy's recovery point is in the destination vault, read there.
       const landed = points.find(
-        (p) => p.BackupVaultArn === d.arn && USABLE.has(p.Status) && ageHours(p.CreationDate, now) >= 0,
+        (p) => p.BackupVaultArn === d.arn && isUsablePoint(p) && ageHours(p.CreationDate, now) >= 0,
       );
       const age = landed ? ageOf(landed) : undefined;
       if (age !== undefined && age <= policy.rpoHours)
@@ -191,7 +187,6 @@ export const copiesRecent: Rule<'resource'> = {
           : undefined);
       if (unread) {
         // The destination is not read; the source side still proves a copy that never completes.
-        const done = toDest.find((j) => j.State === 'COMPLETED');
         const jobsRead = !index.scope.unread('backup:ListCopyJobs', resource.AccountId, resource.Region);
         const window = inventory.listedSince
           ? ageHours(inventory.listedSince, now)
@@ -215,7 +210,6 @@ export const copiesRecent: Rule<'resource'> = {
           },
         );
       if (age === undefined) {
-        const done = toDest.find((j) => j.State === 'COMPLETED');
         return nonCompliant(
           `no completed copy in ${d.arn}${done ? `; copy job ${done.CopyJobId} says COMPLETED, but its recovery point is not in the destination vault` : ''}${lastFailure}`,
           { expected, actual: 'none' },
@@ -274,9 +268,7 @@ export const multiAzClusterCopies: Rule<'resource'> = {
     'Multi-AZ DB cluster (engine postgres), policy copies to eu-west-1 -> NON_COMPLIANT: the copies cannot be made; protect it another way',
   evaluate({ resource, policy }) {
     if (!isMultiAzCluster(resource)) return notApplicable('not a Multi-AZ DB cluster');
-    const dests = destinations(policy, resource.Region, resource.AccountId).filter(
-      (d) => d.crossRegion || d.crossAccount,
-    );
+    const dests = copyDestinations(policy, resource.Region, resource.AccountId);
     if (dests.length === 0) return compliant(`policy ${policy.name} makes no copies`);
     return nonCompliant(
       `Multi-AZ DB cluster snapshots cannot be copied, so every copy to ${dests.map((d) => d.arn).join(', ')} fails. Use a policy without copies for it, or a Multi-AZ DB instance / Aurora`,

@@ -6,7 +6,7 @@ import type { BackupPlan, PlanRule } from '../../inventory/schema.js';
 import type { Policy } from '../../policy/index.js';
 import { formatHours, scheduleMaxGapHours, unionMaxGapHours } from '../../policy/schedule.js';
 import type { Action, NewPlanRule } from '../../remediation/actions.js';
-import { destinations } from '../destinations.js';
+import { copyDestinations } from '../destinations.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
 
 const PLAN_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
@@ -20,13 +20,13 @@ type CopyAction = PlanRule['CopyActions'][number];
 type Lifecycle = { DeleteAfterDays?: number; MoveToColdStorageAfterDays?: number } | undefined;
 
 /** The IANA time zone of a rule's schedule (ScheduleExpressionTimezone), if it names one. */
-export function timezoneOf(r: PlanRule): string | undefined {
+function timezoneOf(r: PlanRule): string | undefined {
   const tz = (r as { ScheduleExpressionTimezone?: unknown }).ScheduleExpressionTimezone;
   return typeof tz === 'string' && tz !== '' ? tz : undefined;
 }
 
 /** Largest gap between two runs of a rule, measured from `from`; undefined when unreadable. */
-export const gapOf = (r: PlanRule, from?: Date) =>
+const gapOf = (r: PlanRule, from?: Date) =>
   r.ScheduleExpression
     ? scheduleMaxGapHours(r.ScheduleExpression, { timezone: timezoneOf(r), from })
     : undefined;
@@ -58,7 +58,8 @@ export function raisedDays(target: number, l: Lifecycle): number {
   return Math.max(target, cold === undefined ? 0 : cold + COLD_MIN_DAYS);
 }
 
-const showDays = (d: number) => (Number.isFinite(d) ? `${d}d` : 'forever');
+/** "35d", or "forever" for a retention without end. */
+export const showDays = (d: number) => (Number.isFinite(d) ? `${d}d` : 'forever');
 
 /**
  * Why the vault at `arn` would reject recovery points kept `days` (so every job writing them would
@@ -130,9 +131,10 @@ function addPolicyRule(
     TargetBackupVaultName: policy.vaultName,
     ScheduleExpression: policy.scheduleExpression,
     Lifecycle: { DeleteAfterDays: policy.retentionDays },
-    CopyActions: destinations(policy, region, account)
-      .filter((d) => d.crossRegion || d.crossAccount)
-      .map((d) => ({ DestinationBackupVaultArn: d.arn, Lifecycle: { DeleteAfterDays: d.retentionDays } })),
+    CopyActions: copyDestinations(policy, region, account).map((d) => ({
+      DestinationBackupVaultArn: d.arn,
+      Lifecycle: { DeleteAfterDays: d.retentionDays },
+    })),
     ...rule,
   };
   const writes = [
@@ -380,7 +382,7 @@ export const coldStorage: Rule<'plan'> = {
         `${where} moves to cold storage after ${cold} days, which RDS, Aurora and S3 recovery points do not support`,
       );
       const days = keepDays(l);
-      if (l?.DeleteAfterDays !== undefined && Number.isFinite(days) && days < cold + COLD_MIN_DAYS) {
+      if (Number.isFinite(days) && days < cold + COLD_MIN_DAYS) {
         problems.push(`${where} deletes after ${days} days, less than cold + 90 = ${cold + COLD_MIN_DAYS}`);
       }
     };

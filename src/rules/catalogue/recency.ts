@@ -1,14 +1,26 @@
 /** Recency: the newest recovery point of each resource is within the RPO. */
 import { parseArn } from '../../inventory/arn.js';
+import {
+  type InventoryIndex,
+  isContinuousPoint,
+  isUsablePoint,
+  type RecoveryPoint,
+  type Resource,
+} from '../../inventory/index.js';
 import { formatHours } from '../../policy/schedule.js';
 import { ageHours, latest } from '../time.js';
 import { compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
 
-/** Recovery point states that can be restored from. */
-const USABLE = new Set(['COMPLETED', 'AVAILABLE']);
 /** Reads that would have listed every recovery point of a resource in its own region. */
 const POINTS_READ = ['backup:ListBackupVaults', 'backup:ListRecoveryPointsByBackupVault'];
-const isContinuous = (recoveryPointArn: string) => recoveryPointArn.includes(':recovery-point:continuous:');
+
+/** The resource's recovery points in the vaults of its own region and account, newest first. */
+function ownPoints(resource: Resource, index: InventoryIndex): RecoveryPoint[] {
+  return (index.recoveryPointsByResource.get(resource.Arn) ?? []).filter((p) => {
+    const v = parseArn(p.BackupVaultArn);
+    return v?.region === resource.Region && v.account === resource.AccountId;
+  });
+}
 
 export const recoveryPointRecent: Rule<'resource'> = {
   id: 'recency.recovery-point',
@@ -25,13 +37,10 @@ export const recoveryPointRecent: Rule<'resource'> = {
     'rpoHours 2, newest recovery point 26h old, last job FAILED -> NON_COMPLIANT: 26h old (RPO 2h); last backup job FAILED: <reason>',
   evaluate({ resource, policy }, { index, now }) {
     const jobs = index.backupJobsByResource.get(resource.Arn) ?? [];
-    const local = (index.recoveryPointsByResource.get(resource.Arn) ?? []).filter((p) => {
-      const v = parseArn(p.BackupVaultArn);
-      return v?.region === resource.Region && v.account === resource.AccountId && USABLE.has(p.Status);
-    });
+    const local = ownPoints(resource, index).filter(isUsablePoint);
     // A continuous recovery point keeps its first CreationDate; each completed job moves it forward.
     const pointInTime = (p: (typeof local)[number]) =>
-      isContinuous(p.RecoveryPointArn)
+      isContinuousPoint(p)
         ? (jobs.find((j) => j.RecoveryPointArn === p.RecoveryPointArn && j.State === 'COMPLETED')
             ?.CompletionDate ?? p.CreationDate)
         : p.CreationDate;
@@ -111,12 +120,7 @@ export const continuousRunning: Rule<'resource'> = {
     'policy continuous: true, continuous recovery point STOPPED, daily snapshots fresh -> NON_COMPLIANT: point-in-time recovery lost',
   evaluate({ resource, policy }, { index }) {
     if (!policy.continuous) return notApplicable(`policy ${policy.name} does not ask for continuous backup`);
-    const newest = (index.recoveryPointsByResource.get(resource.Arn) ?? []).find((p) => {
-      const v = parseArn(p.BackupVaultArn);
-      return (
-        v?.region === resource.Region && v.account === resource.AccountId && isContinuous(p.RecoveryPointArn)
-      );
-    });
+    const newest = ownPoints(resource, index).find(isContinuousPoint);
     if (!newest)
       return notApplicable(
         'no continuous recovery point listed (see plan.continuous and recency.recovery-point)',

@@ -29,15 +29,13 @@ export const VALIDATION_WINDOW_HOURS = 4;
 
 /** Restore testing names allow letters, digits and underscores only, at most 50 of them. */
 export const RESTORE_TESTING_NAME_MAX = 50;
+const restoreTestingBase = (policy: Policy) => `backup_sentinel_${policy.name.replace(/-/g, '_')}`;
 export const restoreTestingPlanName = (policy: Policy) =>
-  fitName(`backup_sentinel_${policy.name.replace(/-/g, '_')}`, RESTORE_TESTING_NAME_MAX);
+  fitName(restoreTestingBase(policy), RESTORE_TESTING_NAME_MAX);
 
 /** A restore testing selection name for a policy and resource type, within AWS's limit. */
 export const restoreTestingSelectionName = (policy: Policy, type: string) =>
-  fitName(
-    `backup_sentinel_${policy.name.replace(/-/g, '_')}_${type.toLowerCase()}`,
-    RESTORE_TESTING_NAME_MAX,
-  );
+  fitName(`${restoreTestingBase(policy)}_${type.toLowerCase()}`, RESTORE_TESTING_NAME_MAX);
 
 /** `name`, or when longer than `max` a prefix of it and a stable 8-character hash of the whole. */
 export function fitName(name: string, max: number): string {

@@ -4,7 +4,7 @@ import { mergeUnread, type Unread } from '../../inventory/index.js';
 import type { BackupVault, Inventory } from '../../inventory/schema.js';
 import { createVault, VAULT_CREATION } from '../provision.js';
 import { cannotEvaluate, compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
-import { copyKeepDays, keepDays } from './plan.js';
+import { copyKeepDays, keepDays, showDays } from './plan.js';
 
 const VAULT_READ = ['backup:ListBackupVaults', 'backup:DescribeBackupVault'];
 
@@ -87,10 +87,33 @@ function writesInto(vault: BackupVault, inventory: Inventory): { what: string; d
 const outside = (min: number, max: number | undefined) => (w: { days: number }) =>
   w.days < min || (max !== undefined && w.days > max);
 const DAY_MS = 86_400_000;
-/** The stricter of two maximum retentions (a lock's maximum is never raised). */
-const tighter = (a: number | undefined, b: number | undefined) =>
-  a === undefined ? b : b === undefined ? a : Math.min(a, b);
-const showDays = (d: number) => (Number.isFinite(d) ? `${d}d` : 'forever');
+/** AWS's least ChangeableForDays (PutBackupVaultLockConfiguration). */
+const MIN_CHANGEABLE_DAYS = 3;
+
+/**
+ * The bounds a lock may be put with: the asked ones, never looser than the lock the vault has (its
+ * minimum only rises, its maximum only drops, and is kept when none is asked). The rule proposes
+ * and the executor sends these.
+ */
+export function lockBounds(
+  min: number,
+  max: number | undefined,
+  vault: { Locked?: boolean; MinRetentionDays?: number; MaxRetentionDays?: number },
+): { min: number; max: number | undefined } {
+  const own = vault.Locked ? vault.MaxRetentionDays : undefined;
+  return {
+    min: Math.max(min, vault.Locked ? (vault.MinRetentionDays ?? 0) : 0),
+    max: max === undefined ? own : own === undefined ? max : Math.min(max, own),
+  };
+}
+
+/**
+ * The ChangeableForDays that keeps a compliance-mode lock in its grace period (until `lockDate`)
+ * in compliance mode, restarting the grace period no later than it ends (AWS's minimum is 3 days).
+ */
+export function graceChangeableDays(lockDate: number, now: number): number {
+  return Math.max(MIN_CHANGEABLE_DAYS, Math.floor((lockDate - now) / DAY_MS));
+}
 
 export const vaultCmk: Rule<'vault'> = {
   id: 'vault.cmk',
@@ -170,8 +193,7 @@ export const vaultLock: Rule<'vault'> = {
     // A compliance-mode lock in its grace period stays one: a Put without ChangeableForDays would
     // turn it into a removable governance lock. Its bounds only tighten (min up, max down).
     const inGrace = vault.Locked && lockDate !== undefined && lockDate > now.getTime();
-    const min = Math.max(want.minRetentionDays, vault.Locked ? (vault.MinRetentionDays ?? 0) : 0);
-    const max = tighter(want.maxRetentionDays, vault.Locked ? vault.MaxRetentionDays : undefined);
+    const { min, max } = lockBounds(want.minRetentionDays, want.maxRetentionDays, vault);
     const blocked = writes.filter(outside(min, max));
     const region = parseArn(vault.BackupVaultArn)?.region ?? '';
     const why = immutable
@@ -181,11 +203,10 @@ export const vaultLock: Rule<'vault'> = {
         : inGrace
           ? ` (compliance-mode lock in its grace period until ${vault.LockDate}: kept in compliance mode)`
           : '';
-    // ChangeableForDays restarts the grace period; AWS's minimum is 3 days. Never later than needed.
     const changeableForDays = inGrace
-      ? Math.max(3, Math.floor(((lockDate ?? 0) - now.getTime()) / DAY_MS))
+      ? graceChangeableDays(lockDate ?? 0, now.getTime())
       : want.mode === 'compliance'
-        ? 3
+        ? MIN_CHANGEABLE_DAYS
         : undefined;
     return nonCompliant(`vault lock: ${problems.join('; ')}${why}`, {
       expected: `locked, min ${want.minRetentionDays}d${want.maxRetentionDays ? `, max ${want.maxRetentionDays}d` : ''} (${want.mode})`,
@@ -231,17 +252,6 @@ const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined 
 const strings = (x: unknown): string[] => list(x).filter((v): v is string => typeof v === 'string');
 /** Conditions that only exempt principals named by ARN (a break-glass role) still deny everyone else. */
 const EXEMPTING = /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)(IfExists)?$/;
-
-/**
- * The principals a policy allows delete protection to exempt (the managed rule's principalArnList):
- * `deleteProtection.exemptPrincipalArns`, read defensively until the policy schema has the field.
- * Undefined when the policy names none: then exemptions of principals named by ARN are accepted.
- */
-export function exemptPrincipals(policy: unknown): string[] | undefined {
-  const field = (policy as { deleteProtection?: { exemptPrincipalArns?: unknown } } | undefined)
-    ?.deleteProtection?.exemptPrincipalArns;
-  return Array.isArray(field) ? strings(field) : undefined;
-}
 
 /** How one statement protects recovery points. */
 interface Judged {
@@ -331,7 +341,9 @@ export const vaultDeleteProtection: Rule<'vault'> = {
     'vault without access policy -> NON_COMPLIANT + AddVaultDeleteProtection (deny statement merged into the policy)',
   evaluate({ vault, policy }) {
     const region = parseArn(vault.BackupVaultArn)?.region ?? '';
-    const declared = exemptPrincipals(policy);
+    // The principals the deny may exempt (the managed rule's principalArnList). Without a
+    // deleteProtection section, exemptions of principals named by ARN are accepted.
+    const declared = policy.deleteProtection?.exemptPrincipalArns;
     const action = [
       {
         type: 'AddVaultDeleteProtection' as const,
