@@ -13,6 +13,7 @@ import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningComman
 import { auditInventory } from '../src/app/audit.js';
 import { auditAccount } from '../src/app/live.js';
 import { Aws } from '../src/aws/clients.js';
+import { arnMatches } from '../src/inventory/arn.js';
 import { mapLimit } from '../src/inventory/collect.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { inventorySchema } from '../src/inventory/schema.js';
@@ -151,8 +152,23 @@ function bundles(): void {
   }
 }
 
+/** Star-heavy selection patterns (user text) against a 60-character bucket ARN: linear, not exponential. */
+function patterns(): void {
+  const arn = `arn:aws:s3:::${'a'.repeat(46)}`;
+  for (const stars of [8, 9, 16]) {
+    const pattern = `arn:aws:s3:::${'*a'.repeat(stars)}b`;
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) arnMatches(pattern, arn);
+    const ms = (performance.now() - start) / 1000;
+    console.log(
+      `[bench] glob ${stars} stars vs ${arn.length}-char ARN (no match): ${(ms * 1000).toFixed(1)} µs/match`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   bundles();
+  patterns();
   for (const size of [1000, 10_000]) engine(size);
   execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'inherit' });
   const port = await freePort();

@@ -1,14 +1,27 @@
 /** AWS Config custom rule: evaluate, then answer with PutEvaluations (never left unanswered). */
 import middy from '@middy/core';
-import { type ConfigRuleEvent, evaluateConfigEvent, putEvaluations } from '../../src/app/config-rule.js';
+import {
+  type ConfigRuleEvent,
+  evaluateConfigEvent,
+  InvalidConfigEventError,
+  putEvaluations,
+} from '../../src/app/config-rule.js';
 import { aws, logger, policies, settings } from '../shared/runtime.js';
 
 export const handler = middy(async (event: ConfigRuleEvent) => {
-  const evaluations = await evaluateConfigEvent(aws, event, {
-    policies,
-    now: new Date(),
-    ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
-  });
+  let evaluations: Awaited<ReturnType<typeof evaluateConfigEvent>>;
+  try {
+    evaluations = await evaluateConfigEvent(aws, event, {
+      policies,
+      now: new Date(),
+      ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
+    });
+  } catch (e) {
+    // An invocation that names no resource cannot be answered; retrying it would not help.
+    if (!(e instanceof InvalidConfigEventError)) throw e;
+    logger.warn('invalid Config rule invocation: nothing to evaluate', { reason: e.message });
+    return [];
+  }
   const calls = await putEvaluations(aws, settings.region, event.resultToken, evaluations);
   logger.info('evaluated', {
     evaluations: evaluations.length,

@@ -109,16 +109,19 @@ export async function evaluateConfigEvent(
   deps: { policies: PolicySet; now: Date; drRoleArn?: string },
 ): Promise<Evaluation[]> {
   const dr = deps.drRoleArn ? { drRoleArn: deps.drRoleArn } : {};
-  let invoking: Invoking;
+  let parsed: unknown;
   try {
-    invoking = JSON.parse(event.invokingEvent) as Invoking;
+    parsed = JSON.parse(String(event.invokingEvent));
   } catch {
     throw new InvalidConfigEventError('invokingEvent is not JSON');
   }
-  const region = parseArn(event.configRuleArn ?? '')?.region || 'us-east-1';
+  if (!isObject(parsed)) throw new InvalidConfigEventError('invokingEvent is not a JSON object');
+  const invoking = parsed as Invoking;
+  const region =
+    parseArn(typeof event.configRuleArn === 'string' ? event.configRuleArn : '')?.region || 'us-east-1';
 
   if (invoking.messageType === 'ScheduledNotification') {
-    const at = new Date(invoking.notificationCreationTime ?? deps.now.toISOString());
+    const at = dateOr(invoking.notificationCreationTime, deps.now);
     const inventory = await collectInventory(aws, {
       regions: [region],
       policies: deps.policies,
@@ -139,9 +142,14 @@ export async function evaluateConfigEvent(
     throw new InvalidConfigEventError(`unknown messageType ${invoking.messageType}`);
   }
   // From here on the resource is known, so every outcome is answered.
-  const summary = invoking.configurationItem ?? invoking.configurationItemSummary ?? {};
-  const type = String(summary.resourceType ?? '');
-  const id = String(summary.resourceId ?? '');
+  const item0 = isObject(invoking.configurationItem) ? invoking.configurationItem : undefined;
+  const summary =
+    item0 ?? (isObject(invoking.configurationItemSummary) ? invoking.configurationItemSummary : {});
+  const type = summary.resourceType;
+  const id = summary.resourceId;
+  // Without both, there is nothing Config could be answered about.
+  if (typeof type !== 'string' || type === '' || typeof id !== 'string' || id === '')
+    throw new InvalidConfigEventError('the configuration item names no resourceType and resourceId');
   const answer = (
     ComplianceType: 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE',
     at: Date,
@@ -155,11 +163,11 @@ export async function evaluateConfigEvent(
       OrderingTimestamp: at,
     },
   ];
-  let at = new Date(String(summary.configurationItemCaptureTime ?? deps.now.toISOString()));
-  if (Number.isNaN(at.getTime())) at = deps.now;
-  if (event.eventLeftScope) return answer('NOT_APPLICABLE', at);
+  let at = dateOr(summary.configurationItemCaptureTime, deps.now);
+  // Only a real `true` means the resource left the rule's scope ("false" as text does not).
+  if (event.eventLeftScope === true) return answer('NOT_APPLICABLE', at);
   try {
-    let item = invoking.configurationItem;
+    let item = item0;
     if (!item) {
       const history = await aws.config(region).send(
         new GetResourceConfigHistoryCommand({
@@ -172,7 +180,7 @@ export async function evaluateConfigEvent(
       if (!item) return answer('NOT_APPLICABLE', at, 'no configuration item recorded');
     }
     const result = resourceFromConfigItem(item);
-    at = new Date(result.capturedAt);
+    at = dateOr(result.capturedAt, at);
     if (result.kind !== 'resource') return answer('NOT_APPLICABLE', at);
     if (resolvePolicy(result.resource.Tags, deps.policies).kind === 'opt-out')
       return answer('NOT_APPLICABLE', at, 'explicit opt-out');
@@ -187,6 +195,15 @@ export async function evaluateConfigEvent(
   } catch (e) {
     return answer('NON_COMPLIANT', at, `could not evaluate: ${(e as Error).name}: ${(e as Error).message}`);
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A real instant from an ISO-8601 string, else the fallback (Invalid Date never reaches the SDK). */
+function dateOr(value: unknown, fallback: Date): Date {
+  const d = typeof value === 'string' ? new Date(value) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : fallback;
 }
 
 /** Sends the evaluations in chunks of 100; nothing is sent for the TESTMODE token. */

@@ -38,22 +38,39 @@ export function vaultArn(region: string, account: string, name: string): string 
 
 /** Matches an ARN against an AWS Backup pattern where `*` stands for any run of characters. */
 export function arnMatches(pattern: string, arn: string): boolean {
-  if (pattern === '*') return true;
-  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
-  return re.test(arn);
+  return pattern === '*' || globMatches(pattern, arn, false);
 }
 
 /** String condition with `*` (any run) and `?` (one character), as in StringLike. */
 export function likeMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegExp(c)))
-      .join('')}$`,
-  );
-  return re.test(value);
+  return globMatches(pattern, value, true);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Wildcard matching without a regular expression: one pass with a single resume point (the
+ * last `*`), so the cost is at most pattern length × value length, never exponential (a
+ * pattern is user text: eight `*` against a 60-character name must not stall an audit).
+ */
+function globMatches(pattern: string, value: string, question: boolean): boolean {
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < value.length) {
+    const c = pattern[p];
+    if (c === '*') {
+      star = p++;
+      resume = v;
+    } else if (c !== undefined && (c === value[v] || (question && c === '?'))) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
 }

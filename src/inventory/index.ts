@@ -3,6 +3,7 @@
  */
 import { capProblems, InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
+import { own } from '../maps.js';
 import { parseArn } from './arn.js';
 import {
   type BackupPlan,
@@ -159,7 +160,7 @@ export class InventoryIndex {
 
   optedIn(region: string, backupType: string): boolean | undefined {
     const settings = this.inventory.regionSettings.find((s) => s.Region === region);
-    return settings?.ResourceTypeOptInPreference[backupType];
+    return own(settings?.ResourceTypeOptInPreference, backupType);
   }
 
   /**

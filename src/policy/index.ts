@@ -19,6 +19,7 @@ import {
 import { ZodError } from 'zod';
 import { capProblems, InvalidFileError } from '../errors.js';
 import { formatIssues, knownKeys } from '../issues.js';
+import { own } from '../maps.js';
 import { parseFrequency } from './schedule.js';
 import { type ParsedPolicy, policyFileSchema } from './schema.js';
 
@@ -282,11 +283,11 @@ export type Resolution =
 
 /** What a resource's tags declare. Tag values are matched exactly, trimmed of white space. */
 export function resolvePolicy(tags: Record<string, string>, set: PolicySet): Resolution {
-  const remediate = (tags[set.remediateTagKey] ?? '').trim().toLowerCase() !== 'false';
-  const value = tags[set.tagKey]?.trim();
+  const remediate = (own(tags, set.remediateTagKey) ?? '').trim().toLowerCase() !== 'false';
+  const value = own(tags, set.tagKey)?.trim();
   if (value === undefined || value === '') return { kind: 'missing', remediate };
   if (value === 'none') return { kind: 'opt-out', remediate };
-  const policy = set.policies[value];
+  const policy = own(set.policies, value);
   if (policy) return { kind: 'policy', policy, remediate };
   return { kind: 'unknown', value, known: Object.keys(set.policies).sort(), remediate };
 }

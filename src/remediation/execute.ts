@@ -44,6 +44,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Aws } from '../aws/clients.js';
 import { vaultArn } from '../inventory/arn.js';
+import { own } from '../maps.js';
 import type { Policy, PolicySet } from '../policy/index.js';
 import { scheduleMaxGapHours } from '../policy/schedule.js';
 import { raisedDays } from '../rules/catalogue/plan.js';
@@ -189,7 +190,7 @@ function handle(aws: Aws, a: Action, o: ExecuteOptions): Promise<Step> {
 }
 
 function policyOf(o: ExecuteOptions, name: string): Policy {
-  const p = o.policies.policies[name];
+  const p = own(o.policies.policies, name);
   if (!p) throw new Error(`policy ${name} is not in the policy file`);
   return p;
 }

@@ -7,6 +7,7 @@
 import { parseArn, partitionOf, vaultArn } from '../inventory/arn.js';
 import { InventoryIndex, isClusterMember, resourceName } from '../inventory/index.js';
 import type { Inventory } from '../inventory/schema.js';
+import { own } from '../maps.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
 import { destinations } from './destinations.js';
 import { RULES } from './registry.js';
@@ -125,7 +126,7 @@ export function subjects(
     },
   ];
   const auditOnly = (tags: Record<string, string>) =>
-    (tags[policies.remediateTagKey] ?? '').trim().toLowerCase() === 'false';
+    (own(tags, policies.remediateTagKey) ?? '').trim().toLowerCase() === 'false';
   const plans = new Map<string, Subject>();
   const vaults = new Map<string, Subject>();
   const keyUsers = new Map<string, string[]>();

@@ -14,6 +14,7 @@
 import { arnMatches, likeMatches, parseArn } from '../inventory/arn.js';
 import { backupResourceType, type InventoryIndex } from '../inventory/index.js';
 import type { BackupSelection, Resource } from '../inventory/schema.js';
+import { own } from '../maps.js';
 
 export interface SelectionResult {
   /** undefined: it depends on something that was not read (the region's opt-in). */
@@ -32,7 +33,7 @@ export function matchSelection(sel: BackupSelection, r: Resource, index: Invento
   if (excludedBy) return { selected: false, reason: `excluded by NotResources ${excludedBy}` };
 
   const byPattern = sel.Resources.find((p) => arnMatches(p, r.Arn));
-  const byTag = sel.ListOfTags.find((c) => r.Tags[tagKey(c.ConditionKey)] === c.ConditionValue);
+  const byTag = sel.ListOfTags.find((c) => own(r.Tags, tagKey(c.ConditionKey)) === c.ConditionValue);
   const pickAll = sel.Resources.length === 0 && sel.ListOfTags.length === 0;
   if (!pickAll && !byPattern && !byTag) {
     return { selected: false, reason: 'matches neither its Resources nor its ListOfTags' };
@@ -66,15 +67,15 @@ function failedCondition(sel: BackupSelection, tags: Record<string, string>): st
   const c = sel.Conditions;
   const show = (op: string, k: string, v: string) => `${op}(${k}, ${v})`;
   for (const { ConditionKey: k, ConditionValue: v } of c.StringEquals)
-    if (tags[tagKey(k)] !== v) return show('StringEquals', k, v);
+    if (own(tags, tagKey(k)) !== v) return show('StringEquals', k, v);
   for (const { ConditionKey: k, ConditionValue: v } of c.StringNotEquals)
-    if (tags[tagKey(k)] === v) return show('StringNotEquals', k, v);
+    if (own(tags, tagKey(k)) === v) return show('StringNotEquals', k, v);
   for (const { ConditionKey: k, ConditionValue: v } of c.StringLike) {
-    const t = tags[tagKey(k)];
+    const t = own(tags, tagKey(k));
     if (t === undefined || !likeMatches(v, t)) return show('StringLike', k, v);
   }
   for (const { ConditionKey: k, ConditionValue: v } of c.StringNotLike) {
-    const t = tags[tagKey(k)];
+    const t = own(tags, tagKey(k));
     if (t !== undefined && likeMatches(v, t)) return show('StringNotLike', k, v);
   }
   return undefined;

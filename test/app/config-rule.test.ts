@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -258,6 +258,58 @@ describe('evaluateConfigEvent', () => {
         { policies, now: NOW },
       ),
     ).rejects.toThrow('unknown messageType Nope');
+  });
+
+  it('rejects "null", and a change notification that names no resource, as invalid (never an empty id)', async () => {
+    // Prepare
+    const item = fixture('config_item_s3_bucket_rdk.json');
+    const { resourceId: _, ...noId } = item;
+    // Act / Assess
+    for (const invokingEvent of [
+      'null',
+      '[]',
+      JSON.stringify({ messageType: 'ConfigurationItemChangeNotification', configurationItem: noId }),
+      JSON.stringify({ messageType: 'ConfigurationItemChangeNotification', configurationItem: 'x' }),
+    ]) {
+      await expect(
+        evaluateConfigEvent(aws(), { invokingEvent, resultToken: 't' }, { policies, now: NOW }),
+      ).rejects.toBeInstanceOf(InvalidConfigEventError);
+    }
+  });
+
+  it('dates answers by real instants only, and takes only a boolean true as "left scope"', async () => {
+    // Prepare
+    const item = {
+      ...fixture('config_item_s3_bucket_rdk.json'),
+      configurationItemCaptureTime: '2026-02-30T99:00:00Z',
+      tags: { 'backup:policy': 'gold' },
+    };
+    const scheduled = {
+      invokingEvent: JSON.stringify({
+        messageType: 'ScheduledNotification',
+        notificationCreationTime: 'soon',
+      }),
+      resultToken: 'TESTMODE',
+      configRuleArn: RULE,
+    };
+    // Act
+    const [changed] = await evaluateConfigEvent(
+      aws(),
+      changeEvent(item, { eventLeftScope: 'false' as unknown as boolean }),
+      { policies, now: NOW },
+    );
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: 'arn:aws:s3:::b1', Tags: [{ Key: 'backup:policy', Value: 'gold' }] },
+      ],
+    });
+    s3.on(GetBucketLocationCommand).resolves({});
+    const periodic = await evaluateConfigEvent(aws(), scheduled, { policies, now: NOW });
+    // Assess
+    expect(changed?.ComplianceType).not.toBe('NOT_APPLICABLE');
+    expect(changed?.OrderingTimestamp?.getTime()).not.toBeNaN();
+    expect(periodic.length).toBeGreaterThan(0);
+    for (const e of periodic) expect(e.OrderingTimestamp).toEqual(NOW);
   });
 });
 

@@ -3,6 +3,7 @@
  * map into it with nothing but date conversion and tag flattening.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidFileError } from '../../src/errors.js';
 import { arnMatches, likeMatches, parseArn } from '../../src/inventory/arn.js';
@@ -258,5 +259,28 @@ describe('ARN helpers', () => {
     expect(likeMatches('prod-?', 'prod-1')).toBe(true);
     expect(likeMatches('prod-?', 'prod-12')).toBe(false);
     expect(likeMatches('*rod*', 'production')).toBe(true);
+  });
+});
+
+describe('wildcard matching is linear and agrees with the regular-expression reading', () => {
+  const reference = (pattern: string, value: string, question: boolean) =>
+    new RegExp(
+      `^${[...pattern].map((c) => (c === '*' ? '.*' : question && c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
+      's',
+    ).test(value);
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', '*', '?', ':', '.'), maxLength: 12 });
+
+  it('matches exactly what the regex reading matches (ARN patterns: * only; StringLike: * and ?)', () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.string({ unit: fc.constantFrom('a', 'b', ':', '.', '?', '*'), maxLength: 12 }),
+        (p, v) => {
+          expect(arnMatches(p, v)).toBe(p === '*' || reference(p, v, false));
+          expect(likeMatches(p, v)).toBe(reference(p, v, true));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -3,6 +3,7 @@
 import { arnMatches, parseArn, vaultArn } from '../../inventory/arn.js';
 import { backupResourceType } from '../../inventory/index.js';
 import type { Resource, RestoreJob, RestoreTestingSelection } from '../../inventory/schema.js';
+import { own } from '../../maps.js';
 import type { Policy } from '../../policy/index.js';
 import type { Action } from '../../remediation/actions.js';
 import { ageDays } from '../time.js';
@@ -80,8 +81,8 @@ export function coveringSelection(
     if (arns.length > 0 && !arns.includes('*') && !arns.includes(r.Arn)) return false;
     const c = s.ProtectedResourceConditions;
     return (
-      (c?.StringEquals ?? []).every((kv) => r.Tags[tagKey(kv.Key)] === kv.Value) &&
-      (c?.StringNotEquals ?? []).every((kv) => r.Tags[tagKey(kv.Key)] !== kv.Value)
+      (c?.StringEquals ?? []).every((kv) => own(r.Tags, tagKey(kv.Key)) === kv.Value) &&
+      (c?.StringNotEquals ?? []).every((kv) => own(r.Tags, tagKey(kv.Key)) !== kv.Value)
     );
   });
 }

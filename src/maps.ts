@@ -1,0 +1,7 @@
+/**
+ * Maps keyed by text from outside (tags, policy names, parameters) are read through `own`: a key
+ * such as "toString", "constructor" or "__proto__" is data, and must never find Object.prototype.
+ */
+export function own<T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined;
+}
