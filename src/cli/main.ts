@@ -19,6 +19,11 @@ import { RULES } from '../rules/registry.js';
 import { type AwsContext, describeAwsFailure } from './aws-errors.js';
 import { FORMATS, type Format, renderAudit, renderFix, renderPlan, renderRules } from './format.js';
 
+/** `fix` exits 1 only when a change failed; a change refused for safety is not a failure. */
+export function fixExitCode(results: readonly { status: string }[]): 0 | 1 {
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
 export const VERSION = '0.1.0';
 
 /** Largest inventory read (a 10 000-resource snapshot is a few tens of MiB). */
@@ -547,7 +552,7 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
         ...(only ? { only } : {}),
       });
       io.stdout(renderFix(fixed, values.apply, fmt));
-      return fixed.results.some((r) => r.status === 'failed') ? 1 : 0;
+      return fixExitCode(fixed.results);
     }
     case 'policies': {
       const [sub, file, extra] = args;

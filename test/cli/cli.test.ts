@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fixExitCode } from '../../src/cli/main.js';
 import { readTextFile } from '../../src/files.js';
 import { buildCli, run } from './built-cli.js';
 import { runMain } from './run-main.js';
@@ -219,5 +220,13 @@ describe('the built CLI bundle', () => {
     expect(result.stderr).toMatch(/^error: package.json is invalid:\n/);
     expect(result.stderr).toContain('  - (top level): unknown field "name"');
     expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('fix exit code', () => {
+  it('is 1 for a failed change and 0 when changes were only applied, already done or refused for safety', () => {
+    // Assess
+    expect(fixExitCode([{ status: 'applied' }, { status: 'failed' }])).toBe(1);
+    expect(fixExitCode([{ status: 'applied' }, { status: 'already-done' }, { status: 'refused' }])).toBe(0);
   });
 });
