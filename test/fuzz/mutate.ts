@@ -72,7 +72,8 @@ export const edits = (max = 6): fc.Arbitrary<Edit[]> =>
   );
 
 function paths(value: Json, prefix: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out).push([...prefix, i]));
+  if (Array.isArray(value))
+    for (const [i, v] of value.entries()) paths(v, [...prefix, i], out).push([...prefix, i]);
   else if (value && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out).push([...prefix, k]);
   return out;
