@@ -201,6 +201,8 @@ describe('the built bundles against moto', () => {
     // Assess
     expect(periodic.map((e) => e.ComplianceResourceId)).toEqual(['smoke-bucket']);
     expect(changed[0]?.ComplianceType).toBe('NON_COMPLIANT');
+    // An invocation that names no resource is logged and dropped, not retried as a Lambda error.
+    expect(await handler({ invokingEvent: 'null', resultToken: 'TESTMODE' }, context)).toEqual([]);
   });
 
   it('sweep returns the digest summary', async () => {
