@@ -1,5 +1,54 @@
-/** The alert topic, the failed-events queue and the AWS Config rule. */
+/** The functions whose failures raise an alarm (their CloudFormation logical ids). */
+const FUNCTIONS = ['OnResourceChange', 'ConfigRule', 'Sweep'];
+
+/** One alarm to the alert topic: any datapoint at or above 1 in five minutes. */
+function alarm(
+  description: string,
+  namespace: string,
+  metric: string,
+  dimensions: Record<string, unknown>[],
+) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: description,
+      Namespace: namespace,
+      MetricName: metric,
+      Dimensions: dimensions,
+      Statistic: namespace === 'AWS/SQS' ? 'Maximum' : 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    },
+  };
+}
+
+/** Failures are seen: a message in the failed-events queue, a function error, a throttle. */
+const alarms = {
+  FailedEventsAlarm: alarm(
+    'backup-sentinel: an event or invocation failed and waits in the failed-events queue',
+    'AWS/SQS',
+    'ApproximateNumberOfMessagesVisible',
+    [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] } }],
+  ),
+  ...Object.fromEntries(
+    FUNCTIONS.flatMap((fn) =>
+      (['Errors', 'Throttles'] as const).map((metric) => [
+        `${fn}${metric}Alarm`,
+        alarm(`backup-sentinel: ${fn} ${metric.toLowerCase()}`, 'AWS/Lambda', metric, [
+          { Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } },
+        ]),
+      ]),
+    ),
+  ),
+};
+
+/** The alert topic, the failed-events queue, the alarms and the AWS Config rule. */
 export const resources = {
+  ...alarms,
   AlertTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'backup-sentinel-${sls:stage}-alerts' } },
   // AWS Backup publishes vault notifications to the alert topic (sns-notifications.html).
   AlertTopicPolicy: {
@@ -13,6 +62,14 @@ export const resources = {
             Sid: 'BackupVaultNotifications',
             Effect: 'Allow',
             Principal: { Service: 'backup.amazonaws.com' },
+            Action: 'SNS:Publish',
+            Resource: { Ref: 'AlertTopic' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+          {
+            Sid: 'Alarms',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: 'SNS:Publish',
             Resource: { Ref: 'AlertTopic' },
             Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },

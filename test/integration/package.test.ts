@@ -96,6 +96,20 @@ describe('serverless package', () => {
     ).toBe(false);
   });
 
+  it('alarms to the alert topic on failed events, function errors and throttles', () => {
+    // Assess
+    const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    const watched = alarms.map(([, r]) => `${r.Properties.Namespace}/${r.Properties.MetricName}`).sort();
+    expect(watched).toEqual([
+      ...Array(3).fill('AWS/Lambda/Errors'),
+      ...Array(3).fill('AWS/Lambda/Throttles'),
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+    ]);
+    for (const [, r] of alarms) expect(r.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    const topicPolicy = JSON.stringify(template.Resources.AlertTopicPolicy?.Properties);
+    expect(topicPolicy).toContain('cloudwatch.amazonaws.com');
+  });
+
   it('limits vault writes to the vaults policies.yml names, and PassRole to the backup roles', () => {
     // Prepare
     type Statement = { Sid: string; Action: string[]; Resource: unknown };
