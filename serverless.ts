@@ -44,6 +44,15 @@ const config = {
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
       BACKUP_ROLE_ARN: "${param:backupRoleArn, ''}",
       DR_ROLE_ARN: "${param:drRoleArn, ''}",
+      // Our own changes come back as CloudTrail events: recognised by these exact roles.
+      OWN_ROLE_ARNS: {
+        'Fn::Join': [
+          ',',
+          (['onResourceChange', 'configRule', 'sweep'] as const).map((fn) => ({
+            'Fn::GetAtt': [roleName(fn), 'Arn'],
+          })),
+        ],
+      },
     },
   },
   package: { individually: true },

@@ -94,7 +94,6 @@ function role(fn: FunctionName, { vaultNames, drAccounts }: RoleScope) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      // src/app/events.ts ignores CloudTrail events made under this prefix (our own changes).
       RoleName: { 'Fn::Sub': `backup-sentinel-\${sls:stage}-\${AWS::Region}-${fn}` },
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',

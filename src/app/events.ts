@@ -51,7 +51,11 @@ export const BACKUP_CALLS = [
   'UpdateRegionSettings',
 ];
 
-export function targetsOf(event: unknown): EventTargets {
+/**
+ * `ownRoleArns`: the exact roles of this stack's functions. Their changes come back as events and
+ * are ignored; a role merely named like ours (anyone with iam:CreateRole can pick a name) is not.
+ */
+export function targetsOf(event: unknown, ownRoleArns: readonly string[] = []): EventTargets {
   const e = obj(event);
   const type = str(e['detail-type']);
   const detail = obj(e.detail);
@@ -69,20 +73,25 @@ export function targetsOf(event: unknown): EventTargets {
       ? { kind: 'resources', arns }
       : { kind: 'ignored', reason: 'tag change on a resource type we do not audit' };
   }
-  if (type === 'AWS API Call via CloudTrail') return fromCloudTrail(detail, str(e.account));
-  if (str(e.eventSource) && str(e.eventName)) return fromCloudTrail(e, undefined);
+  if (type === 'AWS API Call via CloudTrail') return fromCloudTrail(detail, str(e.account), ownRoleArns);
+  if (str(e.eventSource) && str(e.eventName)) return fromCloudTrail(e, undefined, ownRoleArns);
   return { kind: 'ignored', reason: `unexpected event${type ? ` "${type}"` : ' shape'}` };
 }
 
-/** Roles of backup-sentinel's own functions (serverless.ts names them so): their changes come back as events. */
-export const OWN_ROLE_PREFIX = 'backup-sentinel-';
-
-function fromCloudTrail(record: Json, envelopeAccount: string | undefined): EventTargets {
+function fromCloudTrail(
+  record: Json,
+  envelopeAccount: string | undefined,
+  ownRoleArns: readonly string[],
+): EventTargets {
   const source = str(record.eventSource) ?? '';
   const name = str(record.eventName) ?? '';
-  const caller = str(obj(obj(obj(record.userIdentity).sessionContext).sessionIssuer).userName) ?? '';
-  if (caller.startsWith(OWN_ROLE_PREFIX))
-    return { kind: 'ignored', reason: `${name} was made by backup-sentinel itself (${caller})` };
+  const issuer = obj(obj(obj(record.userIdentity).sessionContext).sessionIssuer);
+  const callerArn = str(issuer.arn);
+  if (callerArn !== undefined && ownRoleArns.includes(callerArn))
+    return {
+      kind: 'ignored',
+      reason: `${name} was made by backup-sentinel itself (${str(issuer.userName) ?? callerArn})`,
+    };
   if (record.errorCode)
     return { kind: 'ignored', reason: `${name} failed (${String(record.errorCode)}): nothing changed` };
   const params = obj(record.requestParameters);

@@ -20,6 +20,8 @@ export interface Settings {
   mode: RemediationMode;
   maxChanges: number;
   alertTopicArn?: string;
+  /** The exact role ARNs of this stack's functions (their own changes are not audited again). */
+  ownRoleArns: string[];
   backupRoleArn?: string;
   drRoleArn?: string;
 }
@@ -33,6 +35,7 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     region: env.AWS_REGION ?? 'us-east-1',
     mode,
     maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
+    ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
     ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
     ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
@@ -60,7 +63,7 @@ export async function onResourceChange(
   settings: Settings,
   now: Date,
 ): Promise<ChangeOutcome> {
-  const targets = targetsOf(event);
+  const targets = targetsOf(event, settings.ownRoleArns);
   if (targets.kind === 'ignored') return targets;
   if (targets.kind === 'sweep') {
     const swept = await sweep(aws, policies, settings, now);

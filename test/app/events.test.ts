@@ -50,20 +50,41 @@ describe('targetsOf', () => {
     });
   });
 
-  it("ignores backup-sentinel's own changes, so healing does not trigger itself", () => {
+  it("ignores backup-sentinel's own changes (by exact role ARN), so healing does not trigger itself", () => {
     // Prepare
+    const role = 'arn:aws:iam::123456789012:role/backup-sentinel-prod-eu-central-1-sweep';
     const ours = fixture('cloudtrail_s3_CreateBucket_custodian.json');
     ours.detail.eventName = 'PutBucketVersioning';
     ours.detail.userIdentity = {
       type: 'AssumedRole',
-      sessionContext: { sessionIssuer: { userName: 'backup-sentinel-prod-eu-central-1-sweep' } },
+      sessionContext: { sessionIssuer: { userName: 'backup-sentinel-prod-eu-central-1-sweep', arn: role } },
     };
     // Act / Assess
-    expect(targetsOf(ours)).toEqual({
+    expect(targetsOf(ours, [role])).toEqual({
       kind: 'ignored',
       reason:
         'PutBucketVersioning was made by backup-sentinel itself (backup-sentinel-prod-eu-central-1-sweep)',
     });
+  });
+
+  it('audits a change made by a role merely named like ours', () => {
+    // Prepare: anyone with iam:CreateRole can name a role backup-sentinel-* to hide a change
+    const ours = 'arn:aws:iam::123456789012:role/backup-sentinel-prod-eu-central-1-sweep';
+    const lookalike = fixture('cloudtrail_s3_CreateBucket_custodian.json');
+    lookalike.detail.eventName = 'PutBucketVersioning';
+    lookalike.detail.userIdentity = {
+      type: 'AssumedRole',
+      sessionContext: {
+        sessionIssuer: {
+          userName: 'backup-sentinel-prod-eu-central-1-sweep',
+          arn: 'arn:aws:iam::123456789012:role/path/backup-sentinel-prod-eu-central-1-sweep',
+        },
+      },
+    };
+    // Act
+    const targets = targetsOf(lookalike, [ours]);
+    // Assess
+    expect(targets.kind).toBe('resources');
   });
 
   it('keeps only audited resources of a tag change, and ignores the rest with a reason', () => {
@@ -100,7 +121,7 @@ describe('targetsOf', () => {
       'text',
       [],
       { 'detail-type': 'RDS DB Instance Event' },
-    ].map(targetsOf);
+    ].map((e) => targetsOf(e));
     // Assess
     expect(results.map((r) => r.kind)).toEqual([
       'ignored',

@@ -21,7 +21,11 @@ describe('settingsFrom', () => {
       region: 'eu-west-1',
       mode: 'dry-run',
       maxChanges: 20,
+      ownRoleArns: [],
     });
+    expect(
+      settingsFrom({ OWN_ROLE_ARNS: 'arn:aws:iam::1:role/a,arn:aws:iam::1:role/b' }).ownRoleArns,
+    ).toEqual(['arn:aws:iam::1:role/a', 'arn:aws:iam::1:role/b']);
     expect(
       settingsFrom({ REMEDIATION_MODE: 'on', MAX_CHANGES: '5', ALERT_TOPIC_ARN: 'arn:t' }),
     ).toMatchObject({ mode: 'on', maxChanges: 5, alertTopicArn: 'arn:t' });
