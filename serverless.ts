@@ -5,21 +5,41 @@
  * inlined into the bundles.
  */
 import { readFileSync } from 'node:fs';
-import { resources } from './resources/app.js';
-import { roleName, roles } from './resources/iam.js';
+import { CONFIG_RULE_NAME, resources } from './resources/app.js';
+import { DEFAULT_BACKUP_ROLE, type RoleScope, roleName, roles } from './resources/iam.js';
 import { BACKUP_CALLS, RDS_CALLS, S3_CALLS } from './src/app/events.js';
 import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
 const policyText = readFileSync(policyFile, 'utf8');
 const policySet = parsePolicies(policyText, policyFile);
-const vaultNames = [...new Set(Object.values(policySet.policies).map((p) => p.vaultName))];
+// The vaults the policies back up to, and copy to within this account (any Region).
+const vaultNames = [
+  ...new Set(
+    Object.values(policySet.policies).flatMap((p) => [
+      p.vaultName,
+      ...p.copies.flatMap((c) => (c.account ? [] : [c.vault ?? p.vaultName])),
+    ]),
+  ),
+].sort();
 // The other accounts copies go to: the functions may assume the DR read role there, nowhere else.
 const drAccounts = [
   ...new Set(
     Object.values(policySet.policies).flatMap((p) => p.copies.flatMap((c) => (c.account ? [c.account] : []))),
   ),
 ].sort();
+const policies = Object.values(policySet.policies);
+// The one role selections and restore tests hand to AWS Backup: the parameter, else the default.
+const backupRoleArn = { 'Fn::If': ['HasBackupRoleArn', { Ref: 'BackupRoleArn' }, DEFAULT_BACKUP_ROLE] };
+const scope: RoleScope = {
+  vaultNames,
+  drAccounts,
+  tagKey: policySet.tagKey,
+  policyNames: policies.map((p) => p.name).sort(),
+  remediateTagKey: policySet.remediateTagKey,
+  vaultKeyArns: [...new Set(policies.flatMap((p) => p.encryption.vaultKeyArn ?? []))].sort(),
+  backupRoleArn,
+};
 
 const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };
 
@@ -42,7 +62,7 @@ const config = {
       REMEDIATION_MODE: "${param:remediationMode, 'dry-run'}",
       MAX_CHANGES: "${param:maxChanges, '20'}",
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
-      BACKUP_ROLE_ARN: "${param:backupRoleArn, ''}",
+      BACKUP_ROLE_ARN: backupRoleArn,
       DR_ROLE_ARN: "${param:drRoleArn, ''}",
       // Our own changes come back as CloudTrail events: recognised by these exact roles.
       OWN_ROLE_ARNS: {
@@ -121,6 +141,7 @@ const config = {
     configRule: {
       handler: 'functions/config-rule/handler.handler',
       role: roleName('configRule'),
+      environment: { CONFIG_RULE_NAME: CONFIG_RULE_NAME },
       timeout: 300,
       destinations: failures,
     },
@@ -134,7 +155,21 @@ const config = {
       events: [{ schedule: 'rate(1 day)' }],
     },
   },
-  resources: { Resources: { ...roles({ vaultNames, drAccounts }), ...resources } },
+  resources: {
+    Parameters: {
+      BackupRoleArn: {
+        Type: 'String',
+        Default: "${param:backupRoleArn, ''}",
+        AllowedPattern: '^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$',
+        Description:
+          'Role AWS Backup uses for the selections and restore tests backup-sentinel creates (empty: AWSBackupDefaultServiceRole)',
+      },
+    },
+    Conditions: {
+      HasBackupRoleArn: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BackupRoleArn' }, ''] }] },
+    },
+    Resources: { ...roles(scope), ...resources },
+  },
 };
 
 module.exports = config;

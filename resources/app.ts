@@ -1,3 +1,6 @@
+/** The AWS Config rule's name; the config-rule function answers only this rule. */
+export const CONFIG_RULE_NAME = 'backup-sentinel-${sls:stage}';
+
 /** The functions whose failures raise an alarm (their CloudFormation logical ids). */
 const FUNCTIONS = ['OnResourceChange', 'ConfigRule', 'Sweep'];
 
@@ -49,7 +52,44 @@ const alarms = {
 /** The alert topic, the failed-events queue, the alarms and the AWS Config rule. */
 export const resources = {
   ...alarms,
-  AlertTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'backup-sentinel-${sls:stage}-alerts' } },
+  // Encrypted at rest with its own key: the AWS managed aws/sns key cannot be used, because its
+  // policy does not let AWS Backup or CloudWatch publish (sns-notifications.html, alarms to
+  // encrypted topics need kms:Decrypt and kms:GenerateDataKey* for cloudwatch.amazonaws.com).
+  AlertTopicKey: {
+    Type: 'AWS::KMS::Key',
+    Properties: {
+      Description: 'backup-sentinel-${sls:stage}: encrypts the alert topic',
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // Key administration and IAM-granted use stay with the account (the functions' roles).
+            Sid: 'Account',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'PublishersOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: ['backup.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    },
+  },
+  AlertTopic: {
+    Type: 'AWS::SNS::Topic',
+    Properties: {
+      TopicName: 'backup-sentinel-${sls:stage}-alerts',
+      KmsMasterKeyId: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] },
+    },
+  },
   // AWS Backup publishes vault notifications to the alert topic (sns-notifications.html).
   AlertTopicPolicy: {
     Type: 'AWS::SNS::TopicPolicy',
@@ -93,13 +133,17 @@ export const resources = {
       FunctionName: { 'Fn::GetAtt': ['ConfigRuleLambdaFunction', 'Arn'] },
       Principal: 'config.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
+      // The rule's ARN ends in a generated id and AWS Config checks this permission before it
+      // creates the rule, so the ARN cannot be named here (a dependency cycle): Config rules of
+      // this account and Region only. The handler answers only invocations naming our rule.
+      SourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*' },
     },
   },
   BackupSentinelConfigRule: {
     Type: 'AWS::Config::ConfigRule',
     DependsOn: ['ConfigRuleInvokePermission'],
     Properties: {
-      ConfigRuleName: 'backup-sentinel-${sls:stage}',
+      ConfigRuleName: CONFIG_RULE_NAME,
       Description: 'RDS and S3 resources are backed up as their backup:policy tag declares',
       Scope: { ComplianceResourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] },
       Source: {

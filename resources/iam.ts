@@ -1,4 +1,10 @@
-/** One least-privilege role per function, from src/iam.ts (actions derived from the rules). */
+/**
+ * One least-privilege role per function, from src/iam.ts (actions derived from the rules).
+ * Reads go on "*"; every write is granted only on what the policies name or the tool owns, with
+ * the conditions AWS offers. A write with no scope here fails `serverless package`, so a new fix
+ * cannot silently land on "*". What AWS offers no scoping for is listed in UNSCOPABLE_WRITES and
+ * its blast radius explained in resources/README.md.
+ */
 import { type FunctionName, functionActions } from '../src/iam.js';
 
 const LOGICAL: Record<FunctionName, string> = {
@@ -11,6 +17,9 @@ export function roleName(fn: FunctionName): string {
   return `${LOGICAL[fn]}Role`;
 }
 
+/** The tag backup-sentinel puts on the plans, vaults and restore testing plans it creates. */
+export const OWNER_TAG = { key: 'managed-by', value: 'backup-sentinel' };
+
 /** Writes that name one vault: granted on the policies' vaults only. */
 export const VAULT_WRITES = [
   'backup:CreateBackupVault',
@@ -19,40 +28,171 @@ export const VAULT_WRITES = [
   'backup:PutBackupVaultNotifications',
 ];
 
-/** Roles AWS Backup may be handed: the account's default service role or ours (backup-sentinel-*). */
-const PASSABLE_ROLES = [
-  { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/AWSBackupDefaultServiceRole' },
-  { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/backup-sentinel-*' },
-];
+/** KMS calls AWS Backup makes with the caller's permissions when it creates a vault on a CMK. */
+export const VAULT_KEY_WRITES = ['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:RetireGrant'];
+
+/**
+ * Writes AWS offers no resource or condition scoping for (Service Authorization Reference: no
+ * resource type), with the reason. resources/README.md states what each lets the role do.
+ */
+export const UNSCOPABLE_WRITES: Record<string, string> = {
+  'backup:UpdateRegionSettings': 'account-and-Region setting, no resource type',
+  'backup-storage:MountCapsule': 'made by CreateBackupVault, no resource type',
+  'config:PutEvaluations': 'no resource type; the result token ties it to the invoking rule',
+};
 
 /** The DR read role the functions assume in each DR account the policies copy to. */
 export const DR_READ_ROLE = 'backup-sentinel-dr-read';
+
+/** The default backup role: the one AWS Backup creates in each account. */
+export const DEFAULT_BACKUP_ROLE = {
+  'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/AWSBackupDefaultServiceRole',
+};
 
 export interface RoleScope {
   /** The vaults the policies name (vault writes are granted on these only). */
   vaultNames: string[];
   /** The other accounts the policies copy to (sts:AssumeRole only on their DR read role). */
   drAccounts: string[];
+  /** The tag naming a resource's policy, its values (the policy names) and the audit-only tag. */
+  tagKey: string;
+  policyNames: string[];
+  remediateTagKey: string;
+  /** Customer-managed keys vaults are created with (encryption.vaultKeyArn). */
+  vaultKeyArns: string[];
+  /** The one role selections and restore tests hand to AWS Backup (a CloudFormation value). */
+  backupRoleArn: unknown;
 }
 
-function role(fn: FunctionName, { vaultNames, drAccounts }: RoleScope) {
-  const actions = functionActions(fn).filter((a) => a !== 'sts:AssumeRole' || drAccounts.length > 0);
-  const scoped = ['sts:AssumeRole', 'iam:PassRole', 'sns:Publish', ...VAULT_WRITES];
-  const assume = actions.filter((a) => a === 'sts:AssumeRole');
-  const passRole = actions.filter((a) => a === 'iam:PassRole');
-  const publish = actions.filter((a) => a === 'sns:Publish');
-  const vaultWrites = actions.filter((a) => VAULT_WRITES.includes(a));
-  const rest = actions.filter((a) => !scoped.includes(a));
+/** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see). */
+export const isRead = (action: string) => /^[a-z0-9-]+:(Get|List|Describe)/.test(action);
+
+const sub = (s: string) => ({ 'Fn::Sub': s });
+const here = (resource: string) => sub(`arn:\${AWS::Partition}:${resource}`);
+const owned = (kind: 'Request' | 'Resource') => ({
+  StringEquals: { [`aws:${kind}Tag/${OWNER_TAG.key}`]: OWNER_TAG.value },
+});
+const PLANS = here('backup:${AWS::Region}:${AWS::AccountId}:backup-plan:*');
+/** Restore testing plan ARNs end in <name>-<id>; ours are named backup_sentinel_<policy>. */
+const RESTORE_TESTING_PLANS = here(
+  'backup:${AWS::Region}:${AWS::AccountId}:restore-testing-plan:backup_sentinel_*',
+);
+
+interface Grant {
+  Sid: string;
+  actions: string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+/** Every write the functions may make, each on the narrowest resource and condition AWS supports. */
+function writeGrants(s: RoleScope): Grant[] {
+  // Any Region: a policy's same-account copy vaults live in other Regions than the function.
+  const vaults = s.vaultNames.map((name) => here(`backup:*:\${AWS::AccountId}:backup-vault:${name}`));
+  const database = {
+    StringEquals: { [`aws:ResourceTag/${s.tagKey}`]: s.policyNames },
+    StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${s.remediateTagKey}`]: 'false' },
+  };
+  return [
+    { Sid: 'PolicyVaults', actions: VAULT_WRITES, Resource: vaults },
+    {
+      // CreateBackupVault/Plan/RestoreTestingPlan with tags also need TagResource: only our tag.
+      Sid: 'TagWhatItCreates',
+      actions: ['backup:TagResource'],
+      Resource: [...vaults, PLANS, RESTORE_TESTING_PLANS],
+      Condition: {
+        ...owned('Request'),
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG.key] },
+      },
+    },
+    {
+      Sid: 'CreateOwnPlans',
+      actions: ['backup:CreateBackupPlan', 'backup:CreateRestoreTestingPlan'],
+      Resource: [PLANS, RESTORE_TESTING_PLANS],
+      Condition: owned('Request'),
+    },
+    {
+      Sid: 'ChangeOwnPlans',
+      actions: ['backup:UpdateBackupPlan', 'backup:CreateBackupSelection'],
+      Resource: PLANS,
+      Condition: owned('Resource'),
+    },
+    {
+      Sid: 'ChangeOwnRestoreTesting',
+      actions: ['backup:CreateRestoreTestingSelection'],
+      Resource: RESTORE_TESTING_PLANS,
+    },
+    {
+      // Only databases that carry a policy tag and are not audit-only.
+      Sid: 'PolicyDatabases',
+      actions: ['rds:ModifyDBInstance'],
+      Resource: here('rds:${AWS::Region}:${AWS::AccountId}:db:*'),
+      Condition: database,
+    },
+    {
+      Sid: 'PolicyClusters',
+      actions: ['rds:ModifyDBCluster'],
+      Resource: here('rds:${AWS::Region}:${AWS::AccountId}:cluster:*'),
+      Condition: database,
+    },
+    {
+      // S3 offers no tag condition on bucket writes without bucket ABAC: this account's buckets.
+      Sid: 'AccountBuckets',
+      actions: ['s3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
+      Resource: here('s3:::*'),
+      Condition: { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+    },
+    {
+      Sid: 'VaultKeys',
+      actions: VAULT_KEY_WRITES,
+      Resource: s.vaultKeyArns,
+      Condition: { StringEquals: { 'kms:ViaService': sub('backup.${AWS::Region}.amazonaws.com') } },
+    },
+    {
+      Sid: 'PassBackupRole',
+      actions: ['iam:PassRole'],
+      Resource: s.backupRoleArn,
+      Condition: {
+        StringEquals: {
+          'iam:PassedToService': ['backup.amazonaws.com', 'restore-testing.backup.amazonaws.com'],
+        },
+      },
+    },
+    { Sid: 'Digest', actions: ['sns:Publish'], Resource: { Ref: 'AlertTopic' } },
+    {
+      Sid: 'ReadDrAccount',
+      actions: ['sts:AssumeRole'],
+      Resource: s.drAccounts.map((account) =>
+        sub(`arn:\${AWS::Partition}:iam::${account}:role/${DR_READ_ROLE}`),
+      ),
+    },
+    { Sid: 'Unscopable', actions: Object.keys(UNSCOPABLE_WRITES), Resource: '*' },
+  ];
+}
+
+/** A grant with nothing to grant on (no DR account, no vault key) grants nothing: dropped. */
+const grantsNothing = (g: Grant) => Array.isArray(g.Resource) && g.Resource.length === 0;
+
+/** The statements of one function's role; throws when a write it needs has no scope here. */
+export function statementsFor(
+  fn: FunctionName,
+  scope: RoleScope,
+  actions: string[] = functionActions(fn),
+): Record<string, unknown>[] {
+  const grants = writeGrants(scope);
+  const unscoped = actions.filter((a) => !isRead(a) && !grants.some((g) => g.actions.includes(a)));
+  if (unscoped.length)
+    throw new Error(`no scope for write actions ${unscoped.join(', ')}: add them to resources/iam.ts`);
   const statements: Record<string, unknown>[] = [
     {
       Sid: 'Logs',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: {
-        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*`,
-      },
+      Resource: sub(
+        `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*`,
+      ),
     },
-    { Sid: 'Audit', Effect: 'Allow', Action: rest, Resource: '*' },
+    { Sid: 'Audit', Effect: 'Allow', Action: actions.filter(isRead), Resource: '*' },
     {
       Sid: 'FailedEvents',
       Effect: 'Allow',
@@ -60,41 +200,35 @@ function role(fn: FunctionName, { vaultNames, drAccounts }: RoleScope) {
       Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
     },
   ];
-  if (vaultWrites.length) {
+  if (actions.includes('sns:Publish')) {
+    // Publishing to the encrypted alert topic uses its key, through SNS only.
     statements.push({
-      Sid: 'PolicyVaults',
+      Sid: 'AlertTopicKey',
       Effect: 'Allow',
-      Action: vaultWrites,
-      Resource: vaultNames.map((name) => ({
-        'Fn::Sub': `arn:\${AWS::Partition}:backup:\${AWS::Region}:\${AWS::AccountId}:backup-vault:${name}`,
-      })),
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] },
+      Condition: { StringEquals: { 'kms:ViaService': sub('sns.${AWS::Region}.amazonaws.com') } },
     });
   }
-  if (passRole.length) {
+  for (const g of grants) {
+    const granted = g.actions.filter((a) => actions.includes(a));
+    if (granted.length === 0 || grantsNothing(g)) continue;
     statements.push({
-      Sid: 'PassBackupRole',
+      Sid: g.Sid,
       Effect: 'Allow',
-      Action: passRole,
-      Resource: PASSABLE_ROLES,
-      Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      Action: granted,
+      Resource: g.Resource,
+      ...(g.Condition ? { Condition: g.Condition } : {}),
     });
   }
-  if (publish.length)
-    statements.push({ Sid: 'Digest', Effect: 'Allow', Action: publish, Resource: { Ref: 'AlertTopic' } });
-  if (assume.length) {
-    statements.push({
-      Sid: 'ReadDrAccount',
-      Effect: 'Allow',
-      Action: assume,
-      Resource: drAccounts.map((account) => ({
-        'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${DR_READ_ROLE}`,
-      })),
-    });
-  }
+  return statements;
+}
+
+function role(fn: FunctionName, scope: RoleScope) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      RoleName: { 'Fn::Sub': `backup-sentinel-\${sls:stage}-\${AWS::Region}-${fn}` },
+      RoleName: sub(`backup-sentinel-\${sls:stage}-\${AWS::Region}-${fn}`),
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -104,14 +238,14 @@ function role(fn: FunctionName, { vaultNames, drAccounts }: RoleScope) {
       Policies: [
         {
           PolicyName: `backup-sentinel-${fn}`,
-          PolicyDocument: { Version: '2012-10-17', Statement: statements },
+          PolicyDocument: { Version: '2012-10-17', Statement: statementsFor(fn, scope) },
         },
       ],
     },
   };
 }
 
-/** The three roles; vault writes only on the policies' vaults, AssumeRole only into their DR accounts. */
+/** The three roles. */
 export function roles(scope: RoleScope) {
   return {
     [roleName('onResourceChange')]: role('onResourceChange', scope),

@@ -4,11 +4,17 @@ import {
   type ConfigRuleEvent,
   evaluateConfigEvent,
   InvalidConfigEventError,
+  notOurRule,
   putEvaluations,
 } from '../../src/app/config-rule.js';
 import { aws, logger, policies, settings } from '../shared/runtime.js';
 
 export const handler = middy(async (event: ConfigRuleEvent) => {
+  const foreign = notOurRule(event, settings.configRuleName);
+  if (foreign) {
+    logger.warn('not answered: another Config rule invoked this function', { reason: foreign });
+    return [];
+  }
   let evaluations: Awaited<ReturnType<typeof evaluateConfigEvent>>;
   try {
     evaluations = await evaluateConfigEvent(aws, event, {

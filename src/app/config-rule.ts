@@ -27,7 +27,17 @@ export interface ConfigRuleEvent {
   resultToken: string;
   eventLeftScope?: boolean;
   configRuleArn?: string;
+  configRuleName?: string;
   accountId?: string;
+}
+
+/**
+ * Why an invocation is not ours to answer: the invoke permission can only name the account's
+ * Config rules (the rule's ARN is generated after it), so the rule name is checked here.
+ */
+export function notOurRule(event: { configRuleName?: unknown }, ourRule: string | undefined) {
+  if (!ourRule || event.configRuleName === ourRule) return undefined;
+  return `invoked by Config rule ${JSON.stringify(event.configRuleName ?? null)}, not ${ourRule}`;
 }
 
 interface Invoking {

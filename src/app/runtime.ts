@@ -24,6 +24,8 @@ export interface Settings {
   ownRoleArns: string[];
   backupRoleArn?: string;
   drRoleArn?: string;
+  /** The Config rule the config-rule function answers (other rules' invocations are dropped). */
+  configRuleName?: string;
 }
 
 export function settingsFrom(env: Record<string, string | undefined>): Settings {
@@ -39,6 +41,7 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
     ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
     ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
+    ...(env.CONFIG_RULE_NAME ? { configRuleName: env.CONFIG_RULE_NAME } : {}),
   };
 }
 

@@ -3,10 +3,12 @@ import type { Policy } from '../policy/index.js';
 
 /**
  * Creating a vault also needs the storage and KMS grants behind it (create-a-vault.html,
- * "Required permissions").
+ * "Required permissions"), and TagResource for the tags it is created with (Service
+ * Authorization Reference: CreateBackupVault authorizes backup:TagResource too).
  */
 export const VAULT_CREATION = [
   'backup:CreateBackupVault',
+  'backup:TagResource',
   'backup-storage:MountCapsule',
   'kms:CreateGrant',
   'kms:GenerateDataKey',

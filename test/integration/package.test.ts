@@ -36,12 +36,13 @@ import {
 import type { MetadataBearer } from '@smithy/types';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DR_READ_ROLE } from '../../resources/iam.js';
+import { DR_READ_ROLE, isRead, UNSCOPABLE_WRITES, VAULT_KEY_WRITES } from '../../resources/iam.js';
 import { type FunctionName, functionActions } from '../../src/iam.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
 
 const FUNCTIONS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep'];
+const roleNameOf = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}Role`;
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let template: Template;
 
@@ -50,6 +51,19 @@ beforeAll(() => {
   execFileSync('npx', ['serverless', 'package'], { stdio: 'pipe', timeout: 240_000 });
   template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
 }, 300_000);
+
+type RoleStatement = { Sid: string; Action: string[]; Resource: unknown; Condition?: unknown };
+function statementsOf(template: Template, role: string): RoleStatement[] {
+  const policies = template.Resources[role]?.Properties.Policies as {
+    PolicyDocument: { Statement: RoleStatement[] };
+  }[];
+  return policies[0]?.PolicyDocument.Statement ?? [];
+}
+/** "*", or an ARN pattern whose resource part is only a wildcard (arn:aws:s3:::*, …:db:*). */
+const everything = (resource: unknown): boolean => {
+  const text = JSON.stringify(resource);
+  return resource === '*' || /(:::|:db:|:cluster:|backup-plan:|key\/)\*"/.test(text);
+};
 
 describe('serverless package', () => {
   it('builds one zip per function within the 300 KB budget', () => {
@@ -79,11 +93,13 @@ describe('serverless package', () => {
       const statements = (resource(role).Properties.Policies as Policy[])[0]?.PolicyDocument.Statement ?? [];
       // Act
       const granted = statements
-        .filter((s) => !['Logs', 'FailedEvents'].includes(s.Sid))
+        .filter((s) => !['Logs', 'FailedEvents', 'AlertTopicKey'].includes(s.Sid))
         .flatMap((s) => s.Action);
-      // Assess
+      // Assess: policies.yml names no vault key, so no KMS write is granted at all.
       expect(role, fn).toBe(`${logical.replace('LambdaFunction', '')}Role`);
-      expect([...granted].sort(), fn).toEqual(functionActions(fn));
+      expect([...granted].sort(), fn).toEqual(
+        functionActions(fn).filter((a) => !VAULT_KEY_WRITES.includes(a)),
+      );
       expect(
         granted.some((a) => a.includes('*')),
         fn,
@@ -108,6 +124,71 @@ describe('serverless package', () => {
     for (const [, r] of alarms) expect(r.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     const topicPolicy = JSON.stringify(template.Resources.AlertTopicPolicy?.Properties);
     expect(topicPolicy).toContain('cloudwatch.amazonaws.com');
+  });
+
+  it('grants no write on "*" but the documented unscopable ones, and every broad write under a condition', () => {
+    const readme = readFileSync('resources/README.md', 'utf8');
+    for (const fn of FUNCTIONS) {
+      for (const s of statementsOf(template, roleNameOf(fn))) {
+        for (const action of s.Action.filter((a) => !isRead(a))) {
+          if (s.Resource === '*') {
+            expect(Object.keys(UNSCOPABLE_WRITES), `${fn} ${action}`).toContain(action);
+            expect(readme, `${action} documented in resources/README.md`).toContain(action);
+          } else if (everything(s.Resource)) {
+            expect(s.Condition, `${fn} ${action} on ${JSON.stringify(s.Resource)}`).toBeDefined();
+          }
+        }
+      }
+    }
+  });
+
+  it('scopes database writes to the policy tag, plan writes to owned plans, PassRole to one role', () => {
+    // Prepare
+    const statements = statementsOf(template, 'SweepRole');
+    const sid = (id: string) => statements.find((s) => s.Sid === id);
+    // Assess
+    expect(sid('PolicyDatabases')?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/backup:policy': ['bronze', 'gold', 'silver'] },
+      StringNotEqualsIgnoreCase: { 'aws:ResourceTag/backup:remediate': 'false' },
+    });
+    expect(sid('ChangeOwnPlans')?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/managed-by': 'backup-sentinel' },
+    });
+    expect(sid('CreateOwnPlans')?.Condition).toEqual({
+      StringEquals: { 'aws:RequestTag/managed-by': 'backup-sentinel' },
+    });
+    expect(JSON.stringify(sid('ChangeOwnRestoreTesting')?.Resource)).toContain(
+      'restore-testing-plan:backup_sentinel_*',
+    );
+    const pass = sid('PassBackupRole');
+    expect(JSON.stringify(pass?.Resource)).toContain('role/service-role/AWSBackupDefaultServiceRole');
+    expect(JSON.stringify(pass?.Resource)).not.toContain('backup-sentinel-*');
+    expect(JSON.stringify(pass?.Condition)).toContain('restore-testing.backup.amazonaws.com');
+    const env = template.Resources.SweepLambdaFunction?.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables.BACKUP_ROLE_ARN).toEqual(pass?.Resource);
+    expect(sid('ReadDrAccount')?.Resource).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:iam::222222222222:role/${DR_READ_ROLE}` },
+    ]);
+  });
+
+  it('names the Config rules of this account in the invoke permission, and encrypts topic and queue', () => {
+    // Assess
+    const permission = template.Resources.ConfigRuleInvokePermission?.Properties;
+    expect(JSON.stringify(permission?.SourceArn)).toContain(':config-rule/');
+    const topic = template.Resources.AlertTopic?.Properties;
+    expect(topic?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
+    const keyPolicy = JSON.stringify(template.Resources.AlertTopicKey?.Properties.KeyPolicy);
+    expect(keyPolicy).toContain('backup.amazonaws.com');
+    expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+    expect(template.Resources.FailedEventsQueue?.Properties.SqsManagedSseEnabled).toBe(true);
+    const env = template.Resources.ConfigRuleLambdaFunction?.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables.CONFIG_RULE_NAME).toBe(
+      template.Resources.BackupSentinelConfigRule?.Properties.ConfigRuleName,
+    );
   });
 
   it('limits vault writes to the vaults policies.yml names, and PassRole to the backup roles', () => {
@@ -217,6 +298,27 @@ describe('the built bundles against moto', () => {
     expect(changed[0]?.ComplianceType).toBe('NON_COMPLIANT');
     // An invocation that names no resource is logged and dropped, not retried as a Lambda error.
     expect(await handler({ invokingEvent: 'null', resultToken: 'TESTMODE' }, context)).toEqual([]);
+  });
+
+  it('config-rule answers only its own rule', async () => {
+    // Prepare
+    process.env.CONFIG_RULE_NAME = 'backup-sentinel-prod';
+    const handler = await load('configRule', 'own-rule');
+    delete process.env.CONFIG_RULE_NAME;
+    const scheduled = {
+      ...event('config/config_rule_scheduled_notification_docs.json'),
+      resultToken: 'TESTMODE',
+      configRuleArn: 'arn:aws:config:eu-central-1:123456789012:config-rule/config-rule-abc123',
+    };
+    // Act
+    const foreign = await handler({ ...scheduled, configRuleName: 'someone-elses-rule' }, context);
+    const ours = (await handler(
+      { ...scheduled, configRuleName: 'backup-sentinel-prod' },
+      context,
+    )) as unknown[];
+    // Assess
+    expect(foreign).toEqual([]);
+    expect(ours.length).toBe(1);
   });
 
   it('sweep returns the digest summary', async () => {

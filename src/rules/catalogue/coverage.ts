@@ -58,7 +58,13 @@ export const selected: Rule<'resource'> = {
   resourceTypes: [...ALL_TYPES],
   permissions: {
     collect: [...PLANS_READ, ...SELECTIONS_READ],
-    remediate: [...VAULT_CREATION, 'backup:CreateBackupPlan', 'backup:CreateBackupSelection', 'iam:PassRole'],
+    remediate: [
+      ...VAULT_CREATION,
+      'backup:CreateBackupPlan',
+      'backup:TagResource',
+      'backup:CreateBackupSelection',
+      'iam:PassRole',
+    ],
   },
   example:
     'db tagged backup:policy=gold, plan backup-sentinel-gold selects only tag team=x -> NON_COMPLIANT + CreateBackupSelection',

@@ -108,7 +108,12 @@ export const restoreCovered: Rule<'resource'> = {
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
   permissions: {
     collect: READ,
-    remediate: ['backup:CreateRestoreTestingPlan', 'backup:CreateRestoreTestingSelection', 'iam:PassRole'],
+    remediate: [
+      'backup:CreateRestoreTestingPlan',
+      'backup:TagResource',
+      'backup:CreateRestoreTestingSelection',
+      'iam:PassRole',
+    ],
   },
   example:
     'policy restoreTest {everyDays: 7}, no restore testing selection for the db -> NON_COMPLIANT + CreateRestoreTestingPlan/Selection',
