@@ -3,11 +3,18 @@
  * current state first and returns what it found (`before`), what it would make (`after`) and the
  * write — or no write when the state already satisfies the action (idempotent). Dry-run is the
  * default and runs the same reads, so it prints the same plan. A per-run cap bounds the changes.
+ *
+ * Other runs (the sweep, the event path, a CLI fix) and people in the console may change the same
+ * things at the same time: a create someone else just made is already done, and a write that
+ * replaces a whole document is checked around the write (see `Guard`).
  */
+import { createHash } from 'node:crypto';
 import {
+  type BackupClient,
   type BackupPlanInput,
   type BackupRuleInput,
   type BackupVaultEvent,
+  type CopyAction,
   CreateBackupPlanCommand,
   CreateBackupSelectionCommand,
   CreateBackupVaultCommand,
@@ -19,12 +26,15 @@ import {
   GetBackupVaultAccessPolicyCommand,
   GetBackupVaultNotificationsCommand,
   GetRestoreTestingSelectionCommand,
+  type Lifecycle,
+  ListTagsCommand,
   PutBackupVaultAccessPolicyCommand,
   PutBackupVaultLockConfigurationCommand,
   PutBackupVaultNotificationsCommand,
   paginateListBackupPlans,
   paginateListBackupSelections,
   paginateListBackupVaults,
+  paginateListRecoveryPointsByBackupVault,
   paginateListRestoreTestingPlans,
   UpdateBackupPlanCommand,
   UpdateRegionSettingsCommand,
@@ -41,17 +51,22 @@ import {
   type LifecycleRule,
   PutBucketLifecycleConfigurationCommand,
   PutBucketVersioningCommand,
+  type S3Client,
+  type TransitionDefaultMinimumObjectSize,
 } from '@aws-sdk/client-s3';
 import type { Aws } from '../aws/clients.js';
+import { SentinelError } from '../errors.js';
 import { vaultArn } from '../inventory/arn.js';
 import { own } from '../maps.js';
 import type { Policy, PolicySet } from '../policy/index.js';
 import { scheduleMaxGapHours } from '../policy/schedule.js';
-import { raisedDays } from '../rules/catalogue/plan.js';
+import { keepDays, raisedDays, showDays } from '../rules/catalogue/plan.js';
 import {
   deleteProtection,
   graceChangeableDays,
+  incomingCopies,
   lockBounds,
+  outsideLock,
   PROTECTED_ACTIONS,
 } from '../rules/catalogue/vault.js';
 import { copyDestinations } from '../rules/destinations.js';
@@ -66,6 +81,11 @@ export interface ExecuteOptions {
   policies: PolicySet;
   /** Role AWS Backup assumes for selections and restore tests (iam:PassRole). */
   backupRoleArn: string;
+  /**
+   * Change only backup plans tagged managed-by=backup-sentinel: the functions' roles may change
+   * no other (resources/README.md), so another plan's fix is refused with the reason, not failed.
+   */
+  ownedPlansOnly?: boolean;
   onResult?: (result: ActionResult) => void;
 }
 
@@ -89,13 +109,124 @@ export interface ActionResult {
 interface Step {
   before: unknown;
   after: unknown;
-  /** Absent when nothing needs to change. */
+  /** Absent when nothing needs to change. A create resolves to MADE_BY_ANOTHER_RUN when it was beaten to it. */
   write?: () => Promise<unknown>;
   /** Set when the change is not made for safety: nothing is written. */
   refused?: string;
+  /** Set when `write` replaces a whole document. */
+  guard?: Guard;
 }
 
+/** The tag backup-sentinel creates plans, vaults and restore testing plans with (resources/iam.ts OWNER_TAG). */
+const OWNER_TAGS = { 'managed-by': 'backup-sentinel' };
+
 const refuse = (before: unknown, reason: string): Step => ({ before, after: before, refused: reason });
+
+/** An edit by someone else, between our read and our write, that the executor would not overwrite. */
+class ConcurrentChangeError extends SentinelError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+/**
+ * A whole document that a write replaces (S3 lifecycle configuration, backup plan, vault access
+ * policy, vault notifications): the executor reads it again just before writing and computes the
+ * step again when it changed, and reads it after writing to check that it still holds every part
+ * of what was written: the owner's rules, statements and events, and ours.
+ * AWS offers no conditional write for these calls (no ETag or version precondition on
+ * PutBucketLifecycleConfiguration, UpdateBackupPlan, PutBackupVaultAccessPolicy or
+ * PutBackupVaultNotifications). Left open: an edit landing between that last read and our write
+ * (one round trip) is overwritten, and the check after the write cannot see it.
+ */
+interface Guard {
+  /** Reads the document again: does it differ from the one the step was computed from? */
+  changed: () => Promise<boolean>;
+  /** Reads the document after the write: the parts of what was written it no longer holds. */
+  lost: () => Promise<string[]>;
+}
+
+/** JSON with object keys sorted: equal for equal documents whatever the key order. */
+function fingerprint(doc: unknown): string {
+  return JSON.stringify(doc, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * The guard of a write of `written` over the document `read` returns, computed from `seen`.
+ * `parts` names what a document holds (a rule, a statement, an event).
+ */
+function guard<T>(read: () => Promise<T>, seen: T, written: T, parts: (doc: T) => string[]): Guard {
+  const was = fingerprint(seen);
+  return {
+    changed: async () => fingerprint(await read()) !== was,
+    lost: async () => {
+      const now = new Set(parts(await read()));
+      return parts(written).filter((p) => !now.has(p));
+    },
+  };
+}
+
+/** How often a step is computed while its document keeps changing under it. */
+const ATTEMPTS = 3;
+
+/**
+ * The step for an action. When it is to be written and its document changed since the handler
+ * read it, the handler runs again on the fresh state (ATTEMPTS times at most; dry-runs read once).
+ */
+async function prepare(aws: Aws, action: Action, options: ExecuteOptions): Promise<Step> {
+  let step = await handle(aws, action, options);
+  for (let attempt = 1; options.apply && step.write && (await step.guard?.changed()); attempt++) {
+    if (attempt === ATTEMPTS)
+      throw new ConcurrentChangeError(
+        `changed by someone else on each of ${ATTEMPTS} reads; nothing written, re-run when the edits stop`,
+      );
+    step = await handle(aws, action, options);
+  }
+  return step;
+}
+
+/** What a create resolves to when another run made the resource first. */
+const MADE_BY_ANOTHER_RUN = Symbol('made by another run');
+
+/**
+ * Errors AWS Backup may answer a create with when the resource is already there:
+ * AlreadyExistsException (documented for each create), ConflictException (CreateRestoreTestingPlan,
+ * while another request is still being performed) and InvalidRequestException. None is taken at
+ * its word: the resource counts as made by another run only when reading it again finds it.
+ */
+const EXISTS_ERRORS = new Set(['AlreadyExistsException', 'ConflictException', 'InvalidRequestException']);
+
+async function createOnce(create: () => Promise<unknown>, exists: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await create();
+  } catch (e) {
+    if (EXISTS_ERRORS.has(errorName(e)) && (await exists().catch(() => false))) return MADE_BY_ANOTHER_RUN;
+    throw e;
+  }
+}
+
+/**
+ * The CreatorRequestId of a create, derived from what names the resource (its kind, region and
+ * name) and the UTC day: the same for every run making it that day, whatever started the run.
+ * AWS Backup lets a request carrying one be repeated "without the risk of running the operation
+ * twice", and CreateBackupPlan returns the existing plan when the token matches one: that matters
+ * most there, as plans may share a name, so two runs would otherwise make two plans. AWS documents
+ * no lifetime for the token; the day in it keeps a re-creation on a later day, after someone
+ * deleted the resource, from being answered with the old one. Left open: two runs either side of
+ * midnight UTC send different tokens. Tokens are 1-50 characters of [A-Za-z0-9-_.]: a hash.
+ */
+function creatorRequestId(...parts: string[]): string {
+  const day = new Date().toISOString().slice(0, 10);
+  const hash = createHash('sha256')
+    .update([...parts, day].join('\n'))
+    .digest('hex');
+  return `backup-sentinel-${hash.slice(0, 32)}`;
+}
 
 /**
  * The statement backup-sentinel merges into vault access policies: what AWS's managed Config rule
@@ -133,7 +264,7 @@ export async function executePlan(
         results.push(result);
         continue;
       }
-      const step = await handle(aws, action, options);
+      const step = await prepare(aws, action, options);
       if (step.refused !== undefined)
         result = { summary, action, status: 'refused', before: step.before, reason: step.refused };
       else if (!step.write) result = { summary, action, status: 'already-done', before: step.before };
@@ -141,8 +272,16 @@ export async function executePlan(
         result = { summary, action, status: 'would-apply', before: step.before, after: step.after };
       else {
         writes++;
-        await step.write();
-        result = { summary, action, status: 'applied', before: step.before, after: step.after };
+        const done = await step.write();
+        const lost = (await step.guard?.lost()) ?? [];
+        if (lost.length)
+          throw new ConcurrentChangeError(
+            `changed by someone else during the write: it no longer holds ${lost.join('; ')}; re-run`,
+          );
+        result =
+          done === MADE_BY_ANOTHER_RUN
+            ? { summary, action, status: 'already-done', before: { exists: true, by: 'another run' } }
+            : { summary, action, status: 'applied', before: step.before, after: step.after };
       }
     } catch (e) {
       const err = e as Error;
@@ -168,12 +307,12 @@ function handle(aws: Aws, a: Action, o: ExecuteOptions): Promise<Step> {
     case 'CreateBackupPlan':
       return createPlan(aws, a.region, policyOf(o, a.policy), o.accountId);
     case 'CreateBackupSelection':
-      return createSelection(aws, a, o.backupRoleArn);
+      return createSelection(aws, a, o);
     case 'AddBackupPlanRule':
     case 'RaiseRuleRetention':
     case 'AddCopyAction':
     case 'RaiseCopyRetention':
-      return updatePlan(aws, a);
+      return updatePlan(aws, a, o);
     case 'EnableResourceTypeOptIn':
       return optIn(aws, a.region, a.resourceType);
     case 'PutVaultNotifications':
@@ -197,6 +336,12 @@ function policyOf(o: ExecuteOptions, name: string): Policy {
 
 const errorName = (e: unknown) => (e as Error).name;
 
+/** For `.catch`: a resource AWS Backup does not find reads as undefined. */
+function absent(e: unknown): undefined {
+  if (errorName(e) === 'ResourceNotFoundException') return undefined;
+  throw e;
+}
+
 async function enableVersioning(aws: Aws, region: string, bucket: string): Promise<Step> {
   const s3 = aws.s3(region);
   const got = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
@@ -212,6 +357,23 @@ async function enableVersioning(aws: Aws, region: string, bucket: string): Promi
   };
 }
 
+interface LifecycleDocument {
+  Rules: LifecycleRule[];
+  TransitionDefaultMinimumObjectSize?: TransitionDefaultMinimumObjectSize;
+}
+
+async function readLifecycle(s3: S3Client, bucket: string): Promise<LifecycleDocument> {
+  const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch((e) => {
+    if (errorName(e) === 'NoSuchLifecycleConfiguration') return undefined;
+    throw e;
+  });
+  const size = got?.TransitionDefaultMinimumObjectSize;
+  return { Rules: got?.Rules ?? [], ...(size ? { TransitionDefaultMinimumObjectSize: size } : {}) };
+}
+
+/** S3 gives every rule an ID; one without is named by its content. */
+const lifecycleParts = (doc: LifecycleDocument) => doc.Rules.map((r) => `rule ${r.ID ?? fingerprint(r)}`);
+
 async function addLifecycleRule(
   aws: Aws,
   region: string,
@@ -220,12 +382,9 @@ async function addLifecycleRule(
   days: number,
 ): Promise<Step> {
   const s3 = aws.s3(region);
-  const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch((e) => {
-    if (errorName(e) === 'NoSuchLifecycleConfiguration')
-      return { Rules: [] as LifecycleRule[], TransitionDefaultMinimumObjectSize: undefined };
-    throw e;
-  });
-  const rules = got.Rules ?? [];
+  const read = () => readLifecycle(s3, bucket);
+  const got = await read();
+  const rules = got.Rules;
   if (rules.some((r) => r.ID === id)) return { before: { Rules: rules }, after: { Rules: rules } };
   // S3 honours the earliest expiration where rules overlap: a bucket-wide rule would shorten a
   // user's longer noncurrent retention under some prefix. Such buckets are left to their owners.
@@ -242,20 +401,21 @@ async function addLifecycleRule(
     Filter: {},
     NoncurrentVersionExpiration: { NoncurrentDays: days },
   };
-  const after = [...rules, ours];
+  const written = { ...got, Rules: [...rules, ours] };
   return {
     before: { Rules: rules },
-    after: { Rules: after },
+    after: { Rules: written.Rules },
     write: () =>
       s3.send(
         new PutBucketLifecycleConfigurationCommand({
           Bucket: bucket,
-          LifecycleConfiguration: { Rules: after },
+          LifecycleConfiguration: { Rules: written.Rules },
           ...(got.TransitionDefaultMinimumObjectSize
             ? { TransitionDefaultMinimumObjectSize: got.TransitionDefaultMinimumObjectSize }
             : {}),
         }),
       ),
+    guard: guard(read, got, written, lifecycleParts),
   };
 }
 
@@ -348,12 +508,17 @@ async function createVault(aws: Aws, region: string, name: string, key: string |
     before: { exists: false },
     after: { exists: true, EncryptionKeyArn: key ?? 'aws/backup' },
     write: () =>
-      aws.backup(region).send(
-        new CreateBackupVaultCommand({
-          BackupVaultName: name,
-          ...(key ? { EncryptionKeyArn: key } : {}),
-          BackupVaultTags: { 'managed-by': 'backup-sentinel' },
-        }),
+      createOnce(
+        () =>
+          aws.backup(region).send(
+            new CreateBackupVaultCommand({
+              BackupVaultName: name,
+              ...(key ? { EncryptionKeyArn: key } : {}),
+              BackupVaultTags: OWNER_TAGS,
+              CreatorRequestId: creatorRequestId('vault', region, name),
+            }),
+          ),
+        () => vaultExists(aws, region, name),
       ),
   };
 }
@@ -402,11 +567,16 @@ async function createPlan(aws: Aws, region: string, policy: Policy, accountId: s
     before: { exists: false },
     after: plan,
     write: () =>
-      aws.backup(region).send(
-        new CreateBackupPlanCommand({
-          BackupPlan: plan,
-          BackupPlanTags: { 'managed-by': 'backup-sentinel' },
-        }),
+      createOnce(
+        () =>
+          aws.backup(region).send(
+            new CreateBackupPlanCommand({
+              BackupPlan: plan,
+              BackupPlanTags: OWNER_TAGS,
+              CreatorRequestId: creatorRequestId('plan', region, policy.planName),
+            }),
+          ),
+        () => findPlan(aws, region, policy.planName),
       ),
   };
 }
@@ -419,26 +589,28 @@ async function createPlan(aws: Aws, region: string, policy: Policy, accountId: s
  */
 const SELECTION_RESOURCES = ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*', 'arn:aws:s3:::*'];
 
+/** Why a plan may not be changed under `ownedPlansOnly`, or undefined when it may. */
+async function notOwned(aws: Aws, region: string, plan: { BackupPlanArn?: string }, o: ExecuteOptions) {
+  if (!o.ownedPlansOnly) return undefined;
+  const { Tags } = await aws.backup(region).send(new ListTagsCommand({ ResourceArn: plan.BackupPlanArn }));
+  if (own(Tags ?? {}, 'managed-by') === OWNER_TAGS['managed-by']) return undefined;
+  return `plan ${plan.BackupPlanArn} was not created by backup-sentinel (no tag managed-by=backup-sentinel): its role may change only the plans it owns; tag the plan to let it heal this one`;
+}
+
 async function createSelection(
   aws: Aws,
   a: Extract<Action, { type: 'CreateBackupSelection' }>,
-  role: string,
+  o: ExecuteOptions,
 ): Promise<Step> {
   const b = aws.backup(a.region);
   const plan = await findPlan(aws, a.region, a.planName);
-  if (plan?.BackupPlanId) {
-    for await (const page of paginateListBackupSelections(
-      { client: b },
-      { BackupPlanId: plan.BackupPlanId },
-    )) {
-      if (page.BackupSelectionsList?.some((s) => s.SelectionName === a.selectionName)) {
-        return { before: { exists: true }, after: { exists: true } };
-      }
-    }
-  }
+  if (plan?.BackupPlanId && (await selectionExists(b, plan.BackupPlanId, a.selectionName)))
+    return { before: { exists: true }, after: { exists: true } };
+  const foreign = plan && (await notOwned(aws, a.region, plan, o));
+  if (foreign) return refuse({ exists: false }, foreign);
   const selection = {
     SelectionName: a.selectionName,
-    IamRoleArn: role,
+    IamRoleArn: o.backupRoleArn,
     Resources: SELECTION_RESOURCES,
     Conditions: {
       StringEquals: [{ ConditionKey: `aws:ResourceTag/${a.tagKey}`, ConditionValue: a.tagValue }],
@@ -452,9 +624,26 @@ async function createSelection(
     write: async () => {
       const id = plan?.BackupPlanId ?? (await findPlan(aws, a.region, a.planName))?.BackupPlanId;
       if (!id) throw new Error(`plan ${a.planName} does not exist in ${a.region}`);
-      return b.send(new CreateBackupSelectionCommand({ BackupPlanId: id, BackupSelection: selection }));
+      return createOnce(
+        () =>
+          b.send(
+            new CreateBackupSelectionCommand({
+              BackupPlanId: id,
+              BackupSelection: selection,
+              CreatorRequestId: creatorRequestId('selection', a.region, id, a.selectionName),
+            }),
+          ),
+        () => selectionExists(b, id, a.selectionName),
+      );
     },
   };
+}
+
+async function selectionExists(b: BackupClient, planId: string, name: string): Promise<boolean> {
+  for await (const page of paginateListBackupSelections({ client: b }, { BackupPlanId: planId })) {
+    if (page.BackupSelectionsList?.some((s) => s.SelectionName === name)) return true;
+  }
+  return false;
 }
 
 async function updatePlan(
@@ -463,11 +652,18 @@ async function updatePlan(
     Action,
     { type: 'AddBackupPlanRule' | 'RaiseRuleRetention' | 'AddCopyAction' | 'RaiseCopyRetention' }
   >,
+  o: ExecuteOptions,
 ): Promise<Step> {
   const got = await findPlan(aws, a.region, a.planName);
-  if (!got?.BackupPlan || !got.BackupPlanId)
-    throw new Error(`plan ${a.planName} does not exist in ${a.region}`);
-  const rules: BackupRuleInput[] = (got.BackupPlan.Rules ?? []).map(
+  const id = got?.BackupPlanId;
+  if (!got?.BackupPlan || !id) throw new Error(`plan ${a.planName} does not exist in ${a.region}`);
+  const foreign = await notOwned(aws, a.region, got, o);
+  if (foreign) return refuse({ exists: true }, foreign);
+  const b = aws.backup(a.region);
+  const read = async (): Promise<PlanDocument> =>
+    (await b.send(new GetBackupPlanCommand({ BackupPlanId: id }))).BackupPlan;
+  // A copy: the changes below leave the plan as read intact, for the check before the write.
+  const rules: BackupRuleInput[] = structuredClone(got.BackupPlan.Rules ?? []).map(
     ({ RuleId: _id, ...r }) => r as BackupRuleInput,
   );
   const before = structuredClone(rules);
@@ -511,11 +707,24 @@ async function updatePlan(
   return {
     before,
     after: rules,
-    write: () =>
-      aws
-        .backup(a.region)
-        .send(new UpdateBackupPlanCommand({ BackupPlanId: got.BackupPlanId, BackupPlan: plan })),
+    write: () => b.send(new UpdateBackupPlanCommand({ BackupPlanId: id, BackupPlan: plan })),
+    guard: guard(read, got.BackupPlan, plan, planParts),
   };
+}
+
+type PlanDocument =
+  | { Rules?: { RuleName?: string; Lifecycle?: Lifecycle; CopyActions?: CopyAction[] }[] }
+  | undefined;
+
+/** A plan's rules and copies, each with what it keeps (so that a lowered retention shows). */
+function planParts(plan: PlanDocument): string[] {
+  return (plan?.Rules ?? []).flatMap((r) => [
+    `rule ${r.RuleName} keeping ${showDays(keepDays(r.Lifecycle))}`,
+    ...(r.CopyActions ?? []).map(
+      (c) =>
+        `copy of rule ${r.RuleName} to ${c.DestinationBackupVaultArn} keeping ${showDays(keepDays(c.Lifecycle?.DeleteAfterDays === undefined ? r.Lifecycle : c.Lifecycle))}`,
+    ),
+  ]);
 }
 
 async function optIn(aws: Aws, region: string, type: string): Promise<Step> {
@@ -538,10 +747,13 @@ async function putNotifications(
   topic: string | undefined,
 ): Promise<Step> {
   const b = aws.backup(region);
-  const got = await b.send(new GetBackupVaultNotificationsCommand({ BackupVaultName: vault })).catch((e) => {
-    if (errorName(e) === 'ResourceNotFoundException') return undefined;
-    throw e;
-  });
+  const read = async (): Promise<Notifications | undefined> => {
+    const got = await b
+      .send(new GetBackupVaultNotificationsCommand({ BackupVaultName: vault }))
+      .catch(absent);
+    return got && { SNSTopicArn: got.SNSTopicArn, BackupVaultEvents: got.BackupVaultEvents ?? [] };
+  };
+  const got = await read();
   const have = got?.BackupVaultEvents ?? [];
   const sns = got?.SNSTopicArn ?? topic;
   if (!sns) throw new Error('no SNS topic to send vault events to');
@@ -560,8 +772,17 @@ async function putNotifications(
           BackupVaultEvents: merged as BackupVaultEvent[],
         }),
       ),
+    guard: guard(read, got, after, notificationParts),
   };
 }
+
+interface Notifications {
+  SNSTopicArn?: string;
+  BackupVaultEvents: string[];
+}
+
+const notificationParts = (n: Notifications | undefined) =>
+  n ? [`topic ${n.SNSTopicArn}`, ...n.BackupVaultEvents.map((e) => `event ${e}`)] : [];
 
 async function addDeleteProtection(
   aws: Aws,
@@ -570,14 +791,13 @@ async function addDeleteProtection(
   exempt: string[] | undefined,
 ): Promise<Step> {
   const b = aws.backup(region);
-  const got = await b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: vault })).catch((e) => {
-    if (errorName(e) === 'ResourceNotFoundException') return undefined;
-    throw e;
-  });
-  const doc = got?.Policy
-    ? (JSON.parse(got.Policy) as { Version?: string; Statement?: unknown })
+  const read = async () =>
+    (await b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: vault })).catch(absent))?.Policy;
+  const text = await read();
+  const doc = text
+    ? (JSON.parse(text) as { Version?: string; Statement?: unknown })
     : { Version: '2012-10-17', Statement: [] };
-  const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+  const statements = statementsOf(doc);
   // Judged as the rule judges it: the policy's exemptions (none named: any principal named by ARN).
   const judged = deleteProtection({ Statement: statements }, exempt);
   if (judged.protectedBy) return { before: doc, after: doc };
@@ -602,8 +822,22 @@ async function addDeleteProtection(
       b.send(
         new PutBackupVaultAccessPolicyCommand({ BackupVaultName: vault, Policy: JSON.stringify(after) }),
       ),
+    guard: guard(read, text, JSON.stringify(after), policyParts),
   };
 }
+
+function statementsOf(doc: { Statement?: unknown }): unknown[] {
+  return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+}
+
+/** A policy's statements, by Sid (by content when they have none). */
+const policyParts = (text: string | undefined) =>
+  text
+    ? statementsOf(JSON.parse(text)).map((s) => {
+        const sid = (s as { Sid?: unknown }).Sid;
+        return `statement ${typeof sid === 'string' ? sid : fingerprint(s)}`;
+      })
+    : [];
 
 async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): Promise<Step> {
   const v = await aws.backup(a.region).send(new DescribeBackupVaultCommand({ BackupVaultName: a.vaultName }));
@@ -637,6 +871,16 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
   const { min, max } = lockBounds(a.minRetentionDays, a.maxRetentionDays, v);
   if (max !== undefined && max < min)
     return refuse(before, `maximum retention ${max}d would be below the minimum ${min}d`);
+  // Copies from other accounts or regions (this account may be someone's DR account) come from
+  // plans we cannot see: the newest point of each source tells what its next copy keeps.
+  const rejected = incomingCopies(await recentPoints(aws.backup(a.region), a.vaultName)).filter(
+    outsideLock(min, max),
+  );
+  if (rejected.length)
+    return refuse(
+      before,
+      `a lock with minimum ${min}d${max === undefined ? '' : `, maximum ${max}d`} would reject the copies into vault ${a.vaultName} from ${rejected.map((c) => `${c.source} (kept ${showDays(c.days)})`).join(', ')}: their copy jobs would fail`,
+    );
   const changeable = inGrace ? graceChangeableDays(lockDate ?? now, now) : a.changeableForDays;
   const input = {
     BackupVaultName: a.vaultName,
@@ -649,6 +893,20 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
     after: input,
     write: () => aws.backup(a.region).send(new PutBackupVaultLockConfigurationCommand(input)),
   };
+}
+
+/** How far back the executor looks for copies into a vault before locking it. */
+const INCOMING_DAYS = 35;
+
+async function recentPoints(b: BackupClient, vault: string) {
+  const since = new Date(Date.now() - INCOMING_DAYS * 86_400_000);
+  const points = [];
+  for await (const page of paginateListRecoveryPointsByBackupVault(
+    { client: b },
+    { BackupVaultName: vault, ByCreatedAfter: since },
+  ))
+    points.push(...(page.RecoveryPoints ?? []));
+  return points;
 }
 
 const RESTORE_START_WINDOW_HOURS = 24;
@@ -677,10 +935,7 @@ async function createRestoreTestingPlan(
   accountId: string,
 ): Promise<Step> {
   const b = aws.backup(region);
-  for await (const page of paginateListRestoreTestingPlans({ client: b }, {})) {
-    if (page.RestoreTestingPlans?.some((p) => p.RestoreTestingPlanName === name))
-      return { before: { exists: true }, after: { exists: true } };
-  }
+  if (await restoreTestingPlanExists(b, name)) return { before: { exists: true }, after: { exists: true } };
   const everyDays = policy.restoreTest?.everyDays ?? 7;
   const plan = {
     RestoreTestingPlanName: name,
@@ -697,13 +952,25 @@ async function createRestoreTestingPlan(
     before: { exists: false },
     after: plan,
     write: () =>
-      b.send(
-        new CreateRestoreTestingPlanCommand({
-          RestoreTestingPlan: plan,
-          Tags: { 'managed-by': 'backup-sentinel' },
-        }),
+      createOnce(
+        () =>
+          b.send(
+            new CreateRestoreTestingPlanCommand({
+              RestoreTestingPlan: plan,
+              Tags: OWNER_TAGS,
+              CreatorRequestId: creatorRequestId('restore-testing-plan', region, name),
+            }),
+          ),
+        () => restoreTestingPlanExists(b, name),
       ),
   };
+}
+
+async function restoreTestingPlanExists(b: BackupClient, name: string): Promise<boolean> {
+  for await (const page of paginateListRestoreTestingPlans({ client: b }, {})) {
+    if (page.RestoreTestingPlans?.some((p) => p.RestoreTestingPlanName === name)) return true;
+  }
+  return false;
 }
 
 async function createRestoreTestingSelection(
@@ -712,18 +979,18 @@ async function createRestoreTestingSelection(
   role: string,
 ): Promise<Step> {
   const b = aws.backup(a.region);
-  const existing = await b
-    .send(
-      new GetRestoreTestingSelectionCommand({
-        RestoreTestingPlanName: a.planName,
-        RestoreTestingSelectionName: a.selectionName,
-      }),
-    )
-    .catch((e) => {
-      if (errorName(e) === 'ResourceNotFoundException') return undefined;
-      throw e;
-    });
-  if (existing?.RestoreTestingSelection) return { before: { exists: true }, after: { exists: true } };
+  const exists = async () =>
+    (
+      await b
+        .send(
+          new GetRestoreTestingSelectionCommand({
+            RestoreTestingPlanName: a.planName,
+            RestoreTestingSelectionName: a.selectionName,
+          }),
+        )
+        .catch(absent)
+    )?.RestoreTestingSelection;
+  if (await exists()) return { before: { exists: true }, after: { exists: true } };
   const selection = {
     RestoreTestingSelectionName: a.selectionName,
     ProtectedResourceType: a.resourceType,
@@ -740,11 +1007,21 @@ async function createRestoreTestingSelection(
     before: { exists: false },
     after: selection,
     write: () =>
-      b.send(
-        new CreateRestoreTestingSelectionCommand({
-          RestoreTestingPlanName: a.planName,
-          RestoreTestingSelection: selection,
-        }),
+      createOnce(
+        () =>
+          b.send(
+            new CreateRestoreTestingSelectionCommand({
+              RestoreTestingPlanName: a.planName,
+              RestoreTestingSelection: selection,
+              CreatorRequestId: creatorRequestId(
+                'restore-testing-selection',
+                a.region,
+                a.planName,
+                a.selectionName,
+              ),
+            }),
+          ),
+        exists,
       ),
   };
 }

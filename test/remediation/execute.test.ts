@@ -18,12 +18,14 @@ import {
   type ListBackupPlansOutput,
   ListBackupSelectionsCommand,
   ListBackupVaultsCommand,
+  ListRecoveryPointsByBackupVaultCommand,
   ListRestoreTestingPlansCommand,
   PutBackupVaultAccessPolicyCommand,
   PutBackupVaultLockConfigurationCommand,
   PutBackupVaultNotificationsCommand,
   ResourceNotFoundException,
   UpdateBackupPlanCommand,
+  type UpdateBackupPlanInput,
   UpdateRegionSettingsCommand,
 } from '@aws-sdk/client-backup';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -179,16 +181,54 @@ async function runOne(action: Action, over: Partial<ExecuteOptions> = {}): Promi
   return result as ActionResult;
 }
 
-/** The fixture plan "test" is listed and returns `plan`. */
+/** The fixture plan "test" is listed and returns `plan`, then what UpdateBackupPlan made it. */
 function givenPlan(plan: GetBackupPlanOutput = GOT_PLAN): void {
+  let current = plan;
   backup.on(ListBackupPlansCommand).resolves(PLANS);
-  backup.on(GetBackupPlanCommand, { BackupPlanId: PLAN_ID }).resolves(plan);
+  backup.on(GetBackupPlanCommand, { BackupPlanId: PLAN_ID }).callsFake(async () => structuredClone(current));
+  backup.on(UpdateBackupPlanCommand).callsFake(async (input: UpdateBackupPlanInput) => {
+    current = { ...current, BackupPlan: input.BackupPlan as GetBackupPlanOutput['BackupPlan'] };
+    return { BackupPlanId: PLAN_ID };
+  });
 }
+
+/** The vault access policy reads as `policy` (none: not found), then as PutBackupVaultAccessPolicy left it. */
+function givenPolicy(policy?: object): void {
+  let current = policy && JSON.stringify(policy);
+  backup.on(GetBackupVaultAccessPolicyCommand).callsFake(async () => {
+    if (!current) throw notFound();
+    return { BackupVaultName: 'Default', Policy: current };
+  });
+  backup.on(PutBackupVaultAccessPolicyCommand).callsFake(async (input: { Policy?: string }) => {
+    current = input.Policy;
+    return {};
+  });
+}
+
+/** The vault notifications read as `got` (none: not found), then as PutBackupVaultNotifications left them. */
+function givenNotifications(got?: GetBackupVaultNotificationsOutput): void {
+  let current = got;
+  backup.on(GetBackupVaultNotificationsCommand).callsFake(async () => {
+    if (!current) throw notFound();
+    return structuredClone(current);
+  });
+  backup
+    .on(PutBackupVaultNotificationsCommand)
+    .callsFake(async (input: GetBackupVaultNotificationsOutput) => {
+      current = { ...current, ...input };
+      return {};
+    });
+}
+
+/** A CreatorRequestId as the executor makes them. */
+const TOKEN = expect.stringMatching(/^backup-sentinel-[0-9a-f]{32}$/);
 
 const updateSent = () => backup.commandCalls(UpdateBackupPlanCommand)[0]?.args[0].input;
 
 beforeEach(() => {
   backup.reset();
+  // No recovery points copied in lately, unless a test says otherwise (PutVaultLock reads them).
+  backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
 });
 
 afterAll(() => {
@@ -257,9 +297,9 @@ describe('AddBackupPlanRule', () => {
   it('finds the plan on a later page of ListBackupPlans', async () => {
     // Prepare
     const other = { ...PLANS.BackupPlansList?.[0], BackupPlanId: 'other-id', BackupPlanName: 'other' };
+    givenPlan();
     backup.on(ListBackupPlansCommand).resolves({ BackupPlansList: [other], NextToken: 'page-2' });
     backup.on(ListBackupPlansCommand, { NextToken: 'page-2' }).resolves(PLANS);
-    backup.on(GetBackupPlanCommand, { BackupPlanId: PLAN_ID }).resolves(GOT_PLAN);
 
     // Act
     const result = await runOne(ADD);
@@ -267,7 +307,10 @@ describe('AddBackupPlanRule', () => {
     // Assess
     expect(result.status).toBe('applied');
     expect(backup.commandCalls(ListBackupPlansCommand)).toHaveLength(2);
+    // Changed: the plan is read again by its id just before the write and after it.
     expect(backup.commandCalls(GetBackupPlanCommand).map((c) => c.args[0].input)).toEqual([
+      { BackupPlanId: PLAN_ID },
+      { BackupPlanId: PLAN_ID },
       { BackupPlanId: PLAN_ID },
     ]);
     expect(updateSent()?.BackupPlanId).toBe(PLAN_ID);
@@ -705,6 +748,7 @@ describe('CreateBackupVault', () => {
         BackupVaultName: 'backup-sentinel-gold',
         EncryptionKeyArn: KEY,
         BackupVaultTags: { 'managed-by': 'backup-sentinel' },
+        CreatorRequestId: TOKEN,
       },
     ]);
     expect(result).toMatchObject({
@@ -725,6 +769,7 @@ describe('CreateBackupVault', () => {
     expect(backup.commandCalls(CreateBackupVaultCommand)[0]?.args[0].input).toEqual({
       BackupVaultName: 'backup-sentinel-gold',
       BackupVaultTags: { 'managed-by': 'backup-sentinel' },
+      CreatorRequestId: TOKEN,
     });
     expect(result.after).toEqual({ exists: true, EncryptionKeyArn: 'aws/backup' });
   });
@@ -813,7 +858,7 @@ describe('CreateBackupPlan', () => {
       ],
     };
     expect(backup.commandCalls(CreateBackupPlanCommand).map((c) => c.args[0].input)).toEqual([
-      { BackupPlan: plan, BackupPlanTags: { 'managed-by': 'backup-sentinel' } },
+      { BackupPlan: plan, BackupPlanTags: { 'managed-by': 'backup-sentinel' }, CreatorRequestId: TOKEN },
     ]);
     expect(result).toMatchObject({ status: 'applied', before: { exists: false }, after: plan });
   });
@@ -839,6 +884,7 @@ describe('CreateBackupPlan', () => {
         ],
       },
       BackupPlanTags: { 'managed-by': 'backup-sentinel' },
+      CreatorRequestId: TOKEN,
     });
   });
 
@@ -903,7 +949,7 @@ describe('CreateBackupSelection', () => {
       BackupPlanId: PLAN_ID,
     });
     expect(backup.commandCalls(CreateBackupSelectionCommand).map((c) => c.args[0].input)).toEqual([
-      { BackupPlanId: PLAN_ID, BackupSelection: SELECTION },
+      { BackupPlanId: PLAN_ID, BackupSelection: SELECTION, CreatorRequestId: TOKEN },
     ]);
     expect(result).toMatchObject({ status: 'applied', after: SELECTION });
   });
@@ -963,7 +1009,7 @@ describe('CreateBackupSelection', () => {
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     expect(results[1]?.before).toEqual({ exists: false, plan: 'to be created earlier in this run' });
     expect(backup.commandCalls(CreateBackupSelectionCommand).map((c) => c.args[0].input)).toEqual([
-      { BackupPlanId: PLAN_ID, BackupSelection: SELECTION },
+      { BackupPlanId: PLAN_ID, BackupSelection: SELECTION, CreatorRequestId: TOKEN },
     ]);
   });
 });
@@ -1011,7 +1057,7 @@ describe('PutVaultNotifications', () => {
 
   it('adds the missing events to the existing ones and keeps the existing topic', async () => {
     // Prepare
-    backup.on(GetBackupVaultNotificationsCommand, { BackupVaultName: 'myVault' }).resolves(NOTIFICATIONS);
+    givenNotifications(NOTIFICATIONS);
 
     // Act
     const result = await runOne(
@@ -1057,7 +1103,7 @@ describe('PutVaultNotifications', () => {
 
   it('sends the events to the given topic when the vault has no notifications', async () => {
     // Prepare
-    backup.on(GetBackupVaultNotificationsCommand).rejects(notFound());
+    givenNotifications();
 
     // Act
     const result = await runOne(notify(['BACKUP_JOB_COMPLETED', 'COPY_JOB_FAILED'], TOPIC));
@@ -1100,10 +1146,7 @@ describe('AddVaultDeleteProtection', () => {
 
   it('adds the deny statement to the existing policy, keeping its statements', async () => {
     // Prepare
-    backup.on(GetBackupVaultAccessPolicyCommand, { BackupVaultName: 'Default' }).resolves({
-      BackupVaultName: 'Default',
-      Policy: JSON.stringify({ Version: '2012-10-17', Id: 'user-policy', Statement: [USER_STATEMENT] }),
-    });
+    givenPolicy({ Version: '2012-10-17', Id: 'user-policy', Statement: [USER_STATEMENT] });
 
     // Act
     const result = await runOne(PROTECT);
@@ -1120,9 +1163,7 @@ describe('AddVaultDeleteProtection', () => {
 
   it('turns a single-object Statement into a list holding it and the deny statement', async () => {
     // Prepare
-    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: USER_STATEMENT }),
-    });
+    givenPolicy({ Version: '2012-10-17', Statement: USER_STATEMENT });
 
     // Act
     await runOne(PROTECT);
@@ -1139,7 +1180,7 @@ describe('AddVaultDeleteProtection', () => {
   // Sid, so that it never collides with the old statement on vaults that already have it).
   it('writes a new policy when the vault has none', async () => {
     // Prepare
-    backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+    givenPolicy();
 
     // Act
     const result = await runOne(PROTECT);
@@ -1170,7 +1211,7 @@ describe('AddVaultDeleteProtection', () => {
   it('exempts the principals the action names', async () => {
     // Prepare
     const breakGlass = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
-    backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+    givenPolicy();
 
     // Act
     await runOne({ ...PROTECT, exemptPrincipalArns: [breakGlass] } as Action);
@@ -1190,9 +1231,7 @@ describe('AddVaultDeleteProtection', () => {
       Action: 'backup:DeleteRecoveryPoint',
       Resource: '*',
     };
-    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [USER_STATEMENT, old] }),
-    });
+    givenPolicy({ Version: '2012-10-17', Statement: [USER_STATEMENT, old] });
 
     // Act
     const result = await runOne(PROTECT);
@@ -1211,9 +1250,7 @@ describe('AddVaultDeleteProtection', () => {
       Action: 'backup:DescribeBackupVault',
       Resource: '*',
     };
-    backup.on(GetBackupVaultAccessPolicyCommand).resolves({
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [taken] }),
-    });
+    givenPolicy({ Version: '2012-10-17', Statement: [taken] });
 
     // Act
     await runOne(PROTECT);
@@ -1508,7 +1545,9 @@ describe('CreateRestoreTestingPlan', () => {
         SelectionWindowDays: 7,
       },
     };
-    expect(planSent()).toEqual([{ RestoreTestingPlan: plan, Tags: { 'managed-by': 'backup-sentinel' } }]);
+    expect(planSent()).toEqual([
+      { RestoreTestingPlan: plan, Tags: { 'managed-by': 'backup-sentinel' }, CreatorRequestId: TOKEN },
+    ]);
     expect(result).toMatchObject({ status: 'applied', before: { exists: false }, after: plan });
   });
 
@@ -1613,7 +1652,11 @@ describe('CreateRestoreTestingSelection', () => {
     });
     const selection = { ...SELECTION, RestoreMetadataOverrides: { dbsubnetgroupname: 'restore-tests' } };
     expect(backup.commandCalls(CreateRestoreTestingSelectionCommand).map((c) => c.args[0].input)).toEqual([
-      { RestoreTestingPlanName: 'backup-sentinel-gold', RestoreTestingSelection: selection },
+      {
+        RestoreTestingPlanName: 'backup-sentinel-gold',
+        RestoreTestingSelection: selection,
+        CreatorRequestId: TOKEN,
+      },
     ]);
     expect(result).toMatchObject({ status: 'applied', before: { exists: false }, after: selection });
   });
@@ -1629,6 +1672,7 @@ describe('CreateRestoreTestingSelection', () => {
     expect(backup.commandCalls(CreateRestoreTestingSelectionCommand)[0]?.args[0].input).toEqual({
       RestoreTestingPlanName: 'backup-sentinel-gold',
       RestoreTestingSelection: SELECTION,
+      CreatorRequestId: TOKEN,
     });
   });
 
@@ -1748,7 +1792,7 @@ describe('executePlan', () => {
       .on(ListBackupVaultsCommand)
       .rejects(awsError('AccessDeniedException', 'no backup:ListBackupVaults'));
     backup.on(UpdateBackupPlanCommand).rejects(awsError('ConflictException', 'plan is being updated'));
-    backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+    givenPolicy();
     const seen: ActionResult[] = [];
 
     // Act

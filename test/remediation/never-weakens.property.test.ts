@@ -9,10 +9,12 @@ import {
   GetBackupPlanCommand,
   GetBackupVaultAccessPolicyCommand,
   ListBackupPlansCommand,
+  ListRecoveryPointsByBackupVaultCommand,
   PutBackupVaultAccessPolicyCommand,
   PutBackupVaultLockConfigurationCommand,
   ResourceNotFoundException,
   UpdateBackupPlanCommand,
+  type UpdateBackupPlanInput,
 } from '@aws-sdk/client-backup';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -414,18 +416,26 @@ function feed(inv: Inventory): void {
       BackupPlanId: p.BackupPlanId,
     })),
   });
+  // What the executor writes is what it reads next (it reads again after writing).
+  const plans = new Map<string, unknown>();
+  const policiesByVault = new Map<string, string>();
   for (const p of inv.backupPlans) {
-    backup.on(GetBackupPlanCommand, { BackupPlanId: p.BackupPlanId }).resolves({
+    plans.set(p.BackupPlanId, {
+      BackupPlanName: p.BackupPlanName,
+      Rules: structuredClone(p.Rules).map((r) => ({ ...r, RuleId: `${r.RuleName}-id` })),
+    });
+    backup.on(GetBackupPlanCommand, { BackupPlanId: p.BackupPlanId }).callsFake(async () => ({
       BackupPlanId: p.BackupPlanId,
       BackupPlanArn: p.BackupPlanArn,
-      BackupPlan: {
-        BackupPlanName: p.BackupPlanName,
-        Rules: structuredClone(p.Rules).map((r) => ({ ...r, RuleId: `${r.RuleName}-id` })) as never,
-      },
-    });
+      BackupPlan: structuredClone(plans.get(p.BackupPlanId)),
+    }));
   }
   backup.on(DescribeBackupVaultCommand).rejects(notFound());
-  backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+  backup.on(GetBackupVaultAccessPolicyCommand).callsFake(async (input: { BackupVaultName: string }) => {
+    const policy = policiesByVault.get(input.BackupVaultName);
+    if (policy === undefined) throw notFound();
+    return { Policy: policy };
+  });
   for (const v of inv.backupVaults.filter((x) => parseArn(x.BackupVaultArn)?.account === ACCOUNT)) {
     const region = parseArn(v.BackupVaultArn)?.region;
     if (region !== REGION) continue; // the actions of this test run in the plan's region
@@ -437,14 +447,20 @@ function feed(inv: Inventory): void {
       MaxRetentionDays: v.MaxRetentionDays,
       LockDate: v.LockDate ? new Date(v.LockDate) : undefined,
     });
-    if (v.AccessPolicy)
-      backup
-        .on(GetBackupVaultAccessPolicyCommand, { BackupVaultName: v.BackupVaultName })
-        .resolves({ Policy: v.AccessPolicy });
+    if (v.AccessPolicy) policiesByVault.set(v.BackupVaultName, v.AccessPolicy);
   }
-  backup.on(UpdateBackupPlanCommand).resolves({});
-  backup.on(PutBackupVaultAccessPolicyCommand).resolves({});
+  backup.on(UpdateBackupPlanCommand).callsFake(async (input: UpdateBackupPlanInput) => {
+    plans.set(input.BackupPlanId ?? '', input.BackupPlan);
+    return {};
+  });
+  backup
+    .on(PutBackupVaultAccessPolicyCommand)
+    .callsFake(async (input: { BackupVaultName: string; Policy: string }) => {
+      policiesByVault.set(input.BackupVaultName, input.Policy);
+      return {};
+    });
   backup.on(PutBackupVaultLockConfigurationCommand).resolves({});
+  backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
 }
 
 /** Applies one action against the before state and checks what would be sent. */

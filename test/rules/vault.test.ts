@@ -359,6 +359,70 @@ describe('vault.lock', () => {
     expect(f.actions).toEqual([putLock({ minRetentionDays: 30, maxRetentionDays: 400 })]);
   });
 
+  describe('copies from other accounts and regions (this is their DR vault)', () => {
+    const PROD = vaultArnOf('prod', 'us-west-2', '333333333333');
+    const STAGING = vaultArnOf('staging', 'us-west-2', '444444444444');
+    const WEST = vaultArnOf(GOLD_VAULT, 'eu-west-1');
+    /** A recovery point in the gold vault, copied from `source` `age` days ago, kept `days` (none: forever). */
+    const copied = (source: string, age: number, days?: number) => ({
+      RecoveryPointArn: `arn:aws:backup:${REGION}:${ACCOUNT}:recovery-point:${source.slice(-6)}-${age}`,
+      ResourceArn: 'arn:aws:rds:us-west-2:333333333333:db:orders',
+      BackupVaultArn: GOLD_VAULT_ARN,
+      SourceBackupVaultArn: source,
+      CreationDate: daysAgo(age),
+      Status: 'COMPLETED',
+      ...(days === undefined ? {} : { Lifecycle: { DeleteAfterDays: days } }),
+    });
+    /** This account's plan in eu-west-1, copying into the gold vault for 30 days. */
+    const westPlan = plan(
+      'west',
+      [
+        planRule({
+          CopyActions: [{ DestinationBackupVaultArn: GOLD_VAULT_ARN, Lifecycle: { DeleteAfterDays: 30 } }],
+        }),
+      ],
+      { BackupPlanArn: `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-plan:west-id` },
+    );
+
+    it('proposes no lock whose minimum would reject them, naming the source vault and judging each by its newest copy', () => {
+      // Prepare: prod's newest copy keeps 3 days; staging's did once, its newest keeps 30; the
+      // copies of this account's west plan are counted by its copy action (30 days), not their points
+      const inv = withVault(
+        {},
+        {
+          backupPlans: [westPlan],
+          recoveryPoints: [
+            copied(PROD, 1, 3),
+            copied(STAGING, 9, 3),
+            copied(STAGING, 2, 30),
+            copied(WEST, 1, 3),
+          ],
+        },
+      );
+      // Act
+      const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toBe(
+        `vault lock: not locked; minimum retention not set (policy: 7d); maximum retention not set (policy: 400d); not locked automatically, because it would reject copies from ${PROD} (3d)`,
+      );
+      expect(f.actions).toEqual([]);
+    });
+
+    it('flags an existing lock whose maximum rejects copies kept forever (no DeleteAfterDays)', () => {
+      // Prepare
+      const inv = withVault(
+        { Locked: true, MinRetentionDays: 7, MaxRetentionDays: 400 },
+        { recoveryPoints: [copied(PROD, 1)] },
+      );
+      // Act
+      const f = only('vault.lock', inv, locked, GOLD_VAULT_ARN);
+      // Assess
+      expect(f.status).toBe('NON_COMPLIANT');
+      expect(f.message).toContain(`copies from ${PROD} keeps forever`);
+    });
+  });
+
   it('flags a governance-mode lock when the policy asks for compliance mode', () => {
     // Prepare: DescribeBackupVault returns a LockDate only for compliance-mode locks
     const inv = withVault({ Locked: true, MinRetentionDays: 7 });

@@ -57,10 +57,16 @@ export const vaultExists: Rule<'plan'> = {
   },
 };
 
-/** Retentions of everything AWS Backup writes into a vault: plan rules targeting it and copies into it. */
+/**
+ * Retentions of everything AWS Backup writes into a vault: plan rules targeting it, copies into it
+ * from this account's plans, and copies from plans elsewhere (other accounts or regions, when this
+ * is their DR vault), seen in the vault's recovery points.
+ */
 function writesInto(vault: BackupVault, inventory: Inventory): { what: string; days: number }[] {
   const v = parseArn(vault.BackupVaultArn);
   const out: { what: string; days: number }[] = [];
+  /** The source vaults of the copy actions counted here: their points are not counted again. */
+  const copiedFrom = new Set<string>();
   for (const plan of inventory.backupPlans) {
     const p = parseArn(plan.BackupPlanArn);
     for (const r of plan.Rules) {
@@ -77,14 +83,45 @@ function writesInto(vault: BackupVault, inventory: Inventory): { what: string; d
             what: `copies from rule ${r.RuleName} of plan ${plan.BackupPlanName}`,
             days: copyKeepDays(r, c),
           });
+          if (p) copiedFrom.add(vaultArn(p.region, p.account, r.TargetBackupVaultName));
         }
       }
     }
   }
+  const points = inventory.recoveryPoints.filter(
+    (rp) =>
+      rp.BackupVaultArn === vault.BackupVaultArn &&
+      rp.SourceBackupVaultArn !== undefined &&
+      !copiedFrom.has(rp.SourceBackupVaultArn),
+  );
+  for (const c of incomingCopies(points)) out.push({ what: `copies from ${c.source}`, days: c.days });
   return out;
 }
 
-const outside = (min: number, max: number | undefined) => (w: { days: number }) =>
+interface CopiedPoint {
+  /** Set on recovery points copied in from another vault. */
+  SourceBackupVaultArn?: string;
+  CreationDate?: string | Date;
+  Lifecycle?: { DeleteAfterDays?: number };
+}
+
+/**
+ * The copies written into a vault, per source vault: what the newest point copied from it keeps
+ * (its Lifecycle; DeleteAfterDays unset or -1 is forever), which is what the next copy keeps.
+ */
+export function incomingCopies(points: readonly CopiedPoint[]): { source: string; days: number }[] {
+  const newest = new Map<string, CopiedPoint>();
+  const created = (p: CopiedPoint) => new Date(p.CreationDate ?? 0).getTime();
+  for (const p of points) {
+    const source = p.SourceBackupVaultArn;
+    const seen = source ? newest.get(source) : undefined;
+    if (source && (!seen || created(p) >= created(seen))) newest.set(source, p);
+  }
+  return [...newest].map(([source, p]) => ({ source, days: keepDays(p.Lifecycle) }));
+}
+
+/** Whether a lock with these bounds rejects what a writer keeps. */
+export const outsideLock = (min: number, max: number | undefined) => (w: { days: number }) =>
   w.days < min || (max !== undefined && w.days > max);
 const DAY_MS = 86_400_000;
 /** AWS's least ChangeableForDays (PutBackupVaultLockConfiguration). */
@@ -144,7 +181,7 @@ export const vaultLock: Rule<'vault'> = {
   severity: 'high',
   subject: 'vault',
   permissions: {
-    collect: [...VAULT_READ, 'backup:GetBackupPlan'],
+    collect: [...VAULT_READ, 'backup:GetBackupPlan', 'backup:ListRecoveryPointsByBackupVault'],
     remediate: ['backup:PutBackupVaultLockConfiguration'],
   },
   example:
@@ -154,7 +191,7 @@ export const vaultLock: Rule<'vault'> = {
     const writes = writesInto(vault, inventory);
     // Jobs whose retention lies outside a lock's bounds fail (API_PutBackupVaultLockConfiguration).
     const failing = vault.Locked
-      ? writes.filter(outside(vault.MinRetentionDays ?? 0, vault.MaxRetentionDays))
+      ? writes.filter(outsideLock(vault.MinRetentionDays ?? 0, vault.MaxRetentionDays))
       : [];
     const failures = failing.map((w) => `${w.what} keeps ${showDays(w.days)}`);
     if (!want) {
@@ -194,7 +231,7 @@ export const vaultLock: Rule<'vault'> = {
     // turn it into a removable governance lock. Its bounds only tighten (min up, max down).
     const inGrace = vault.Locked && lockDate !== undefined && lockDate > now.getTime();
     const { min, max } = lockBounds(want.minRetentionDays, want.maxRetentionDays, vault);
-    const blocked = writes.filter(outside(min, max));
+    const blocked = writes.filter(outsideLock(min, max));
     const region = parseArn(vault.BackupVaultArn)?.region ?? '';
     const why = immutable
       ? ' (compliance lock in force: cannot be changed)'
