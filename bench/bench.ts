@@ -14,7 +14,7 @@ import { auditInventory } from '../src/app/audit.js';
 import { auditAccount } from '../src/app/live.js';
 import { Aws } from '../src/aws/clients.js';
 import { arnMatches } from '../src/inventory/arn.js';
-import { mapLimit } from '../src/inventory/collect.js';
+import { mapLimit } from '../src/inventory/collect/index.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { inventorySchema } from '../src/inventory/schema.js';
 import { parsePolicies } from '../src/policy/index.js';

@@ -2,18 +2,11 @@
  * The IAM actions each function needs, derived from what the code declares: the rules' collect
  * and remediate permissions, and the reads the collector and executor make around them.
  */
+import { BUCKET_READS } from './inventory/collect/buckets.js';
 import { HOME_READS } from './inventory/scope.js';
 import { RULES } from './rules/registry.js';
 
-/** The reads of one bucket's settings (collectBucket). */
-export const BUCKET_READS = [
-  's3:GetBucketVersioning',
-  's3:GetLifecycleConfiguration',
-  's3:GetBucketObjectLockConfiguration',
-  's3:GetEncryptionConfiguration',
-  's3:GetReplicationConfiguration',
-  's3:GetBucketOwnershipControls',
-];
+export { BUCKET_READS };
 
 /** Reads the collector makes that no single rule owns: the region-wide ones the scope records, and per subject. */
 export const COLLECTOR_READS = [
@@ -30,7 +23,12 @@ export const COLLECTOR_READS = [
 ];
 
 /** Reads the executor makes before it writes (re-read, then write). */
-export const EXECUTOR_READS = ['backup:DescribeBackupVault'];
+export const EXECUTOR_READS = [
+  'backup:DescribeBackupVault',
+  // putLock: the copies coming into the vault; ownedPlansOnly: a plan's owner tag.
+  'backup:ListRecoveryPointsByBackupVault',
+  'backup:ListTags',
+];
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 

@@ -7,7 +7,7 @@ import {
   notOurRule,
   putEvaluations,
 } from '../../src/app/config-rule.js';
-import { aws, logger, policies, settings } from '../shared/runtime.js';
+import { aws, backupState, logger, policies, settings } from '../shared/runtime.js';
 
 export const handler = middy(async (event: ConfigRuleEvent) => {
   const foreign = notOurRule(event, settings.configRuleName);
@@ -20,6 +20,7 @@ export const handler = middy(async (event: ConfigRuleEvent) => {
     evaluations = await evaluateConfigEvent(aws, event, {
       policies,
       now: new Date(),
+      cache: backupState,
       ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
     });
   } catch (e) {

@@ -1,10 +1,10 @@
 /** EventBridge: RDS events, CloudTrail write calls, tag changes -> audit and heal what they concern. */
 import middy from '@middy/core';
 import { onResourceChange } from '../../src/app/runtime.js';
-import { aws, logger, policies, settings } from '../shared/runtime.js';
+import { aws, backupState, logger, policies, settings } from '../shared/runtime.js';
 
 export const handler = middy(async (event: unknown) => {
-  const outcome = await onResourceChange(aws, event, policies, settings, new Date());
+  const outcome = await onResourceChange(aws, event, policies, settings, new Date(), backupState);
   if (outcome.kind === 'ignored') {
     logger.info('event ignored', { reason: outcome.reason });
   } else if (outcome.kind === 'sweep') {

@@ -1,8 +1,12 @@
-/** What every handler shares: one logger, the bundled policies, one set of AWS clients. */
+/**
+ * What every handler shares: one logger, the bundled policies, one set of AWS clients, and one
+ * cache of AWS Backup state per Lambda container (the event paths reuse it between events).
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { settingsFrom } from '../../src/app/runtime.js';
 import { Aws } from '../../src/aws/clients.js';
+import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
 
 /** The policy file, inlined by the bundler (serverless.ts `define`). */
@@ -13,3 +17,4 @@ export const metrics = new Metrics({ namespace: 'BackupSentinel', serviceName: '
 export const policies = parsePolicies(__BACKUP_SENTINEL_POLICIES__, 'policies.yml');
 export const settings = settingsFrom(process.env);
 export const aws = new Aws();
+export const backupState = new BackupStateCache();

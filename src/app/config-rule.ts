@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
-import { collectInventory, collectResource } from '../inventory/collect.js';
+import { type BackupStateCache, collectInventory, collectResource } from '../inventory/collect/index.js';
 import { resourceFromConfigItem } from '../inventory/config-item.js';
 import type { Inventory, Resource } from '../inventory/schema.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
@@ -116,7 +116,7 @@ function configId(r: Resource): string {
 export async function evaluateConfigEvent(
   aws: Aws,
   event: ConfigRuleEvent,
-  deps: { policies: PolicySet; now: Date; drRoleArn?: string },
+  deps: { policies: PolicySet; now: Date; drRoleArn?: string; cache?: BackupStateCache },
 ): Promise<Evaluation[]> {
   const dr = deps.drRoleArn ? { drRoleArn: deps.drRoleArn } : {};
   let parsed: unknown;
@@ -198,6 +198,7 @@ export async function evaluateConfigEvent(
       policies: deps.policies,
       now: deps.now,
       resource: result.resource,
+      ...(deps.cache ? { cache: deps.cache } : {}),
       ...dr,
     });
     const findings = audit(inventory, deps.policies, { now: deps.now });

@@ -1,7 +1,7 @@
 /** Use-cases against a live account: snapshot, audit, fix. */
 import type { Aws } from '../aws/clients.js';
 import { partitionOf } from '../inventory/arn.js';
-import { collectInventory } from '../inventory/collect.js';
+import { collectInventory } from '../inventory/collect/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { PolicySet } from '../policy/index.js';
 import { type ActionResult, executePlan } from '../remediation/execute.js';
@@ -43,6 +43,8 @@ export interface FixOptions extends LiveOptions {
   alertTopicArn?: string;
   /** Only fix findings of these rule ids or areas ("s3", "rds.deletion-protection"). */
   only?: string[];
+  /** Change only plans backup-sentinel owns (the functions; their roles may change no other). */
+  ownedPlansOnly?: boolean;
   onResult?: (r: ActionResult) => void;
 }
 
@@ -64,6 +66,7 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
     accountId: inventory.accountId,
     policies: o.policies,
     backupRoleArn: o.backupRoleArn ?? defaultBackupRole(inventory),
+    ...(o.ownedPlansOnly ? { ownedPlansOnly: true } : {}),
     ...(o.onResult ? { onResult: o.onResult } : {}),
   });
   return { audit: result, plan, results };

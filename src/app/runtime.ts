@@ -3,7 +3,7 @@
  * file bundled at build time, and the three use-cases (resource change, Config rule, sweep).
  */
 import type { Aws } from '../aws/clients.js';
-import { collectResource } from '../inventory/collect.js';
+import { type BackupStateCache, collectResource } from '../inventory/collect/index.js';
 import type { PolicySet } from '../policy/index.js';
 import { type ActionResult, executePlan } from '../remediation/execute.js';
 import { planRemediation } from '../remediation/planner.js';
@@ -58,18 +58,24 @@ export type ChangeOutcome =
   | { kind: 'sweep'; reason: string; result: AuditResult; results: ActionResult[] }
   | { kind: 'resources'; outcomes: ResourceOutcome[] };
 
-/** on-resource-change: audit (and heal, per the mode) what the event concerns. */
+/**
+ * on-resource-change: audit (and heal, per the mode) what the event concerns. `cache`: the AWS
+ * Backup state of the container (functions/shared/runtime.ts), reused between events and
+ * forgotten for each region a fix was applied in, so that the next event judges what is there now.
+ */
 export async function onResourceChange(
   aws: Aws,
   event: unknown,
   policies: PolicySet,
   settings: Settings,
   now: Date,
+  cache?: BackupStateCache,
 ): Promise<ChangeOutcome> {
   const targets = targetsOf(event, settings.ownRoleArns);
   if (targets.kind === 'ignored') return targets;
   if (targets.kind === 'sweep') {
     const swept = await sweep(aws, policies, settings, now);
+    forgetFixedRegions(cache, swept.results);
     return { kind: 'sweep', reason: targets.reason, ...swept };
   }
   const outcomes: ResourceOutcome[] = [];
@@ -80,6 +86,7 @@ export async function onResourceChange(
       inventory = await collectResource(aws, arn, {
         policies,
         now,
+        ...(cache ? { cache } : {}),
         ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
       });
     } catch (e) {
@@ -105,7 +112,9 @@ export async function onResourceChange(
             accountId: inventory.accountId,
             policies,
             backupRoleArn: settings.backupRoleArn ?? defaultBackupRole(inventory),
+            ownedPlansOnly: true,
           });
+    forgetFixedRegions(cache, results);
     outcomes.push({
       arn,
       findings: findings.filter((f) => f.status === 'NON_COMPLIANT' || f.status === 'ERROR'),
@@ -113,6 +122,21 @@ export async function onResourceChange(
     });
   }
   return { kind: 'resources', outcomes };
+}
+
+/**
+ * Drops the cached AWS Backup state of every region whose state is now other than it was read: a
+ * fix applied there, one another run made first, or a write that failed (it may have landed).
+ */
+const changedState = (r: ActionResult) =>
+  r.status === 'applied' ||
+  r.status === 'failed' ||
+  (r.status === 'already-done' && (r.before as { by?: unknown } | undefined)?.by === 'another run');
+
+function forgetFixedRegions(cache: BackupStateCache | undefined, results: ActionResult[]): void {
+  if (!cache) return;
+  const fixed = new Set(results.filter(changedState).map((r) => r.action.region));
+  for (const region of fixed) cache.invalidate(region);
 }
 
 /** sweep: every tagged resource of the region, healed per the mode. */
@@ -131,6 +155,7 @@ export async function sweep(
     ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
     ...(settings.backupRoleArn ? { backupRoleArn: settings.backupRoleArn } : {}),
     ...(settings.alertTopicArn ? { alertTopicArn: settings.alertTopicArn } : {}),
+    ownedPlansOnly: true,
   });
   return { result: fixed.audit, results: settings.mode === 'off' ? [] : fixed.results };
 }

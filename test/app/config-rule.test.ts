@@ -1,6 +1,6 @@
 /** The AWS Config custom rule with real Config invocations (test/fixtures/real/config) and mocked AWS. */
 import { readFileSync } from 'node:fs';
-import { BackupClient } from '@aws-sdk/client-backup';
+import { BackupClient, ListBackupJobsCommand } from '@aws-sdk/client-backup';
 import {
   ConfigServiceClient,
   GetResourceConfigHistoryCommand,
@@ -23,7 +23,7 @@ import {
   putEvaluations,
 } from '../../src/app/config-rule.js';
 import { Aws } from '../../src/aws/clients.js';
-import { clearBackupCache } from '../../src/inventory/collect.js';
+import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/real/config/${name}`, 'utf8'));
@@ -56,7 +56,6 @@ function changeEvent(item: unknown, extra: Partial<ConfigRuleEvent> = {}): Confi
 
 beforeEach(() => {
   for (const m of mocks) m.reset();
-  clearBackupCache();
   sts.on(GetCallerIdentityCommand).resolves({ Account: '644160558196' });
   // An account with nothing in AWS Backup yet: every list answers empty.
   backup.onAnyCommand().resolves({});
@@ -170,6 +169,19 @@ describe('evaluateConfigEvent', () => {
       'NOT_APPLICABLE',
     ]);
     expect(results[3]?.[0]?.Annotation).toBe('explicit opt-out');
+  });
+
+  it('reads the AWS Backup state of the region once for two items when given the container cache', async () => {
+    // Prepare
+    const item = { ...fixture('config_item_rds_dbinstance_rdk.json'), tags: { 'backup:policy': 'gold' } };
+    sts.on(GetCallerIdentityCommand).resolves({ Account: item.accountId });
+    const cache = new BackupStateCache();
+    // Act
+    const first = await evaluateConfigEvent(aws(), changeEvent(item), { policies, now: NOW, cache });
+    const second = await evaluateConfigEvent(aws(), changeEvent(item), { policies, now: NOW, cache });
+    // Assess
+    expect(second).toEqual(first);
+    expect(backup.commandCalls(ListBackupJobsCommand)).toHaveLength(1);
   });
 
   it('still answers, NON_COMPLIANT with the reason (Config refuses INSUFFICIENT_DATA from rules), when reading fails', async () => {

@@ -1,8 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { BackupClient, ListBackupJobsCommand } from '@aws-sdk/client-backup';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditInventory } from '../../src/app/audit.js';
-import { countsByRule, digest, settingsFrom } from '../../src/app/runtime.js';
+import {
+  countsByRule,
+  digest,
+  onResourceChange,
+  type Settings,
+  settingsFrom,
+} from '../../src/app/runtime.js';
+import { Aws } from '../../src/aws/clients.js';
 import { iamActionOf } from '../../src/iam.js';
+import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parseInventory } from '../../src/inventory/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
 
@@ -65,5 +83,73 @@ describe('iamActionOf', () => {
       'backup:ListBackupPlans',
       'config:PutEvaluations',
     ]);
+  });
+});
+
+describe('onResourceChange with the container cache', () => {
+  const REGION = 'eu-central-1';
+  const ACCOUNT = '111111111111';
+  const BUCKET = 'arn:aws:s3:::orders-export';
+  const sts = mockClient(STSClient);
+  const s3 = mockClient(S3Client);
+  const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+  const backup = mockClient(BackupClient);
+  const kms = mockClient(KMSClient);
+  const rds = mockClient(RDSClient);
+  const mocks = [sts, s3, tagging, backup, kms, rds];
+  const policies = parsePolicies('policies:\n  gold: {}\n');
+  const tagChange = { 'detail-type': 'Tag Change on Resource', resources: [BUCKET] };
+  const settings = (mode: Settings['mode']): Settings => ({
+    region: REGION,
+    mode,
+    maxChanges: 20,
+    ownRoleArns: [],
+  });
+  const aws = () => new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  /** Reads of the region's AWS Backup state: only the collector lists backup jobs (the executor never does). */
+  const stateReads = () => backup.commandCalls(ListBackupJobsCommand).length;
+
+  beforeEach(() => {
+    for (const m of mocks) m.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    // An unversioned bucket in Frankfurt, in an account with nothing in AWS Backup yet.
+    s3.onAnyCommand().resolves({});
+    s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: REGION });
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: BUCKET, Tags: [{ Key: 'backup:policy', Value: 'gold' }] }],
+    });
+    backup.onAnyCommand().resolves({});
+    kms.onAnyCommand().resolves({});
+    rds.onAnyCommand().resolves({});
+  });
+  afterAll(() => {
+    for (const m of mocks) m.restore();
+  });
+
+  it('reads the AWS Backup state of a region again after a fix was applied there', async () => {
+    // Prepare
+    const cache = new BackupStateCache();
+    const now = new Date();
+    // Act
+    const first = await onResourceChange(aws(), tagChange, policies, settings('on'), now, cache);
+    await onResourceChange(aws(), tagChange, policies, settings('on'), now, cache);
+    // Assess
+    const applied = first.kind === 'resources' ? first.outcomes.flatMap((o) => o.results) : [];
+    expect(applied.some((r) => r.status === 'applied' && r.action.region === REGION)).toBe(true);
+    expect(stateReads()).toBe(2);
+  });
+
+  it('serves the next event of the region from the cache when no fix was applied', async () => {
+    // Prepare
+    const cache = new BackupStateCache();
+    const now = new Date();
+    // Act
+    const first = await onResourceChange(aws(), tagChange, policies, settings('dry-run'), now, cache);
+    await onResourceChange(aws(), tagChange, policies, settings('dry-run'), now, cache);
+    // Assess
+    const results = first.kind === 'resources' ? first.outcomes.flatMap((o) => o.results) : [];
+    expect(results.some((r) => r.status === 'would-apply')).toBe(true);
+    expect(results.some((r) => r.status === 'applied')).toBe(false);
+    expect(stateReads()).toBe(1);
   });
 });

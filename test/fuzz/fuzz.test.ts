@@ -20,7 +20,6 @@ import { evaluateConfigEvent, InvalidConfigEventError } from '../../src/app/conf
 import { targetsOf } from '../../src/app/events.js';
 import { Aws } from '../../src/aws/clients.js';
 import { InvalidFileError } from '../../src/errors.js';
-import { clearBackupCache } from '../../src/inventory/collect.js';
 import { parseInventory } from '../../src/inventory/index.js';
 import { own } from '../../src/maps.js';
 import { parsePolicies } from '../../src/policy/index.js';
@@ -230,7 +229,6 @@ describe('fuzz: AWS Config entry', () => {
         .assert(
           fc.asyncProperty(arb, async ([inv, inner, outer, rawText]) => {
             s.cases++;
-            clearBackupCache();
             const event = {
               ...mutate(inv.outer, outer),
               invokingEvent: rawText

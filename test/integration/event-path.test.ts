@@ -1,8 +1,12 @@
-/** The event path against moto server: one resource, with the region's AWS Backup state cached. */
+/**
+ * The event path against moto server: one resource, with the region's AWS Backup state cached,
+ * and read again after a fix changed it.
+ */
 import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearBackupCache, collectResource } from '../../src/inventory/collect.js';
+import { onResourceChange, type Settings } from '../../src/app/runtime.js';
+import { BackupStateCache, collectResource } from '../../src/inventory/collect/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, resetMoto } from '../support/aws.js';
 
@@ -46,11 +50,14 @@ describe('collectResource', () => {
     );
   });
 
-  beforeEach(() => clearBackupCache());
+  let cache: BackupStateCache;
+  beforeEach(() => {
+    cache = new BackupStateCache();
+  });
 
   it('reads one bucket, in its own region, with its tags', async () => {
     // Act
-    const inv = await collectResource(motoAws(), BUCKET, { policies, now: new Date() });
+    const inv = await collectResource(motoAws(), BUCKET, { policies, now: new Date(), cache });
     // Assess
     expect(inv.resources.map((r) => [r.Arn, r.Region, r.Tags['backup:policy']])).toEqual([
       [BUCKET, REGION, 'gold'],
@@ -62,9 +69,9 @@ describe('collectResource', () => {
     // Prepare
     const first = motoAws();
     const second = motoAws();
-    await collectResource(first, BUCKET, { policies, now: new Date() });
+    await collectResource(first, BUCKET, { policies, now: new Date(), cache });
     // Act
-    const inv = await collectResource(second, DB, { policies, now: new Date() });
+    const inv = await collectResource(second, DB, { policies, now: new Date(), cache });
     // Assess
     expect(inv.resources.map((r) => r.Arn)).toEqual([DB]);
     expect(first.calls.get('Backup.ListBackupPlans')).toBe(1);
@@ -78,5 +85,57 @@ describe('collectResource', () => {
         now: new Date(),
       }),
     ).rejects.toThrow('not an RDS database or S3 bucket ARN');
+  });
+});
+
+describe('onResourceChange with the container cache', () => {
+  const settings = (mode: Settings['mode']): Settings => ({
+    region: REGION,
+    mode,
+    maxChanges: 20,
+    ownRoleArns: [],
+  });
+  const tagChange = { 'detail-type': 'Tag Change on Resource', resources: [BUCKET] };
+  /** Reads of the region's AWS Backup state (only the collector lists backup jobs). */
+  const stateReads = (aws: ReturnType<typeof motoAws>) => aws.calls.get('Backup.ListBackupJobs') ?? 0;
+
+  beforeAll(async () => {
+    await resetMoto();
+    const aws = motoAws();
+    await aws.s3(REGION).send(
+      new CreateBucketCommand({
+        Bucket: 'event-bucket',
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
+    await aws.s3(REGION).send(
+      new PutBucketTaggingCommand({
+        Bucket: 'event-bucket',
+        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
+      }),
+    );
+  });
+
+  it('reuses the state while nothing is fixed, and reads it again after a fix was applied in the region', async () => {
+    // Prepare
+    const cache = new BackupStateCache();
+    const event = (mode: Settings['mode']) => {
+      const aws = motoAws();
+      return onResourceChange(aws, tagChange, policies, settings(mode), new Date(), cache).then(
+        (outcome) => ({
+          aws,
+          results: outcome.kind === 'resources' ? outcome.outcomes.flatMap((o) => o.results) : [],
+        }),
+      );
+    };
+    // Act
+    const dryRun = await event('dry-run');
+    const again = await event('dry-run');
+    const fix = await event('on');
+    const afterFix = await event('on');
+    // Assess
+    expect(dryRun.results.some((r) => r.status === 'would-apply')).toBe(true);
+    expect(fix.results.some((r) => r.status === 'applied' && r.action.region === REGION)).toBe(true);
+    expect([dryRun, again, fix, afterFix].map((e) => stateReads(e.aws))).toEqual([1, 0, 0, 1]);
   });
 });

@@ -61,7 +61,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Aws } from '../../src/aws/clients.js';
-import { collectInventory, FINGERPRINT_TAG, IMPORTED_AT_TAG } from '../../src/inventory/collect.js';
+import { collectInventory, FINGERPRINT_TAG, IMPORTED_AT_TAG } from '../../src/inventory/collect/index.js';
 import type { Inventory } from '../../src/inventory/schema.js';
 import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
