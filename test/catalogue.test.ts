@@ -3,9 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { auditInventory } from '../src/app/audit.js';
 import { renderRules } from '../src/cli/format.js';
-import { policyJsonSchema } from '../src/cli/main.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { parsePolicies } from '../src/policy/index.js';
+import { policyJsonSchema } from '../src/policy/schema.js';
 import { planRemediation } from '../src/remediation/planner.js';
 import { RULES } from '../src/rules/registry.js';
 

@@ -1,4 +1,7 @@
 /** AWS Config custom rule: evaluate, then answer with PutEvaluations (never left unanswered). */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import {
   type ConfigRuleEvent,
@@ -7,7 +10,7 @@ import {
   notOurRule,
   putEvaluations,
 } from '../../src/app/config-rule.js';
-import { aws, backupState, logger, policies, settings } from '../shared/runtime.js';
+import { aws, backupState, logger, metrics, policies, settings } from '../shared/container.js';
 
 export const handler = middy(async (event: ConfigRuleEvent) => {
   const foreign = notOurRule(event, settings.configRuleName);
@@ -29,6 +32,7 @@ export const handler = middy(async (event: ConfigRuleEvent) => {
     logger.warn('invalid Config rule invocation: nothing to evaluate', { reason: e.message });
     return [];
   }
+  metrics.addMetric('Evaluations', MetricUnit.Count, evaluations.length);
   const calls = await putEvaluations(aws, settings.region, event.resultToken, evaluations);
   logger.info('evaluated', {
     evaluations: evaluations.length,
@@ -36,4 +40,6 @@ export const handler = middy(async (event: ConfigRuleEvent) => {
     testMode: event.resultToken === 'TESTMODE',
   });
   return evaluations;
-});
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

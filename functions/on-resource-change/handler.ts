@@ -1,10 +1,25 @@
 /** EventBridge: RDS events, CloudTrail write calls, tag changes -> audit and heal what they concern. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { onResourceChange } from '../../src/app/runtime.js';
-import { aws, backupState, logger, policies, settings } from '../shared/runtime.js';
+import { aws, backupState, logger, metrics, policies, settings } from '../shared/container.js';
 
 export const handler = middy(async (event: unknown) => {
   const outcome = await onResourceChange(aws, event, policies, settings, new Date(), backupState);
+  const results =
+    outcome.kind === 'resources'
+      ? outcome.outcomes.flatMap((o) => o.results)
+      : outcome.kind === 'sweep'
+        ? outcome.results
+        : [];
+  metrics.addMetric(
+    'ResourcesAudited',
+    MetricUnit.Count,
+    outcome.kind === 'resources' ? outcome.outcomes.length : 0,
+  );
+  metrics.addMetric('ChangesApplied', MetricUnit.Count, results.filter((r) => r.status === 'applied').length);
   if (outcome.kind === 'ignored') {
     logger.info('event ignored', { reason: outcome.reason });
   } else if (outcome.kind === 'sweep') {
@@ -30,4 +45,6 @@ export const handler = middy(async (event: unknown) => {
     }
   }
   return outcome.kind;
-});
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

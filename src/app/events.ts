@@ -1,6 +1,6 @@
 /**
  * What an event is about: the RDS databases and S3 buckets to audit again. Pure. Accepts the
- * EventBridge envelopes DESIGN.md routes to on-resource-change (RDS instance/cluster events,
+ * EventBridge envelopes serverless.ts routes to on-resource-change (RDS instance/cluster events,
  * "AWS API Call via CloudTrail", "Tag Change on Resource") and bare CloudTrail records. AWS Backup
  * API calls (a plan or selection changed) concern every resource of a plan: they ask for a sweep.
  * Anything else is ignored with a reason — never a crash.

@@ -2,6 +2,7 @@
  * What the Lambda functions do, behind thin handlers: settings from the environment, the policy
  * file bundled at build time, and the three use-cases (resource change, Config rule, sweep).
  */
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Aws } from '../aws/clients.js';
 import { type BackupStateCache, collectResource } from '../inventory/collect/index.js';
 import type { PolicySet } from '../policy/index.js';
@@ -60,7 +61,7 @@ export type ChangeOutcome =
 
 /**
  * on-resource-change: audit (and heal, per the mode) what the event concerns. `cache`: the AWS
- * Backup state of the container (functions/shared/runtime.ts), reused between events and
+ * Backup state of the container (functions/shared/container.ts), reused between events and
  * forgotten for each region a fix was applied in, so that the next event judges what is there now.
  */
 export async function onResourceChange(
@@ -158,6 +159,41 @@ export async function sweep(
     ownedPlansOnly: true,
   });
   return { result: fixed.audit, results: settings.mode === 'off' ? [] : fixed.results };
+}
+
+/** The part of Powertools Metrics the sweep report uses (kept structural: src/app needs no Powertools). */
+export interface MetricsSink {
+  addMetric(name: string, unit: 'Count', value: number): void;
+  singleMetric(): {
+    addDimension(name: string, value: string): void;
+    addMetric(name: string, unit: 'Count', value: number): void;
+  };
+}
+
+/**
+ * After a sweep: compliance counts per rule and the changes applied as metrics, and the digest to
+ * the alert topic (when there is one). Returns the digest's subject.
+ */
+export async function reportSweep(
+  aws: Aws,
+  settings: Settings,
+  swept: { result: AuditResult; results: ActionResult[] },
+  metrics: MetricsSink,
+): Promise<string> {
+  const { result, results } = swept;
+  for (const [rule, byStatus] of Object.entries(countsByRule(result))) {
+    const m = metrics.singleMetric();
+    m.addDimension('Rule', rule);
+    for (const [status, n] of Object.entries(byStatus)) m.addMetric(status, 'Count', n);
+  }
+  metrics.addMetric('ChangesApplied', 'Count', results.filter((r) => r.status === 'applied').length);
+  const { subject, message } = digest(result, results, settings.mode);
+  if (settings.alertTopicArn) {
+    await aws
+      .sns(settings.region)
+      .send(new PublishCommand({ TopicArn: settings.alertTopicArn, Subject: subject, Message: message }));
+  }
+  return subject;
 }
 
 /** Compliance counts by rule and status, for metrics and the digest. */

@@ -4,7 +4,6 @@
  * 3 unexpected failure (a bug). The program entry is ./bin.ts; this module has no side effects.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { type AuditResult, auditInventory } from '../app/audit.js';
 import { auditAccount, fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
@@ -13,7 +12,7 @@ import { describeFileError, formatBytes, MiB, UnreadableFileError } from '../fil
 import { parseInventory } from '../inventory/index.js';
 import { closest } from '../issues.js';
 import { MAX_POLICY_BYTES, type PolicySet, parsePolicies } from '../policy/index.js';
-import { policyFileSchema } from '../policy/schema.js';
+import { policyJsonSchema } from '../policy/schema.js';
 import { planRemediation } from '../remediation/planner.js';
 import { RULES } from '../rules/registry.js';
 import { type AwsContext, describeAwsFailure } from './aws-errors.js';
@@ -573,9 +572,4 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
       io.stdout(renderRules(RULES, format(values.format)));
       return 0;
   }
-}
-
-/** JSON Schema of the policy file, for editor completion (docs/policy.schema.json). */
-export function policyJsonSchema(): unknown {
-  return z.toJSONSchema(policyFileSchema, { io: 'input', unrepresentable: 'any' });
 }

@@ -1,6 +1,6 @@
 /**
  * The policy file (`policies.yml`): one schema, every field defaulted ("only specify what is
- * needed"). The JSON Schema in docs/ is generated from this (`npm run schema`).
+ * needed"). The JSON Schema in docs/ is generated from this (`policyJsonSchema`, by `npm run docs`).
  */
 import { z } from 'zod';
 import { parseFrequency } from './schedule.js';
@@ -244,3 +244,8 @@ export type PolicyInput = z.input<typeof policySchema>;
 export type PolicyFileInput = z.input<typeof policyFileSchema>;
 export type ParsedPolicyFile = z.output<typeof policyFileSchema>;
 export type ParsedPolicy = z.output<typeof policySchema>;
+
+/** JSON Schema of the policy file, for editor completion (docs/policy.schema.json). */
+export function policyJsonSchema(): unknown {
+  return z.toJSONSchema(policyFileSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -7,6 +7,7 @@ import {
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   countsByRule,
   digest,
   onResourceChange,
+  reportSweep,
   type Settings,
   settingsFrom,
 } from '../../src/app/runtime.js';
@@ -50,6 +52,41 @@ describe('settingsFrom', () => {
     expect(() => settingsFrom({ REMEDIATION_MODE: 'yes' })).toThrow(
       'REMEDIATION_MODE must be off, dry-run or on (got "yes")',
     );
+  });
+});
+
+describe('reportSweep', () => {
+  it('records counts per rule and the changes applied, and publishes the digest to the alert topic', async () => {
+    // Prepare
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    const recorded: string[] = [];
+    const metrics = {
+      addMetric: (name: string, _unit: 'Count', n: number) => recorded.push(`${name}=${n}`),
+      singleMetric: () => {
+        let rule = '';
+        return {
+          addDimension: (_: string, value: string) => {
+            rule = value;
+          },
+          addMetric: (name: string, _unit: 'Count', n: number) => recorded.push(`${rule}:${name}=${n}`),
+        };
+      },
+    };
+    const settings = {
+      ...settingsFrom({ AWS_REGION: 'eu-central-1' }),
+      alertTopicArn: 'arn:aws:sns:eu-central-1:111111111111:t',
+    };
+    // Act
+    const subject = await reportSweep(new Aws(), settings, { result: demo(), results: [] }, metrics);
+    // Assess
+    expect(recorded).toContain('s3.versioning:NON_COMPLIANT=2');
+    expect(recorded).toContain('ChangesApplied=0');
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toMatchObject({
+      TopicArn: settings.alertTopicArn,
+      Subject: subject,
+    });
+    sns.restore();
   });
 });
 

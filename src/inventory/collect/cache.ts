@@ -1,6 +1,6 @@
 /**
  * The event path's AWS Backup state, reused between events: a burst of events hits the same
- * plans and vaults. One cache per Lambda container (functions/shared/runtime.ts); a fix applied
+ * plans and vaults. One cache per Lambda container (functions/shared/container.ts); a fix applied
  * in a region makes every entry that read that region stale (src/app/runtime.ts invalidates it).
  */
 import type { BackupScope } from './backup-scope.js';
