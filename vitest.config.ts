@@ -9,6 +9,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
           environment: 'node',
+          setupFiles: ['test/support/setup.ts'],
           testTimeout: 20_000,
         },
       },
@@ -17,6 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/setup.ts'],
           // One moto server for the run; files reset it, so they take turns.
           globalSetup: ['test/support/moto.ts'],
           fileParallelism: false,

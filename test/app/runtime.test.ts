@@ -82,7 +82,7 @@ describe('reportSweep', () => {
     // Assess
     expect(recorded).toContain('s3.versioning:NON_COMPLIANT=2');
     expect(recorded).toContain('ChangesApplied=0');
-    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toMatchObject({
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: settings.alertTopicArn,
       Subject: subject,
     });

@@ -86,8 +86,8 @@ describe('ownedPlansOnly', () => {
     // Assess
     expect(results.map((r) => r.status)).toEqual(['refused', 'refused']);
     expect(results[0]?.reason).toContain('managed-by=backup-sentinel');
-    expect(backup.commandCalls(UpdateBackupPlanCommand)).toHaveLength(0);
-    expect(backup.commandCalls(CreateBackupSelectionCommand)).toHaveLength(0);
+    expect(backup).not.toHaveReceivedCommand(UpdateBackupPlanCommand);
+    expect(backup).not.toHaveReceivedCommand(CreateBackupSelectionCommand);
   });
 
   it('changes the plans it owns', async () => {
@@ -97,6 +97,9 @@ describe('ownedPlansOnly', () => {
     const results = await run(true);
     // Assess
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(backup).toHaveReceivedCommandWith(CreateBackupSelectionCommand, {
+      BackupSelection: expect.objectContaining({ SelectionName: 'backup-sentinel-gold' }),
+    });
   });
 
   it('does not ask when not set (the CLI runs with the user’s own credentials)', async () => {
@@ -104,6 +107,6 @@ describe('ownedPlansOnly', () => {
     const results = await run(false);
     // Assess
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
-    expect(backup.commandCalls(ListTagsCommand)).toHaveLength(0);
+    expect(backup).not.toHaveReceivedCommand(ListTagsCommand);
   });
 });
