@@ -1,9 +1,11 @@
 /**
  * The IAM actions each function needs, derived from what the code declares: the rules' collect
- * and remediate permissions, and the reads the collector and executor make around them.
+ * permissions and the reads the collector makes around them; for fixes, what the handlers of the
+ * actions the rules propose call (src/remediation/actions-catalogue.ts), reads and writes.
  */
 import { BUCKET_READS } from './inventory/collect/buckets.js';
 import { HOME_READS } from './inventory/scope.js';
+import { iamFor } from './remediation/actions-catalogue.js';
 import { RULES } from './rules/registry.js';
 
 export { BUCKET_READS };
@@ -22,22 +24,15 @@ export const COLLECTOR_READS = [
   'kms:ListResourceTags',
 ];
 
-/** Reads the executor makes before it writes (re-read, then write). */
-export const EXECUTOR_READS = [
-  'backup:DescribeBackupVault',
-  // putLock: the copies coming into the vault; ownedPlansOnly: a plan's owner tag.
-  'backup:ListRecoveryPointsByBackupVault',
-  'backup:ListTags',
-];
-
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 export function readActions(): string[] {
   return sorted([...COLLECTOR_READS, ...RULES.flatMap((r) => r.permissions.collect)]);
 }
 
+/** What the executor calls for every action a rule may propose: each handler's re-reads and writes. */
 export function writeActions(): string[] {
-  return sorted([...EXECUTOR_READS, ...RULES.flatMap((r) => r.permissions.remediate)]);
+  return sorted(iamFor(RULES.flatMap((r) => r.proposes)));
 }
 
 export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';

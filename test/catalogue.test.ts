@@ -6,7 +6,7 @@ import { renderRules } from '../src/cli/format.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { parsePolicies } from '../src/policy/index.js';
 import { policyJsonSchema } from '../src/policy/schema.js';
-import { planRemediation } from '../src/remediation/planner.js';
+import { ACTION_ORDER, planRemediation } from '../src/remediation/planner.js';
 import { RULES } from '../src/rules/registry.js';
 
 const demo = () => {
@@ -29,13 +29,24 @@ describe('rule registry', () => {
     }
   });
 
+  it("has every action type proposed by some rule, and lists the IAM a rule's fixes need once each", () => {
+    // Act
+    const unproposed = ACTION_ORDER.filter((t) => !RULES.some((r) => r.proposes.includes(t)));
+    // Assess: a fix's permissions come from its handler, once (coverage.selected listed some twice)
+    expect(unproposed).toEqual([]);
+    for (const rule of RULES)
+      expect(new Set(rule.permissions.remediate).size, rule.id).toBe(rule.permissions.remediate.length);
+  });
+
   it('has a describe block named after every rule id in test/rules', () => {
     // Prepare
     const text = readdirSync('test/rules')
       .map((f) => readFileSync(`test/rules/${f}`, 'utf8'))
       .join('\n');
     // Act
-    const untested = RULES.map((r) => r.id).filter((id) => !text.includes(`describe('${id}'`));
+    const untested = RULES.map((r) => r.id).filter(
+      (id) => !text.includes(`describe('${id}'`) && !text.includes(`ruleCases('${id}'`),
+    );
     // Assess
     expect(untested).toEqual([]);
   });

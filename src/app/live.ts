@@ -59,12 +59,10 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
   const plan = planRemediation(result.findings, o.alertTopicArn ? { alertTopicArn: o.alertTopicArn } : {});
   const wanted = (ruleId: string) =>
     !o.only || o.only.some((x) => ruleId === x || ruleId.startsWith(`${x}.`));
-  const actions = plan.actions.filter((a) => a.fixes.some((f) => wanted(f.split(' ')[0] ?? '')));
+  const actions = plan.actions.filter((a) => a.fixes.some((f) => wanted(f.ruleId)));
   const results = await executePlan(aws, actions, {
     apply: o.apply,
     maxChanges: o.maxChanges,
-    accountId: inventory.accountId,
-    policies: o.policies,
     backupRoleArn: o.backupRoleArn ?? defaultBackupRole(inventory),
     ...(o.ownedPlansOnly ? { ownedPlansOnly: true } : {}),
     ...(o.onResult ? { onResult: o.onResult } : {}),

@@ -110,8 +110,6 @@ export async function onResourceChange(
         : await executePlan(aws, plan.actions, {
             apply: settings.mode === 'on',
             maxChanges: settings.maxChanges,
-            accountId: inventory.accountId,
-            policies,
             backupRoleArn: settings.backupRoleArn ?? defaultBackupRole(inventory),
             ownedPlansOnly: true,
           });

@@ -1,7 +1,7 @@
 /** Human and machine renderings of audit results, plans and the rule catalogue. */
 import type { AuditResult } from '../app/audit.js';
 import type { FixResult } from '../app/live.js';
-import type { RemediationPlan } from '../remediation/planner.js';
+import type { Fix, RemediationPlan } from '../remediation/planner.js';
 import type { AnyRule, Finding, Severity, Status } from '../rules/types.js';
 
 export const FORMATS = ['table', 'json', 'markdown'] as const;
@@ -114,12 +114,9 @@ export function renderPlan(plan: RemediationPlan, format: Format): string {
 }
 
 /** "plan.frequency on backup-plan:…; s3.versioning on acme-prod-uploads (+2 more)" */
-function describeFixes(fixes: string[]): string {
+function describeFixes(fixes: Fix[]): string {
   const short = (arn: string) => arn.split(':').slice(5).join(':') || arn;
-  const shown = fixes.slice(0, 3).map((f) => {
-    const [rule = '', arn = ''] = f.split(' ');
-    return `${rule} on ${short(arn)}`;
-  });
+  const shown = fixes.slice(0, 3).map((f) => `${f.ruleId} on ${short(f.resourceArn)}`);
   return `${shown.join('; ')}${fixes.length > 3 ? ` (+${fixes.length - 3} more)` : ''}`;
 }
 

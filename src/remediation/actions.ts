@@ -1,6 +1,9 @@
 /**
  * Actions: what the remediator would change, as plain data. Every action is additive — it
  * creates, enables, adds or raises; nothing here deletes, shortens, disables or unlocks.
+ * An action carries what the executor sends (a plan it creates, with its rules and copies):
+ * the printed plan is the real one, and the executor needs no policy file to act on it.
+ * How each is ordered, described and permitted: actions-catalogue.ts; how it is applied: handlers/.
  */
 
 export type DbChanges = {
@@ -18,6 +21,34 @@ export interface NewPlanRule {
   CopyActions?: { DestinationBackupVaultArn: string; Lifecycle: { DeleteAfterDays: number } }[];
 }
 
+/** A backup plan as CreateBackupPlan receives it (BackupPlanInput). */
+export interface NewBackupPlan {
+  BackupPlanName: string;
+  Rules: NewPlanRule[];
+}
+
+/** A restore testing plan as CreateRestoreTestingPlan receives it (RestoreTestingPlanForCreate). */
+export interface NewRestoreTestingPlan {
+  RestoreTestingPlanName: string;
+  ScheduleExpression: string;
+  StartWindowHours: number;
+  RecoveryPointSelection: {
+    Algorithm: 'LATEST_WITHIN_WINDOW';
+    IncludeVaults: string[];
+    RecoveryPointTypes: ('SNAPSHOT' | 'CONTINUOUS')[];
+    SelectionWindowDays: number;
+  };
+}
+
+/**
+ * When RDS applies a database change. The executor always sends ApplyImmediately=false, which
+ * would otherwise also apply whatever else the owner queued for the window (instance class, engine
+ * upgrade): deletion protection, tag copying and a retention change N->M then apply at once
+ * (`now`); turning automated backups on (retention 0->N) causes an outage, and waits for the
+ * maintenance window.
+ */
+export type ApplyAt = 'now' | 'next-maintenance-window';
+
 export type Action =
   | {
       type: 'CreateBackupVault';
@@ -26,7 +57,7 @@ export type Action =
       policy: string;
       encryptionKeyArn?: string;
     }
-  | { type: 'CreateBackupPlan'; region: string; planName: string; policy: string }
+  | { type: 'CreateBackupPlan'; region: string; plan: NewBackupPlan }
   | {
       type: 'CreateBackupSelection';
       region: string;
@@ -91,16 +122,16 @@ export type Action =
       region: string;
       identifier: string;
       changes: DbChanges;
-      applyImmediately: boolean;
+      applyAt: ApplyAt;
     }
   | {
       type: 'ModifyDBCluster';
       region: string;
       identifier: string;
       changes: DbChanges;
-      applyImmediately: boolean;
+      applyAt: ApplyAt;
     }
-  | { type: 'CreateRestoreTestingPlan'; region: string; name: string; policy: string }
+  | { type: 'CreateRestoreTestingPlan'; region: string; plan: NewRestoreTestingPlan }
   | {
       type: 'CreateRestoreTestingSelection';
       region: string;
@@ -117,47 +148,7 @@ export type Action =
 
 export type ActionType = Action['type'];
 
-/** One line a person can read: what would change, where. */
-export function describeAction(a: Action): string {
-  switch (a.type) {
-    case 'CreateBackupVault':
-      return `create backup vault ${a.vaultName} in ${a.region} (policy ${a.policy}), encrypted with ${a.encryptionKeyArn ?? 'the AWS managed key aws/backup'}`;
-    case 'CreateBackupPlan':
-      return `create backup plan ${a.planName} in ${a.region} from policy ${a.policy}`;
-    case 'CreateBackupSelection':
-      return `assign resources tagged ${a.tagKey}=${a.tagValue} to plan ${a.planName} in ${a.region} (selection ${a.selectionName})`;
-    case 'AddBackupPlanRule':
-      return `add rule ${a.rule.RuleName} (${a.rule.ScheduleExpression}${a.rule.EnableContinuousBackup ? ', continuous' : ''}, keep ${a.rule.Lifecycle.DeleteAfterDays}d) to plan ${a.planName} in ${a.region}`;
-    case 'RaiseRuleRetention':
-      return `raise retention of rule ${a.ruleName} in plan ${a.planName} (${a.region}) to ${a.deleteAfterDays} days`;
-    case 'AddCopyAction':
-      return `add copy to ${a.destinationVaultArn} (keep ${a.deleteAfterDays}d) to rule ${a.ruleName} of plan ${a.planName} (${a.region})`;
-    case 'RaiseCopyRetention':
-      return `raise retention of the copy to ${a.destinationVaultArn} in rule ${a.ruleName} of plan ${a.planName} to ${a.deleteAfterDays} days`;
-    case 'EnableResourceTypeOptIn':
-      return `opt in resource type ${a.resourceType} for AWS Backup in ${a.region}`;
-    case 'PutVaultNotifications':
-      return `send vault ${a.vaultName} (${a.region}) events ${a.events.join(', ')} to ${a.snsTopicArn ?? 'the alert topic'}`;
-    case 'AddVaultDeleteProtection':
-      return `add a statement denying backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle and backup:PutBackupVaultAccessPolicy to everyone${a.exemptPrincipalArns?.length ? ` but ${a.exemptPrincipalArns.join(', ')}` : ''} to the access policy of vault ${a.vaultName} (${a.region}); its statements are kept`;
-    case 'PutVaultLock':
-      return `lock vault ${a.vaultName} (${a.region}) in ${a.changeableForDays === undefined ? 'governance' : 'compliance'} mode: min ${a.minRetentionDays}d${a.maxRetentionDays === undefined ? '' : `, max ${a.maxRetentionDays}d`}`;
-    case 'EnableBucketVersioning':
-      return `enable versioning on bucket ${a.bucket}`;
-    case 'AddBucketLifecycleRule':
-      return `add lifecycle rule ${a.ruleId} to bucket ${a.bucket}: expire noncurrent versions after ${a.noncurrentDays} days (existing rules kept)`;
-    case 'ModifyDBInstance':
-    case 'ModifyDBCluster':
-      return `modify ${a.type === 'ModifyDBInstance' ? 'DB instance' : 'DB cluster'} ${a.identifier} (${a.region}): ${Object.entries(
-        a.changes,
-      )
-        .map(([k, v]) => `${k}=${v}`)
-        .join(
-          ', ',
-        )}${a.applyImmediately ? '' : ' at the next maintenance window (turning automated backups on causes a brief outage)'}`;
-    case 'CreateRestoreTestingPlan':
-      return `create restore testing plan ${a.name} in ${a.region} (policy ${a.policy})`;
-    case 'CreateRestoreTestingSelection':
-      return `add ${a.resourceType} resources tagged ${a.tagKey}=${a.tagValue} to restore testing plan ${a.planName} (${a.region})${Object.keys(a.overrides).length ? ` with overrides ${Object.keys(a.overrides).join(', ')}` : ''}`;
-  }
-}
+/** The action of one type. */
+export type ActionOf<T extends ActionType> = Extract<Action, { type: T }>;
+
+export { describeAction } from './actions-catalogue.js';

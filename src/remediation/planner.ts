@@ -2,15 +2,25 @@
  * Findings -> the changes `fix` would make, as data. Pure. Actions come from NON_COMPLIANT
  * findings; findings on audit-only subjects (backup:remediate=false) are skipped with a reason;
  * identical actions proposed for many resources become one; changes to one database merge.
+ * Actions run in the order their specs give (actions-catalogue.ts).
  */
 import type { Finding } from '../rules/types.js';
-import { type Action, type ActionType, describeAction } from './actions.js';
+import type { Action, NewPlanRule } from './actions.js';
+import { ACTION_ORDER, ACTION_SPECS, describeAction } from './actions-catalogue.js';
+
+export { ACTION_ORDER };
+
+/** A finding an action fixes. */
+export interface Fix {
+  ruleId: string;
+  resourceArn: string;
+}
 
 export interface PlannedAction {
   action: Action;
   summary: string;
-  /** The findings this action resolves, as "ruleId resourceArn". */
-  fixes: string[];
+  /** The findings this action fixes. */
+  fixes: Fix[];
 }
 
 export interface RemediationPlan {
@@ -22,27 +32,6 @@ export interface PlanOptions {
   /** Where vault notifications go when the vault has no topic yet (the stack's alert topic). */
   alertTopicArn?: string;
 }
-
-/** Every action type, in the order they run: creation first, then what builds on it. */
-export const ACTION_ORDER: readonly ActionType[] = [
-  'EnableResourceTypeOptIn',
-  'CreateBackupVault',
-  'CreateBackupPlan',
-  'CreateBackupSelection',
-  'AddBackupPlanRule',
-  'RaiseRuleRetention',
-  'AddCopyAction',
-  'RaiseCopyRetention',
-  'PutVaultNotifications',
-  'AddVaultDeleteProtection',
-  'PutVaultLock',
-  'EnableBucketVersioning',
-  'AddBucketLifecycleRule',
-  'ModifyDBInstance',
-  'ModifyDBCluster',
-  'CreateRestoreTestingPlan',
-  'CreateRestoreTestingSelection',
-];
 
 function mergeKey(a: Action): string {
   switch (a.type) {
@@ -73,7 +62,8 @@ function merge(into: Action, more: Action): Action {
         ...more.changes,
         ...(retention ? { BackupRetentionPeriod: retention } : {}),
       },
-      applyImmediately: into.applyImmediately && more.applyImmediately,
+      // One change waiting for the window makes the merged one wait too.
+      applyAt: into.applyAt === 'now' && more.applyAt === 'now' ? 'now' : 'next-maintenance-window',
     };
   }
   if (into.type === 'PutVaultNotifications' && more.type === 'PutVaultNotifications') {
@@ -94,16 +84,19 @@ function merge(into: Action, more: Action): Action {
  * that writes anything but a whole positive number of days is not a retention it may write.
  */
 function writtenDays(a: Action): number[] {
+  const ruleDays = (r: NewPlanRule) => [
+    r.Lifecycle.DeleteAfterDays,
+    ...(r.CopyActions ?? []).map((c) => c.Lifecycle.DeleteAfterDays),
+  ];
   switch (a.type) {
     case 'RaiseRuleRetention':
     case 'RaiseCopyRetention':
     case 'AddCopyAction':
       return [a.deleteAfterDays];
     case 'AddBackupPlanRule':
-      return [
-        a.rule.Lifecycle.DeleteAfterDays,
-        ...(a.rule.CopyActions ?? []).map((c) => c.Lifecycle.DeleteAfterDays),
-      ];
+      return ruleDays(a.rule);
+    case 'CreateBackupPlan':
+      return a.plan.Rules.flatMap(ruleDays);
     case 'PutVaultLock':
       return [a.minRetentionDays, ...(a.maxRetentionDays === undefined ? [] : [a.maxRetentionDays])];
     default:
@@ -111,25 +104,27 @@ function writtenDays(a: Action): number[] {
   }
 }
 
+const fixing = (fixes: Fix[]) => ({ fixes });
+
 export function planRemediation(findings: Finding[], options: PlanOptions = {}): RemediationPlan {
-  const planned = new Map<string, { action: Action; fixes: string[] }>();
-  const skipped = new Map<string, { action: Action; fixes: string[]; reason: string }>();
+  /** An action, the findings it resolves, and why it is skipped if it is (audit-only). */
+  type Entry = { action: Action; resolves: Fix[]; reason: string };
+  const planned = new Map<string, Entry>();
+  const skipped = new Map<string, Entry>();
   for (const f of findings) {
     if (f.status !== 'NON_COMPLIANT') continue;
     for (const action of f.actions) {
       const key = mergeKey(action);
-      const fix = `${f.ruleId} ${f.resourceArn}`;
-      const target: Map<string, { action: Action; fixes: string[]; reason?: string }> = f.remediate
-        ? planned
-        : skipped;
+      const target = f.remediate ? planned : skipped;
       const entry = target.get(key);
       if (entry) {
         entry.action = merge(entry.action, action);
-        if (!entry.fixes.includes(fix)) entry.fixes.push(fix);
+        if (!entry.resolves.some((r) => r.ruleId === f.ruleId && r.resourceArn === f.resourceArn))
+          entry.resolves.push({ ruleId: f.ruleId, resourceArn: f.resourceArn });
       } else {
         target.set(key, {
           action,
-          fixes: [fix],
+          resolves: [{ ruleId: f.ruleId, resourceArn: f.resourceArn }],
           reason: `audit-only: ${f.resourceArn} is tagged remediate=false`,
         });
       }
@@ -138,16 +133,19 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
   for (const key of planned.keys()) skipped.delete(key);
 
   const actions: PlannedAction[] = [];
-  const out: RemediationPlan['skipped'] = [...skipped.values()].map((s) => ({
-    ...s,
-    summary: describeAction(s.action),
+  const out: RemediationPlan['skipped'] = [...skipped.values()].map(({ action, resolves, reason }) => ({
+    action,
+    ...fixing(resolves),
+    reason,
+    summary: describeAction(action),
   }));
-  for (const { action, fixes } of planned.values()) {
+  for (const { action, resolves } of planned.values()) {
+    const fixes = fixing(resolves);
     const bad = writtenDays(action).find((d) => !Number.isInteger(d) || d < 1);
     if (bad !== undefined) {
       out.push({
         action,
-        fixes,
+        ...fixes,
         summary: describeAction(action),
         reason: `would write ${bad} as a number of days (AWS reads -1 as "keep forever")`,
       });
@@ -157,17 +155,17 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
       if (!options.alertTopicArn) {
         out.push({
           action,
-          fixes,
+          ...fixes,
           summary: describeAction(action),
           reason: 'no SNS topic: pass --alert-topic-arn (the stack sets it)',
         });
         continue;
       }
       const withTopic: Action = { ...action, snsTopicArn: options.alertTopicArn };
-      actions.push({ action: withTopic, fixes, summary: describeAction(withTopic) });
+      actions.push({ action: withTopic, ...fixes, summary: describeAction(withTopic) });
       continue;
     }
-    actions.push({ action, fixes, summary: describeAction(action) });
+    actions.push({ action, ...fixes, summary: describeAction(action) });
   }
   // Two different proposals for the same named thing (e.g. databases of one policy in different
   // subnet groups) cannot both be right: neither is applied, and the reason says why.
@@ -187,7 +185,7 @@ export function planRemediation(findings: Finding[], options: PlanOptions = {}):
       });
     }
   }
-  const rank = (a: Action) => ACTION_ORDER.indexOf(a.type);
+  const rank = (a: Action) => ACTION_SPECS[a.type].order;
   const kept = actions.filter((a) => !conflicting.has(a)).sort((a, b) => rank(a.action) - rank(b.action));
   return { actions: kept, skipped: out };
 }
@@ -199,13 +197,13 @@ function identity(a: Action): string | undefined {
     case 'PutVaultLock':
       return `${a.type} ${a.vaultName} (${a.region})`;
     case 'CreateBackupPlan':
-      return `plan ${a.planName} (${a.region})`;
+      return `plan ${a.plan.BackupPlanName} (${a.region})`;
     case 'CreateBackupSelection':
       return `selection ${a.selectionName} of plan ${a.planName} (${a.region})`;
     case 'AddBackupPlanRule':
       return `rule ${a.rule.RuleName} of plan ${a.planName} (${a.region})`;
     case 'CreateRestoreTestingPlan':
-      return `restore testing plan ${a.name} (${a.region})`;
+      return `restore testing plan ${a.plan.RestoreTestingPlanName} (${a.region})`;
     case 'CreateRestoreTestingSelection':
       return `restore testing selection ${a.selectionName} (${a.region})`;
     default:

@@ -8,8 +8,8 @@ import { parseArn, partitionOf, vaultArn } from '../inventory/arn.js';
 import { InventoryIndex, isClusterMember, resourceName } from '../inventory/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import { own } from '../maps.js';
+import { destinations } from '../policy/destinations.js';
 import { type PolicySet, resolvePolicy } from '../policy/index.js';
-import { destinations } from './destinations.js';
 import { RULES } from './registry.js';
 import type { AnyRule, Finding, Outcome, RuleContext, Subject } from './types.js';
 
@@ -66,6 +66,15 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
     try {
       const out = (rule.evaluate as (s: Subject, c: RuleContext) => Outcome | Outcome[])(subject, ctx);
       outcomes = Array.isArray(out) ? out : [out];
+      // Its role is granted what the handlers of `proposes` need: any other fix would be denied.
+      const undeclared = outcomes
+        .flatMap((o) => o.actions ?? [])
+        .map((a) => a.type)
+        .filter((t) => !rule.proposes.includes(t));
+      if (undeclared.length)
+        throw new Error(
+          `it proposed ${[...new Set(undeclared)].join(', ')}, which it does not declare in proposes`,
+        );
     } catch (e) {
       outcomes = [{ status: 'ERROR', message: `rule failed: ${(e as Error).message}` }];
     }

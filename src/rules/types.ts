@@ -1,7 +1,8 @@
 import type { Inventory, InventoryIndex, Unread } from '../inventory/index.js';
 import type { BackupPlan, BackupVault, KmsKey, Resource, ResourceType } from '../inventory/schema.js';
 import type { Policy, PolicySet, Resolution } from '../policy/index.js';
-import type { Action } from '../remediation/actions.js';
+import type { Action, ActionType } from '../remediation/actions.js';
+import { iamFor } from '../remediation/actions-catalogue.js';
 
 export type Status = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'ERROR';
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
@@ -49,7 +50,8 @@ export interface Outcome {
   outOfScope?: boolean;
 }
 
-export interface Rule<K extends SubjectKind = SubjectKind> {
+/** A rule as it is written: data plus one pure function. `defineRule` makes it a Rule. */
+export interface RuleSpec<K extends SubjectKind = SubjectKind> {
   id: string;
   title: string;
   area: Area;
@@ -57,11 +59,30 @@ export interface Rule<K extends SubjectKind = SubjectKind> {
   subject: K;
   /** For resource subjects: the resource types the rule judges. */
   resourceTypes?: ResourceType[];
-  /** IAM actions needed to collect what the rule reads, and to apply its actions. */
-  permissions: { collect: string[]; remediate: string[] };
+  /** IAM actions needed to collect what the rule reads. */
+  permissions: { collect: string[] };
+  /**
+   * The action types the rule may propose (none: report only). The IAM its fixes need comes from
+   * their handlers (src/remediation/actions-catalogue.ts); the engine turns a proposal of any other
+   * type into ERROR, so a fix cannot run without its permissions.
+   */
+  proposes: readonly ActionType[];
   /** A short example: policy + state -> finding. Shown in the catalogue. */
   example: string;
   evaluate(subject: SubjectOf<K>, ctx: RuleContext): Outcome | Outcome[];
+}
+
+export interface Rule<K extends SubjectKind = SubjectKind> extends Omit<RuleSpec<K>, 'permissions'> {
+  permissions: {
+    collect: string[];
+    /** Derived, never declared: the IAM actions the handlers of `proposes` call, each once. */
+    remediate: string[];
+  };
+}
+
+/** The rule, with the IAM its fixes need derived from the actions it proposes. */
+export function defineRule<K extends SubjectKind>(spec: RuleSpec<K>): Rule<K> {
+  return { ...spec, permissions: { ...spec.permissions, remediate: iamFor(spec.proposes) } };
 }
 
 export interface Finding {

@@ -17,6 +17,7 @@ import type { Aws } from '../../src/aws/clients.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { type Action, describeAction } from '../../src/remediation/actions.js';
 import { type ActionResult, executePlan } from '../../src/remediation/execute.js';
+import { newBackupPlan } from '../../src/rules/provision.js';
 import { MOTO_ACCOUNT, motoAws, resetMoto } from '../support/aws.js';
 
 const REGION = 'eu-central-1';
@@ -64,11 +65,10 @@ function editAfter(
 }
 
 async function fix(aws: Aws, action: Action): Promise<ActionResult> {
-  const [result] = await executePlan(aws, [{ action, summary: describeAction(action), fixes: [] }], {
+  // Changed: the executor takes an action and its summary only; no account id or policy file.
+  const [result] = await executePlan(aws, [{ action, summary: describeAction(action) }], {
     apply: true,
     maxChanges: 10,
-    accountId: MOTO_ACCOUNT,
-    policies,
     backupRoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/backup`,
   });
   return result as ActionResult;
@@ -199,11 +199,13 @@ describe('creates that another run makes first', () => {
     });
 
     // Act
+    // Changed: the action carries the plan it creates, built from the policy as the rules build it.
+    const gold = policies.policies.gold;
+    if (!gold) throw new Error('no policy gold');
     const result = await fix(executor, {
       type: 'CreateBackupPlan',
       region: REGION,
-      planName: 'backup-sentinel-gold',
-      policy: 'gold',
+      plan: newBackupPlan(gold, REGION, MOTO_ACCOUNT),
     });
 
     // Assess

@@ -200,14 +200,12 @@ describe('a live account (moto server)', () => {
     const withUserRules = seeded.noExpiration.find((n) => Number(n.slice(-3)) % 8 === 0) ?? '';
     const rulesBefore = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: withUserRules })))
       .Rules;
-    const { inventory, result } = await auditAccount(aws, { regions: [REGION], policies, now: NOW });
+    const { result } = await auditAccount(aws, { regions: [REGION], policies, now: NOW });
     const plan = planRemediation(result.findings);
     const local = plan.actions.filter((a) => LOCAL_TYPES.includes(a.action.type));
     const options = {
       apply: true,
       maxChanges: 1000,
-      accountId: inventory.accountId,
-      policies,
       backupRoleArn: 'arn:aws:iam::123456789012:role/backup',
     };
     // Act

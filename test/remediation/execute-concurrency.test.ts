@@ -40,7 +40,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { Aws } from '../../src/aws/clients.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { type Action, describeAction } from '../../src/remediation/actions.js';
-import { type ActionResult, DENY_DELETE_STATEMENT, executePlan } from '../../src/remediation/execute.js';
+import { type ActionResult, executePlan } from '../../src/remediation/execute.js';
+// Changed: the statement moved with its handler (src/remediation/execute.ts was split by action family).
+import { DENY_DELETE_STATEMENT } from '../../src/remediation/handlers/vault.js';
+import { newBackupPlan, newRestoreTestingPlan } from '../../src/rules/provision.js';
 import { placebo, raw } from '../support/fixtures.js';
 
 const REGION = 'us-east-1';
@@ -57,14 +60,32 @@ const POLICIES = parsePolicies('policies:\n  gold: {}\n  silver: {}\n');
 const CHANGING =
   'ConcurrentChangeError: changed by someone else on each of 3 reads; nothing written, re-run when the edits stop';
 
+/** Changed: CreateBackupPlan and CreateRestoreTestingPlan carry their plan, built as the rules build it. */
+const policy = (name: string) => {
+  const p = POLICIES.policies[name];
+  if (!p) throw new Error(`no policy ${name}`);
+  return p;
+};
+const createPlan = (name: 'gold' | 'silver', region = REGION): Action => ({
+  type: 'CreateBackupPlan',
+  region,
+  plan: newBackupPlan(policy(name), region, ACCOUNT),
+});
+const createRestoreTestingPlan = (name: string): Action => ({
+  type: 'CreateRestoreTestingPlan',
+  region: REGION,
+  plan: newRestoreTestingPlan(policy('gold'), REGION, ACCOUNT, name),
+});
+
 const backup = mockClient(BackupClient);
 const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
 
 async function runOne(action: Action): Promise<ActionResult> {
   const [result] = await executePlan(
     new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    [{ action, summary: describeAction(action), fixes: [] }],
-    { apply: true, maxChanges: 10, accountId: ACCOUNT, policies: POLICIES, backupRoleArn: ROLE },
+    // Changed: an action and its summary only; no accountId or policies (the executor needs neither).
+    [{ action, summary: describeAction(action) }],
+    { apply: true, maxChanges: 10, backupRoleArn: ROLE },
   );
   return result as ActionResult;
 }
@@ -335,7 +356,7 @@ describe('creates another run makes first', () => {
     },
     {
       name: 'a plan',
-      action: { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      action: createPlan('gold'),
       create: CreateBackupPlanCommand,
       given: () => {
         const listed = { BackupPlanName: 'backup-sentinel-gold', BackupPlanId: PLAN_ID, VersionId: 'v1' };
@@ -373,12 +394,7 @@ describe('creates another run makes first', () => {
     },
     {
       name: 'a restore testing plan',
-      action: {
-        type: 'CreateRestoreTestingPlan',
-        region: REGION,
-        name: 'backup_sentinel_gold',
-        policy: 'gold',
-      },
+      action: createRestoreTestingPlan('backup_sentinel_gold'),
       create: CreateRestoreTestingPlanCommand,
       given: () => {
         backup
@@ -449,12 +465,7 @@ describe('creates another run makes first', () => {
       message: 'a previous action is still being performed',
       $metadata: {},
     });
-    const action: Action = {
-      type: 'CreateRestoreTestingPlan',
-      region: REGION,
-      name: 'backup_sentinel_gold',
-      policy: 'gold',
-    };
+    const action = createRestoreTestingPlan('backup_sentinel_gold');
     backup
       .on(ListRestoreTestingPlansCommand)
       .resolvesOnce({ RestoreTestingPlans: [] })
@@ -476,12 +487,7 @@ describe('creates another run makes first', () => {
 });
 
 describe('CreatorRequestId', () => {
-  const create = (policy: string, region = REGION): Action => ({
-    type: 'CreateBackupPlan',
-    region,
-    planName: `backup-sentinel-${policy}`,
-    policy,
-  });
+  const create = (name: 'gold' | 'silver', region = REGION) => createPlan(name, region);
   const tokens = () =>
     backup.commandCalls(CreateBackupPlanCommand).map((c) => c.args[0].input.CreatorRequestId);
 

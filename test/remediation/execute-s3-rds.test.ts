@@ -8,22 +8,16 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Aws } from '../../src/aws/clients.js';
-import { parsePolicies } from '../../src/policy/index.js';
-import { type Action, describeAction } from '../../src/remediation/actions.js';
+import { type Action, type ApplyAt, describeAction } from '../../src/remediation/actions.js';
 import { executePlan } from '../../src/remediation/execute.js';
 
 const s3 = mockClient(S3Client);
 const rds = mockClient(RDSClient);
 const aws = new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-const options = {
-  apply: true,
-  maxChanges: 10,
-  accountId: '111111111111',
-  policies: parsePolicies('policies:\n  gold: {}\n'),
-  backupRoleArn: 'arn:aws:iam::111111111111:role/b',
-};
+// Changed: no accountId or policies (the executor needs neither); an action and its summary only.
+const options = { apply: true, maxChanges: 10, backupRoleArn: 'arn:aws:iam::111111111111:role/b' };
 const run = (action: Action) =>
-  executePlan(aws, [{ action, summary: describeAction(action), fixes: [] }], options).then((r) => r[0]);
+  executePlan(aws, [{ action, summary: describeAction(action) }], options).then((r) => r[0]);
 
 beforeEach(() => {
   s3.reset();
@@ -66,30 +60,37 @@ describe('AddBucketLifecycleRule', () => {
 });
 
 describe('ModifyDBInstance', () => {
-  const modify = (changes: Extract<Action, { type: 'ModifyDBInstance' }>['changes']): Action => ({
+  // Changed: `applyImmediately: true` (which the executor never sent) became `applyAt: 'now'`.
+  const modify = (
+    changes: Extract<Action, { type: 'ModifyDBInstance' }>['changes'],
+    applyAt: ApplyAt = 'now',
+  ): Action => ({
     type: 'ModifyDBInstance',
     region: 'eu-central-1',
     identifier: 'db1',
     changes,
-    applyImmediately: true,
+    applyAt,
   });
 
-  it('never applies immediately, so the owner’s queued changes keep waiting for the maintenance window', async () => {
-    // Prepare
-    rds.on(DescribeDBInstancesCommand).resolves({
-      DBInstances: [{ DBInstanceIdentifier: 'db1', BackupRetentionPeriod: 7, DeletionProtection: false }],
-    });
-    rds.on(ModifyDBInstanceCommand).resolves({});
-    // Act
-    const result = await run(modify({ DeletionProtection: true }));
-    // Assess
-    expect(result?.status).toBe('applied');
-    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toEqual({
-      DBInstanceIdentifier: 'db1',
-      DeletionProtection: true,
-      ApplyImmediately: false,
-    });
-  });
+  it.each<ApplyAt>(['now', 'next-maintenance-window'])(
+    'never applies immediately, so the owner’s queued changes keep waiting for the maintenance window (applyAt %s)',
+    async (applyAt) => {
+      // Prepare
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [{ DBInstanceIdentifier: 'db1', BackupRetentionPeriod: 7, DeletionProtection: false }],
+      });
+      rds.on(ModifyDBInstanceCommand).resolves({});
+      // Act
+      const result = await run(modify({ DeletionProtection: true }, applyAt));
+      // Assess
+      expect(result?.status).toBe('applied');
+      expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toEqual({
+        DBInstanceIdentifier: 'db1',
+        DeletionProtection: true,
+        ApplyImmediately: false,
+      });
+    },
+  );
 
   it('counts a retention change pending for the maintenance window as done', async () => {
     // Prepare

@@ -32,16 +32,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Aws } from '../../src/aws/clients.js';
+import { own } from '../../src/maps.js';
+import type { Policy } from '../../src/policy/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { scheduleMaxGapHours } from '../../src/policy/schedule.js';
 import { type Action, describeAction, type NewPlanRule } from '../../src/remediation/actions.js';
-import {
-  type ActionResult,
-  DENY_DELETE_STATEMENT,
-  type ExecuteOptions,
-  executePlan,
-} from '../../src/remediation/execute.js';
-import type { PlannedAction } from '../../src/remediation/planner.js';
+import { type ActionResult, type ExecuteOptions, executePlan } from '../../src/remediation/execute.js';
+// Changed: the statement moved with its handler (src/remediation/execute.ts was split by action family).
+import { DENY_DELETE_STATEMENT } from '../../src/remediation/handlers/vault.js';
+import { newBackupPlan, newRestoreTestingPlan } from '../../src/rules/provision.js';
 import { placebo, raw as rawFixture } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -138,6 +137,28 @@ const POLICIES = parsePolicies(
   }),
 );
 
+const policyOf = (name: string): Policy => {
+  const p = own(POLICIES.policies, name);
+  if (!p) throw new Error(`no policy ${name}`);
+  return p;
+};
+
+/**
+ * Changed: CreateBackupPlan and CreateRestoreTestingPlan carry the plan they create (the executor
+ * reads no policy file): these build it from the policy as the rules do, so the assertions on
+ * what is sent stay as they were.
+ */
+const createPlan = (policy: string, planName: string): Action => ({
+  type: 'CreateBackupPlan',
+  region: REGION,
+  plan: { ...newBackupPlan(policyOf(policy), REGION, ACCOUNT), BackupPlanName: planName },
+});
+const createRestoreTestingPlan = (policy: string, name: string): Action => ({
+  type: 'CreateRestoreTestingPlan',
+  region: REGION,
+  plan: newRestoreTestingPlan(policyOf(policy), REGION, ACCOUNT, name),
+});
+
 const backup = mockClient(BackupClient);
 
 /** The commands that change something; everything else the executor sends only reads. */
@@ -159,7 +180,8 @@ const WRITES = new Set<string>(
 const commandsSent = () => backup.calls().map((c) => (c.args[0] as object).constructor.name);
 const writesSent = () => commandsSent().filter((name) => WRITES.has(name)).length;
 
-const planned = (action: Action): PlannedAction => ({ action, summary: describeAction(action), fixes: [] });
+// Changed: the executor takes an action and its summary only (no `fixes`).
+const planned = (action: Action) => ({ action, summary: describeAction(action) });
 
 function run(actions: Action[], over: Partial<ExecuteOptions> = {}): Promise<ActionResult[]> {
   return executePlan(
@@ -168,8 +190,7 @@ function run(actions: Action[], over: Partial<ExecuteOptions> = {}): Promise<Act
     {
       apply: true,
       maxChanges: 50,
-      accountId: ACCOUNT,
-      policies: POLICIES,
+      // Changed: no accountId or policies: the executor needs neither.
       backupRoleArn: ROLE,
       ...over,
     },
@@ -820,12 +841,7 @@ describe('CreateBackupVault', () => {
 });
 
 describe('CreateBackupPlan', () => {
-  const create = (policy: string, planName: string): Action => ({
-    type: 'CreateBackupPlan',
-    region: REGION,
-    planName,
-    policy,
-  });
+  const create = createPlan;
 
   it('creates the plan of the policy: schedule, retention, disaster-recovery copies and a continuous rule', async () => {
     // Prepare
@@ -900,19 +916,31 @@ describe('CreateBackupPlan', () => {
     expect(writesSent()).toBe(0);
   });
 
-  it('fails when the policy is not in the policy file', async () => {
+  // Changed: replaces "fails when the policy is not in the policy file": the executor no longer
+  // reads one, so that failure cannot happen; it sends the plan the action carries, whatever it is.
+  it('sends the plan the action carries, with no policy file', async () => {
     // Prepare
     backup.on(ListBackupPlansCommand).resolves({ BackupPlansList: [] });
+    const plan = {
+      BackupPlanName: 'backup-sentinel-platinum',
+      Rules: [
+        {
+          RuleName: 'hourly',
+          TargetBackupVaultName: 'platinum',
+          ScheduleExpression: 'cron(0 * ? * * *)',
+          Lifecycle: { DeleteAfterDays: 3 },
+        },
+      ],
+    };
 
     // Act
-    const result = await runOne(create('platinum', 'backup-sentinel-platinum'));
+    const result = await runOne({ type: 'CreateBackupPlan', region: REGION, plan });
 
     // Assess
-    expect(result).toMatchObject({
-      status: 'failed',
-      error: 'Error: policy platinum is not in the policy file',
-    });
-    expect(writesSent()).toBe(0);
+    expect(backup.commandCalls(CreateBackupPlanCommand).map((c) => c.args[0].input.BackupPlan)).toEqual([
+      plan,
+    ]);
+    expect(result).toMatchObject({ status: 'applied', after: plan });
   });
 });
 
@@ -1000,10 +1028,7 @@ describe('CreateBackupSelection', () => {
     backup.on(CreateBackupPlanCommand).resolves({ BackupPlanId: PLAN_ID });
 
     // Act
-    const results = await run([
-      { type: 'CreateBackupPlan', region: REGION, planName: 'test', policy: 'gold' },
-      SELECT,
-    ]);
+    const results = await run([createPlan('gold', 'test'), SELECT]);
 
     // Assess
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
@@ -1518,12 +1543,8 @@ describe('PutVaultLock', () => {
 });
 
 describe('CreateRestoreTestingPlan', () => {
-  const create = (policy: string, name = `backup-sentinel-${policy}`): Action => ({
-    type: 'CreateRestoreTestingPlan',
-    region: REGION,
-    name,
-    policy,
-  });
+  const create = (policy: string, name = `backup-sentinel-${policy}`) =>
+    createRestoreTestingPlan(policy, name);
   const planSent = () => backup.commandCalls(CreateRestoreTestingPlanCommand).map((c) => c.args[0].input);
 
   it('creates a twice-weekly plan (gap plus start window within 7 days) testing the latest snapshot in the policy vault', async () => {

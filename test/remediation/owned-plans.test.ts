@@ -18,7 +18,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Aws } from '../../src/aws/clients.js';
-import { parsePolicies } from '../../src/policy/index.js';
 import { type Action, describeAction } from '../../src/remediation/actions.js';
 import { type ActionResult, executePlan } from '../../src/remediation/execute.js';
 import { placebo } from '../support/fixtures.js';
@@ -50,12 +49,11 @@ const actions: Action[] = [
 function run(ownedPlansOnly: boolean): Promise<ActionResult[]> {
   return executePlan(
     new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    actions.map((action) => ({ action, summary: describeAction(action), fixes: [] })),
+    // Changed: an action and its summary only; no accountId or policies (the executor needs neither).
+    actions.map((action) => ({ action, summary: describeAction(action) })),
     {
       apply: true,
       maxChanges: 10,
-      accountId: '644160558196',
-      policies: parsePolicies('policies:\n  gold: {}\n'),
       backupRoleArn: 'arn:aws:iam::644160558196:role/service-role/AWSBackupDefaultServiceRole',
       ownedPlansOnly,
     },

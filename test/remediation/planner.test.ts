@@ -22,6 +22,28 @@ import {
 } from '../support/builders.js';
 
 const TOPIC = `arn:aws:sns:${REGION}:111111111111:backup-sentinel-alerts`;
+const BACKUP_PLAN = {
+  BackupPlanName: 'p',
+  Rules: [
+    {
+      RuleName: 'r',
+      TargetBackupVaultName: 'v',
+      ScheduleExpression: 'cron(0 5 ? * * *)',
+      Lifecycle: { DeleteAfterDays: 7 },
+    },
+  ],
+};
+const RESTORE_TESTING_PLAN = {
+  RestoreTestingPlanName: 'p',
+  ScheduleExpression: 'cron(0 7 ? * SAT *)',
+  StartWindowHours: 24,
+  RecoveryPointSelection: {
+    Algorithm: 'LATEST_WITHIN_WINDOW' as const,
+    IncludeVaults: [vaultArnOf('v')],
+    RecoveryPointTypes: ['SNAPSHOT' as const],
+    SelectionWindowDays: 7,
+  },
+};
 
 function finding(resourceArn: string, actions: Action[], over: Partial<Finding> = {}): Finding {
   return {
@@ -63,13 +85,14 @@ describe('planRemediation', () => {
     // Act
     const result = planRemediation(findings);
     // Assess
+    // Changed: a planned action lists what it fixes as data ({ruleId, resourceArn}), not strings.
     expect(result.actions).toEqual([
       {
         action: optIn,
         summary: 'opt in resource type Aurora for AWS Backup in eu-central-1',
         fixes: [
-          'coverage.opt-in arn:aws:rds:eu-central-1:111111111111:cluster:a',
-          'coverage.opt-in arn:aws:rds:eu-central-1:111111111111:cluster:b',
+          { ruleId: 'coverage.opt-in', resourceArn: 'arn:aws:rds:eu-central-1:111111111111:cluster:a' },
+          { ruleId: 'coverage.opt-in', resourceArn: 'arn:aws:rds:eu-central-1:111111111111:cluster:b' },
         ],
       },
     ]);
@@ -94,14 +117,15 @@ describe('planRemediation', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7, DeletionProtection: true, CopyTagsToSnapshot: true },
-        applyImmediately: true,
+        applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
       },
     ]);
-    expect(modify[0]?.fixes.sort()).toEqual([
-      `rds.backup-retention ${orders.Arn}`,
-      `rds.copy-tags-to-snapshot ${orders.Arn}`,
-      `rds.deletion-protection ${orders.Arn}`,
+    expect(modify[0]?.fixes.map((f) => f.ruleId).sort()).toEqual([
+      'rds.backup-retention',
+      'rds.copy-tags-to-snapshot',
+      'rds.deletion-protection',
     ]);
+    expect(modify[0]?.fixes.every((f) => f.resourceArn === orders.Arn)).toBe(true);
   });
 
   it('keeps the larger retention when two changes to one database both set it', () => {
@@ -112,7 +136,7 @@ describe('planRemediation', () => {
       region: REGION,
       identifier: 'orders',
       changes: { BackupRetentionPeriod: days },
-      applyImmediately: true,
+      applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
     });
     // Act
     const result = planRemediation([
@@ -137,7 +161,7 @@ describe('planRemediation', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7, DeletionProtection: true },
-        applyImmediately: false,
+        applyAt: 'next-maintenance-window', // Changed: was applyImmediately: false
       },
     ]);
     expect(modify[0]?.summary).toContain('at the next maintenance window');
@@ -175,8 +199,8 @@ describe('planRemediation', () => {
       );
     }
     expect(result.skipped.map((s) => s.fixes)).toEqual([
-      ['restore.covered arn:1'],
-      ['restore.covered arn:2'],
+      [{ ruleId: 'restore.covered', resourceArn: 'arn:1' }],
+      [{ ruleId: 'restore.covered', resourceArn: 'arn:2' }],
     ]);
   });
 
@@ -193,7 +217,7 @@ describe('planRemediation', () => {
     expect(result.actions.map((a) => a.action)).not.toContainEqual(versioning('data'));
     const skipped = result.skipped.find((s) => s.action.type === 'EnableBucketVersioning');
     expect(skipped?.action).toEqual(versioning('data'));
-    expect(skipped?.fixes).toEqual([`s3.versioning ${data.Arn}`]);
+    expect(skipped?.fixes).toEqual([{ ruleId: 's3.versioning', resourceArn: data.Arn }]);
     expect(skipped?.reason).toContain('audit-only');
     expect(skipped?.reason).toContain(data.Arn);
   });
@@ -257,7 +281,7 @@ describe('planRemediation', () => {
           region: REGION,
           identifier: 'orders',
           changes: { DeletionProtection: true },
-          applyImmediately: true,
+          applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
         },
       ]),
       finding('arn:2', [
@@ -275,7 +299,8 @@ describe('planRemediation', () => {
         },
       ]),
       finding('arn:3', [versioning('data')]),
-      finding('arn:4', [{ type: 'CreateRestoreTestingPlan', region: REGION, name: 'p', policy: 'gold' }]),
+      // Changed: the plan creations carry the plan they create.
+      finding('arn:4', [{ type: 'CreateRestoreTestingPlan', region: REGION, plan: RESTORE_TESTING_PLAN }]),
       finding('arn:5', [
         {
           type: 'CreateBackupSelection',
@@ -287,7 +312,7 @@ describe('planRemediation', () => {
           auditOnlyTagKey: 'r',
         },
       ]),
-      finding('arn:6', [{ type: 'CreateBackupPlan', region: REGION, planName: 'p', policy: 'gold' }]),
+      finding('arn:6', [{ type: 'CreateBackupPlan', region: REGION, plan: BACKUP_PLAN }]),
       finding('arn:7', [{ type: 'CreateBackupVault', region: REGION, vaultName: 'v', policy: 'gold' }]),
       finding('arn:8', [optIn]),
     ];
@@ -323,7 +348,10 @@ describe('planRemediation', () => {
     const { actions } = planRemediation(findings);
     // Assess
     expect(actions.map((a) => a.action)).toEqual([raise(120)]);
-    expect(actions[0]?.fixes).toEqual(['plan.retention arn:a', 'plan.retention arn:b']);
+    expect(actions[0]?.fixes).toEqual([
+      { ruleId: 'plan.retention', resourceArn: 'arn:a' },
+      { ruleId: 'plan.retention', resourceArn: 'arn:b' },
+    ]);
   });
 
   it.each([-1, 0, 1.5, Number.NaN])(

@@ -18,6 +18,22 @@ import {
 const DB_ARN = `arn:aws:rds:${REGION}:${ACCOUNT}:db:orders`;
 const BUCKET_ARN = 'arn:aws:s3:::b1';
 const byPolicyTag = { ListOfTags: [{ ConditionKey: 'backup:policy', ConditionValue: 'gold' }] };
+/** Changed: the action carries the plan it creates (the executor built it from the policy): gold's defaults. */
+const createGoldPlan = {
+  type: 'CreateBackupPlan',
+  region: REGION,
+  plan: {
+    BackupPlanName: 'backup-sentinel-gold',
+    Rules: [
+      {
+        RuleName: 'backup-sentinel-snapshots',
+        TargetBackupVaultName: 'backup-sentinel-gold',
+        ScheduleExpression: 'cron(0 5 ? * * *)',
+        Lifecycle: { DeleteAfterDays: 35 },
+      },
+    ],
+  },
+};
 const selectionAction = {
   type: 'CreateBackupSelection',
   region: REGION,
@@ -117,7 +133,7 @@ describe('coverage.selected', () => {
     expect(f.message).toContain('backup plan backup-sentinel-gold does not exist');
     expect(f.actions).toEqual([
       { type: 'CreateBackupVault', region: REGION, vaultName: 'backup-sentinel-gold', policy: 'gold' },
-      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      createGoldPlan,
       selectionAction,
     ]);
   });
@@ -129,10 +145,7 @@ describe('coverage.selected', () => {
     const f = only('coverage.selected', inv, policies(), DB_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.actions).toEqual([
-      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
-      selectionAction,
-    ]);
+    expect(f.actions).toEqual([createGoldPlan, selectionAction]);
   });
 
   it('creates the vault with the key the policy names', () => {
@@ -153,7 +166,7 @@ describe('coverage.selected', () => {
         policy: 'gold',
         encryptionKeyArn: keyArn,
       },
-      { type: 'CreateBackupPlan', region: REGION, planName: 'backup-sentinel-gold', policy: 'gold' },
+      createGoldPlan,
       selectionAction,
     ]);
   });

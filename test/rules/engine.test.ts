@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryInput } from '../../src/inventory/schema.js';
+import type { ActionType } from '../../src/remediation/actions.js';
 import { singlePlan } from '../../src/rules/catalogue/coverage.js';
 import { audit } from '../../src/rules/engine.js';
-import type { Rule } from '../../src/rules/types.js';
+import { defineRule, type Rule } from '../../src/rules/types.js';
 import {
   ACCOUNT,
   cluster,
@@ -41,20 +42,43 @@ function covered(resources: InventoryInput['resources'], over: Partial<Inventory
   });
 }
 
+// Changed: rules are made with defineRule and name what they propose (their IAM is derived).
 function throwingRule(failFor: string): Rule<'resource'> {
-  return {
+  return defineRule({
     id: 'test.throws',
     title: 'throws for one resource',
     area: 'coverage',
     severity: 'low',
     subject: 'resource',
-    permissions: { collect: [], remediate: [] },
+    permissions: { collect: [] },
+    proposes: [],
     example: '',
     evaluate({ arn }) {
       if (arn === failFor) throw new Error('boom');
       return { status: 'COMPLIANT', message: 'fine' };
     },
-  };
+  });
+}
+
+/** Proposes versioning for every bucket, declaring `proposes`. */
+function versioningRule(proposes: ActionType[]): Rule<'resource'> {
+  return defineRule({
+    id: 'test.proposes',
+    title: 'proposes versioning everywhere',
+    area: 's3',
+    severity: 'low',
+    subject: 'resource',
+    permissions: { collect: [] },
+    proposes,
+    example: '',
+    evaluate({ resource }) {
+      return {
+        status: 'NON_COMPLIANT',
+        message: 'not versioned',
+        actions: [{ type: 'EnableBucketVersioning', region: resource.Region, bucket: 'b' }],
+      };
+    },
+  });
 }
 
 describe('audit', () => {
@@ -200,6 +224,29 @@ describe('audit', () => {
         'COMPLIANT',
         'COMPLIANT',
       ]);
+    });
+
+    it('turns a proposal of an action the rule does not declare into ERROR: its role would be denied it', () => {
+      // Prepare
+      const inv = covered([db('a')]);
+      // Act
+      const [undeclared] = audit(inv, policies(), {
+        now: NOW,
+        rules: [versioningRule(['ModifyDBInstance'])],
+      });
+      const [declared] = audit(inv, policies(), {
+        now: NOW,
+        rules: [versioningRule(['EnableBucketVersioning'])],
+      });
+      // Assess
+      expect(undeclared).toMatchObject({ status: 'ERROR', actions: [] });
+      expect(undeclared?.message).toBe(
+        'rule failed: it proposed EnableBucketVersioning, which it does not declare in proposes',
+      );
+      expect(declared).toMatchObject({
+        status: 'NON_COMPLIANT',
+        actions: [{ type: 'EnableBucketVersioning' }],
+      });
     });
   });
 

@@ -826,6 +826,6 @@ describe('plan rules together', () => {
     // Assess
     const added = actions.filter((a) => a.action.type === 'AddBackupPlanRule');
     expect(added).toHaveLength(1);
-    expect(added[0]?.fixes.map((f) => f.split(' ')[0]).sort()).toEqual(['plan.frequency', 'plan.retention']);
+    expect(added[0]?.fixes.map((f) => f.ruleId).sort()).toEqual(['plan.frequency', 'plan.retention']);
   });
 });

@@ -42,7 +42,7 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7 },
-        applyImmediately: true,
+        applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
       },
     ]);
   });
@@ -66,7 +66,7 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 14 },
-        applyImmediately: false,
+        applyAt: 'next-maintenance-window', // Changed: was applyImmediately: false
       },
     ]);
   });
@@ -83,7 +83,7 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7 },
-        applyImmediately: true,
+        applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
       },
     ]);
   });
@@ -100,7 +100,7 @@ describe('rds.backup-retention', () => {
         region: REGION,
         identifier: 'orders',
         changes: { BackupRetentionPeriod: 7 },
-        applyImmediately: false,
+        applyAt: 'next-maintenance-window', // Changed: was applyImmediately: false
       },
     ]);
   });
@@ -130,7 +130,7 @@ describe('rds.deletion-protection', () => {
         region: REGION,
         identifier: 'orders',
         changes: { DeletionProtection: true },
-        applyImmediately: true,
+        applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
       },
     ]);
   });
@@ -164,7 +164,7 @@ describe('rds.copy-tags-to-snapshot', () => {
         region: REGION,
         identifier: 'orders',
         changes: { CopyTagsToSnapshot: true },
-        applyImmediately: true,
+        applyAt: 'now', // Changed: was applyImmediately: true, which the executor never sent
       },
     ]);
   });

@@ -296,7 +296,22 @@ describe('restore.covered', () => {
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.message).toContain('no restore testing selection covers it');
     expect(f.actions).toEqual([
-      { type: 'CreateRestoreTestingPlan', region: REGION, name: PLAN_NAME, policy: 'gold' },
+      // Changed: the action carries the restore testing plan it creates (the executor built it).
+      {
+        type: 'CreateRestoreTestingPlan',
+        region: REGION,
+        plan: {
+          RestoreTestingPlanName: PLAN_NAME,
+          ScheduleExpression: 'cron(0 7 ? * WED,SAT *)',
+          StartWindowHours: 24,
+          RecoveryPointSelection: {
+            Algorithm: 'LATEST_WITHIN_WINDOW',
+            IncludeVaults: [vaultArnOf('backup-sentinel-gold')],
+            RecoveryPointTypes: ['SNAPSHOT'],
+            SelectionWindowDays: 7,
+          },
+        },
+      },
       selectionAction(),
     ]);
   });

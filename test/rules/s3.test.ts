@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InventoryInput } from '../../src/inventory/schema.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
 import { bucket, inventory, only, policies, REGION } from '../support/builders.js';
+import { ruleCases } from '../support/rule-cases.js';
 
 type BucketInput = Extract<NonNullable<InventoryInput['resources']>[number], { Type: 'AWS::S3::Bucket' }>;
 type LifecycleRule = NonNullable<BucketInput['LifecycleRules']>[number];
@@ -45,48 +46,43 @@ const addRule = (noncurrentDays: number) => ({
   noncurrentDays,
 });
 
-describe('s3.versioning', () => {
-  it('is compliant when versioning is enabled', () => {
-    // Prepare
-    const inv = withBucket({ Versioning: { Status: 'Enabled' } });
-    // Act
-    const f = only('s3.versioning', inv, gold(), DATA_ARN);
-    // Assess
-    expect(f.status).toBe('COMPLIANT');
-  });
+const enable = { type: 'EnableBucketVersioning', region: REGION, bucket: 'data' } as const;
 
-  it('enables suspended versioning', () => {
-    // Prepare
-    const inv = withBucket({ Versioning: { Status: 'Suspended' } });
-    // Act
-    const f = only('s3.versioning', inv, gold(), DATA_ARN);
-    // Assess
-    expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain('versioning is Suspended');
-    expect(f.actions).toEqual([{ type: 'EnableBucketVersioning', region: REGION, bucket: 'data' }]);
-  });
-
-  it('enables versioning on a bucket never versioned (no Status in the response)', () => {
-    // Prepare
-    const inv = withBucket({ Versioning: NEVER_VERSIONED });
-    // Act
-    const f = only('s3.versioning', inv, gold(), DATA_ARN);
-    // Assess
-    expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.actual).toBe('never enabled');
-    expect(f.actions).toEqual([{ type: 'EnableBucketVersioning', region: REGION, bucket: 'data' }]);
-  });
-
-  it('is not applicable when the policy turns versioning off', () => {
-    // Prepare
-    const inv = withBucket({ Versioning: NEVER_VERSIONED });
-    // Act
-    const f = only('s3.versioning', inv, gold({ s3: { versioning: false } }), DATA_ARN);
-    // Assess
-    expect(f.status).toBe('NOT_APPLICABLE');
-    expect(f.actions).toEqual([]);
-  });
-});
+ruleCases('s3.versioning', [
+  {
+    name: 'is compliant when versioning is enabled',
+    inventory: withBucket({ Versioning: { Status: 'Enabled' } }),
+    policies: gold(),
+    arn: DATA_ARN,
+    status: 'COMPLIANT',
+  },
+  {
+    name: 'enables suspended versioning',
+    inventory: withBucket({ Versioning: { Status: 'Suspended' } }),
+    policies: gold(),
+    arn: DATA_ARN,
+    status: 'NON_COMPLIANT',
+    message: 'versioning is Suspended',
+    actions: [enable],
+  },
+  {
+    name: 'enables versioning on a bucket never versioned (no Status in the response)',
+    inventory: withBucket({ Versioning: NEVER_VERSIONED }),
+    policies: gold(),
+    arn: DATA_ARN,
+    status: 'NON_COMPLIANT',
+    actual: 'never enabled',
+    actions: [enable],
+  },
+  {
+    name: 'is not applicable when the policy turns versioning off',
+    inventory: withBucket({ Versioning: NEVER_VERSIONED }),
+    policies: gold({ s3: { versioning: false } }),
+    arn: DATA_ARN,
+    status: 'NOT_APPLICABLE',
+    actions: [],
+  },
+]);
 
 describe('s3.noncurrent-expiration', () => {
   it('is compliant with a whole-bucket enabled rule keeping versions at least as long as the policy', () => {

@@ -6,8 +6,8 @@
  * say so.
  */
 import type { Aws } from '../../aws/clients.js';
+import { destinations } from '../../policy/destinations.js';
 import type { PolicySet } from '../../policy/index.js';
-import { destinations } from '../../rules/destinations.js';
 import { parseArn } from '../arn.js';
 import type { InventoryInput } from '../schema.js';
 import { BACKUP_READS } from '../scope.js';

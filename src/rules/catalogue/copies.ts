@@ -3,31 +3,29 @@
 import { parseArn } from '../../inventory/arn.js';
 import { backupResourceType, isUsablePoint } from '../../inventory/index.js';
 import type { Resource } from '../../inventory/schema.js';
+import { copyDestinations, destinations } from '../../policy/destinations.js';
 import { formatHours } from '../../policy/schedule.js';
 import type { Action } from '../../remediation/actions.js';
-import { copyDestinations, destinations } from '../destinations.js';
 import { ageHours } from '../time.js';
 import {
   cannotEvaluate,
   compliant,
+  defineRule,
   nonCompliant,
   notApplicable,
   notRead,
   type Outcome,
-  type Rule,
 } from '../types.js';
 import { copyKeepDays, lockRejects, primaryRule, raisedDays } from './plan.js';
 
-export const copyActions: Rule<'plan'> = {
+export const copyActions = defineRule<'plan'>({
   id: 'copies.configured',
   title: 'Plan copies recovery points to every destination of the policy',
   area: 'copies',
   severity: 'critical',
   subject: 'plan',
-  permissions: {
-    collect: ['backup:ListBackupPlans', 'backup:GetBackupPlan'],
-    remediate: ['backup:UpdateBackupPlan'],
-  },
+  permissions: { collect: ['backup:ListBackupPlans', 'backup:GetBackupPlan'] },
+  proposes: ['AddCopyAction', 'RaiseCopyRetention'],
   example:
     'policy copies to account 222222222222/dr-vault, plan has no copy action -> NON_COMPLIANT + AddCopyAction',
   evaluate({ plan, policy, region }, { index, inventory, now }) {
@@ -94,16 +92,17 @@ export const copyActions: Rule<'plan'> = {
       );
     });
   },
-};
+});
 
-export const rdsSingleHop: Rule<'resource'> = {
+export const rdsSingleHop = defineRule<'resource'>({
   id: 'copies.rds-single-hop',
   title: 'RDS/Aurora copies go cross-region or cross-account, not both',
   area: 'copies',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
-  permissions: { collect: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], remediate: [] },
+  permissions: { collect: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'] },
+  proposes: [],
   example:
     'RDS policy copying to eu-west-1 and to account 222222222222 -> NON_COMPLIANT: AWS Backup supports one or the other for RDS in a plan',
   evaluate({ resource, policy }, { index, inventory }) {
@@ -131,16 +130,17 @@ export const rdsSingleHop: Rule<'resource'> = {
       { expected: 'cross-region or cross-account', actual: 'both' },
     );
   },
-};
+});
 
-export const copiesRecent: Rule<'resource'> = {
+export const copiesRecent = defineRule<'resource'>({
   id: 'copies.recent',
   title: 'Newest completed copy in each destination is within the RPO',
   area: 'copies',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: ['backup:ListCopyJobs', 'backup:ListRecoveryPointsByBackupVault'], remediate: [] },
+  permissions: { collect: ['backup:ListCopyJobs', 'backup:ListRecoveryPointsByBackupVault'] },
+  proposes: [],
   example:
     'copy to eu-west-1 failing for 3 days, rpoHours 48 -> NON_COMPLIANT: newest completed copy 3d old; last copy FAILED: <reason>',
   evaluate({ resource, policy }, { index, inventory, now }) {
@@ -221,19 +221,17 @@ export const copiesRecent: Rule<'resource'> = {
       );
     });
   },
-};
+});
 
-export const cmkForCrossAccount: Rule<'resource'> = {
+export const cmkForCrossAccount = defineRule<'resource'>({
   id: 'copies.rds-cmk',
   title: 'RDS/Aurora copied to another account is encrypted with a customer-managed key',
   area: 'copies',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
-  permissions: {
-    collect: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'kms:DescribeKey'],
-    remediate: [],
-  },
+  permissions: { collect: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'kms:DescribeKey'] },
+  proposes: [],
   example:
     'db encrypted with aws/rds, policy copies to account 222222222222 -> NON_COMPLIANT: cross-account copies will fail',
   evaluate({ resource, policy }, { index, inventory }) {
@@ -253,17 +251,18 @@ export const cmkForCrossAccount: Rule<'resource'> = {
       { expected: 'customer-managed KMS key', actual: 'aws/rds' },
     );
   },
-};
+});
 
 /** Multi-AZ DB clusters (RDS, not Aurora): AWS cannot copy their snapshots to another region or account. */
-export const multiAzClusterCopies: Rule<'resource'> = {
+export const multiAzClusterCopies = defineRule<'resource'>({
   id: 'copies.multi-az-cluster',
   title: 'Multi-AZ DB clusters are not asked to copy (their snapshots cannot be copied)',
   area: 'copies',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBCluster'],
-  permissions: { collect: ['rds:DescribeDBClusters'], remediate: [] },
+  permissions: { collect: ['rds:DescribeDBClusters'] },
+  proposes: [],
   example:
     'Multi-AZ DB cluster (engine postgres), policy copies to eu-west-1 -> NON_COMPLIANT: the copies cannot be made; protect it another way',
   evaluate({ resource, policy }) {
@@ -275,7 +274,7 @@ export const multiAzClusterCopies: Rule<'resource'> = {
       { expected: 'no copies for a Multi-AZ DB cluster', actual: `${dests.length} copy destination(s)` },
     );
   },
-};
+});
 
 /** A DB cluster that is neither Aurora, Neptune nor DocumentDB is a Multi-AZ DB cluster. */
 export function isMultiAzCluster(r: Resource): boolean {

@@ -4,22 +4,23 @@ import { vaultArn } from '../../inventory/arn.js';
 import { backupResourceType, isClusterMember, resourceName } from '../../inventory/index.js';
 import { closest } from '../../issues.js';
 import type { Action } from '../../remediation/actions.js';
-import { createVault, VAULT_CREATION } from '../provision.js';
+import { createVault, newBackupPlan } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
-import { compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
+import { compliant, defineRule, nonCompliant, notApplicable, notRead } from '../types.js';
 
 const ALL_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] as const;
 const PLANS_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
 const SELECTIONS_READ = ['backup:ListBackupSelections', 'backup:GetBackupSelection'];
 
-export const policyDeclared: Rule<'tagged'> = {
+export const policyDeclared = defineRule<'tagged'>({
   id: 'coverage.policy-declared',
   title: 'Resource declares a known backup policy',
   area: 'coverage',
   severity: 'high',
   subject: 'tagged',
   resourceTypes: [...ALL_TYPES],
-  permissions: { collect: ['tag:GetResources'], remediate: [] },
+  permissions: { collect: ['tag:GetResources'] },
+  proposes: [],
   example:
     'bucket tagged backup:policy=glod, policies gold and bronze -> NON_COMPLIANT: unknown policy "glod" (did you mean "gold"?)',
   evaluate({ resource, resolution }, { policies }) {
@@ -47,25 +48,17 @@ export const policyDeclared: Rule<'tagged'> = {
       }
     }
   },
-};
+});
 
-export const selected: Rule<'resource'> = {
+export const selected = defineRule<'resource'>({
   id: 'coverage.selected',
   title: "Resource is assigned to its policy's backup plan",
   area: 'coverage',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: [...ALL_TYPES],
-  permissions: {
-    collect: [...PLANS_READ, ...SELECTIONS_READ],
-    remediate: [
-      ...VAULT_CREATION,
-      'backup:CreateBackupPlan',
-      'backup:TagResource',
-      'backup:CreateBackupSelection',
-      'iam:PassRole',
-    ],
-  },
+  permissions: { collect: [...PLANS_READ, ...SELECTIONS_READ] },
+  proposes: ['CreateBackupVault', 'CreateBackupPlan', 'CreateBackupSelection'],
   example:
     'db tagged backup:policy=gold, plan backup-sentinel-gold selects only tag team=x -> NON_COMPLIANT + CreateBackupSelection',
   evaluate({ resource, policy }, { index, policies, inventory }) {
@@ -97,7 +90,7 @@ export const selected: Rule<'resource'> = {
             ? []
             : [
                 ...(vault && 'action' in vault ? [vault.action] : []),
-                { type: 'CreateBackupPlan', region, planName: policy.planName, policy: policy.name },
+                { type: 'CreateBackupPlan', region, plan: newBackupPlan(policy, region, account) },
                 selection,
               ],
         },
@@ -131,9 +124,9 @@ export const selected: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
-export const singlePlan: Rule<'resource'> = {
+export const singlePlan = defineRule<'resource'>({
   id: 'coverage.single-plan',
   title: 'Resource is in one backup plan only',
   area: 'coverage',
@@ -142,8 +135,8 @@ export const singlePlan: Rule<'resource'> = {
   resourceTypes: [...ALL_TYPES],
   permissions: {
     collect: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection'],
-    remediate: [],
   },
+  proposes: [],
   example:
     'bucket selected by plans gold and legacy-daily -> NON_COMPLIANT: every recovery point is paid twice',
   evaluate({ resource }, { index }) {
@@ -161,16 +154,17 @@ export const singlePlan: Rule<'resource'> = {
       { expected: '1 plan', actual: `${plans.length} plans` },
     );
   },
-};
+});
 
-export const resourceTypeOptIn: Rule<'resource'> = {
+export const resourceTypeOptIn = defineRule<'resource'>({
   id: 'coverage.resource-type-opt-in',
   title: 'AWS Backup is opted in for the resource type in its region',
   area: 'coverage',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: [...ALL_TYPES],
-  permissions: { collect: ['backup:DescribeRegionSettings'], remediate: ['backup:UpdateRegionSettings'] },
+  permissions: { collect: ['backup:DescribeRegionSettings'] },
+  proposes: ['EnableResourceTypeOptIn'],
   example: 'S3 bucket in eu-central-1 where the S3 opt-in is off -> NON_COMPLIANT + EnableResourceTypeOptIn',
   evaluate({ resource }, { index }) {
     const type = backupResourceType(resource);
@@ -196,13 +190,13 @@ export const resourceTypeOptIn: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
 /**
  * When discovery itself fails, there are no resources to judge and an audit would look clean.
  * The engine turns this rule into ERROR whenever one of its account-wide reads failed.
  */
-export const discovery: Rule<'account'> = {
+export const discovery = defineRule<'account'>({
   id: 'coverage.discovery',
   title: 'The account could be read completely',
   area: 'coverage',
@@ -218,8 +212,8 @@ export const discovery: Rule<'account'> = {
       'backup:ListBackupVaults',
       'backup:DescribeRegionSettings',
     ],
-    remediate: [],
   },
+  proposes: [],
   example: 'tag:GetResources denied -> ERROR: the tagged buckets could not be listed, so none was judged',
   evaluate({ accountId }, { inventory }) {
     const errors = inventory.collectionErrors.length;
@@ -227,6 +221,6 @@ export const discovery: Rule<'account'> = {
       `account ${accountId} read${errors ? ` (${errors} reads about single resources failed; see their ERROR findings)` : ''}`,
     );
   },
-};
+});
 
 export const coverageRules = [discovery, policyDeclared, selected, singlePlan, resourceTypeOptIn];

@@ -5,14 +5,11 @@ import type { InventoryIndex } from '../../inventory/index.js';
 import type { BackupPlan, PlanRule } from '../../inventory/schema.js';
 import type { Policy } from '../../policy/index.js';
 import { formatHours, scheduleMaxGapHours, unionMaxGapHours } from '../../policy/schedule.js';
-import type { Action, NewPlanRule } from '../../remediation/actions.js';
-import { copyDestinations } from '../destinations.js';
-import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+import type { Action, ActionOf, NewPlanRule } from '../../remediation/actions.js';
+import { continuousRule, snapshotRule } from '../provision.js';
+import { cannotEvaluate, compliant, defineRule, nonCompliant, notApplicable } from '../types.js';
 
 const PLAN_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
-const PLAN_WRITE = ['backup:UpdateBackupPlan'];
-/** AWS Backup: continuous backups are kept at most 35 days. */
-export const CONTINUOUS_MAX_DAYS = 35;
 /** AWS Backup: recovery points stay in cold storage at least 90 days (API_Lifecycle). */
 const COLD_MIN_DAYS = 90;
 
@@ -114,29 +111,19 @@ export function primaryRule(rules: PlanRule[], from?: Date): PlanRule | undefine
 const planAccount = (plan: BackupPlan) => parseArn(plan.BackupPlanArn)?.account ?? '';
 
 /**
- * Adds the policy's own rule to a plan. Frequency and retention propose the same rule, so the
- * planner merges them into one change. Not proposed when a vault lock would reject what the rule
- * (or one of its copies) writes: every job of the rule would fail.
+ * Adds one of the policy's own rules to a plan (its snapshot rule unless told otherwise).
+ * Frequency and retention propose the same rule, so the planner merges them into one change.
+ * Not proposed when a vault lock would reject what the rule (or one of its copies) writes: every
+ * job of the rule would fail.
  */
 function addPolicyRule(
   plan: BackupPlan,
   policy: Policy,
   region: string,
   index: InventoryIndex,
-  rule: Partial<NewPlanRule> = {},
-): { action: Action } | { blocked: string } {
+  add: NewPlanRule = snapshotRule(policy, region, planAccount(plan)),
+): { action: ActionOf<'AddBackupPlanRule'> } | { blocked: string } {
   const account = planAccount(plan);
-  const add: NewPlanRule = {
-    RuleName: 'backup-sentinel-snapshots',
-    TargetBackupVaultName: policy.vaultName,
-    ScheduleExpression: policy.scheduleExpression,
-    Lifecycle: { DeleteAfterDays: policy.retentionDays },
-    CopyActions: copyDestinations(policy, region, account).map((d) => ({
-      DestinationBackupVaultArn: d.arn,
-      Lifecycle: { DeleteAfterDays: d.retentionDays },
-    })),
-    ...rule,
-  };
   const writes = [
     { arn: vaultArn(region, account, add.TargetBackupVaultName), days: add.Lifecycle.DeleteAfterDays },
     ...(add.CopyActions ?? []).map((c) => ({
@@ -182,13 +169,14 @@ function snapshotGaps(plan: BackupPlan, now: Date) {
   return { readable, unreadable, best, union };
 }
 
-export const frequency: Rule<'plan'> = {
+export const frequency = defineRule<'plan'>({
   id: 'plan.frequency',
   title: 'Plan backs up at least as often as the policy frequency',
   area: 'plan',
   severity: 'high',
   subject: 'plan',
-  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  permissions: { collect: PLAN_READ },
+  proposes: ['AddBackupPlanRule'],
   example:
     'policy frequency 1h, plan rule cron(0 5 ? * * *) -> NON_COMPLIANT: every 24h, policy needs 1h + AddBackupPlanRule',
   evaluate({ plan, policy, region }, { index, now }) {
@@ -218,15 +206,16 @@ export const frequency: Rule<'plan'> = {
       actions,
     });
   },
-};
+});
 
-export const retention: Rule<'plan'> = {
+export const retention = defineRule<'plan'>({
   id: 'plan.retention',
   title: 'Plan keeps recovery points as long as the policy retention',
   area: 'plan',
   severity: 'high',
   subject: 'plan',
-  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  permissions: { collect: PLAN_READ },
+  proposes: ['RaiseRuleRetention', 'AddBackupPlanRule'],
   example: 'policy retentionDays 35, longest rule keeps 14 days -> NON_COMPLIANT + RaiseRuleRetention to 35',
   evaluate({ plan, policy, region }, { index, now }) {
     const longest = [...plan.Rules].sort((a, b) => keep(b) - keep(a))[0];
@@ -257,7 +246,7 @@ export const retention: Rule<'plan'> = {
       { expected: `>= ${policy.retentionDays} days`, actual: `${days} days`, actions },
     );
   },
-};
+});
 
 /**
  * Raises a rule to the policy retention (and at least cold storage + 90 days). Copies without a
@@ -292,43 +281,37 @@ function raiseRule(
   };
 }
 
-export const continuous: Rule<'plan'> = {
+export const continuous = defineRule<'plan'>({
   id: 'plan.continuous',
   title: 'Plan has continuous backup (point-in-time recovery) when the policy asks',
   area: 'plan',
   severity: 'high',
   subject: 'plan',
-  permissions: { collect: PLAN_READ, remediate: PLAN_WRITE },
+  permissions: { collect: PLAN_READ },
+  proposes: ['AddBackupPlanRule'],
   example:
     'policy continuous: true, no rule with EnableContinuousBackup -> NON_COMPLIANT + AddBackupPlanRule (continuous)',
   evaluate({ plan, policy, region }, { index }) {
     if (!policy.continuous) return notApplicable(`policy ${policy.name} does not ask for continuous backup`);
     const rule = plan.Rules.find((r) => r.EnableContinuousBackup);
     if (rule) return compliant(`rule ${rule.RuleName} has continuous backup`);
-    const { actions, note } = proposal(
-      addPolicyRule(plan, policy, region, index, {
-        RuleName: 'backup-sentinel-continuous',
-        ScheduleExpression: 'cron(0 5 ? * * *)',
-        Lifecycle: { DeleteAfterDays: Math.min(policy.retentionDays, CONTINUOUS_MAX_DAYS) },
-        EnableContinuousBackup: true,
-        CopyActions: [],
-      }),
-    );
+    const { actions, note } = proposal(addPolicyRule(plan, policy, region, index, continuousRule(policy)));
     return nonCompliant(`no rule has continuous backup: no point-in-time recovery${note}`, {
       expected: 'EnableContinuousBackup on one rule',
       actual: 'none',
       actions,
     });
   },
-};
+});
 
-export const finiteRetention: Rule<'plan'> = {
+export const finiteRetention = defineRule<'plan'>({
   id: 'plan.finite-retention',
   title: 'Every rule deletes its recovery points eventually',
   area: 'plan',
   severity: 'medium',
   subject: 'plan',
-  permissions: { collect: PLAN_READ, remediate: [] },
+  permissions: { collect: PLAN_READ },
+  proposes: [],
   example:
     'rule daily without DeleteAfterDays -> NON_COMPLIANT: recovery points (and copies, which inherit it) kept forever',
   evaluate({ plan, policy }) {
@@ -361,15 +344,16 @@ export const finiteRetention: Rule<'plan'> = {
       },
     );
   },
-};
+});
 
-export const coldStorage: Rule<'plan'> = {
+export const coldStorage = defineRule<'plan'>({
   id: 'plan.cold-storage',
   title: 'Cold storage lifecycles are valid and not used for RDS or S3',
   area: 'plan',
   severity: 'medium',
   subject: 'plan',
-  permissions: { collect: PLAN_READ, remediate: [] },
+  permissions: { collect: PLAN_READ },
+  proposes: [],
   example:
     'rule MoveToColdStorageAfterDays 30, DeleteAfterDays 60 -> NON_COMPLIANT: delete must be >= cold + 90 (120)',
   evaluate({ plan }) {
@@ -397,6 +381,6 @@ export const coldStorage: Rule<'plan'> = {
       actual: `${problems.length} problems`,
     });
   },
-};
+});
 
 export const planRules = [frequency, retention, continuous, finiteRetention, coldStorage];

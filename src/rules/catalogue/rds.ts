@@ -1,14 +1,21 @@
 /** RDS: automated backups, deletion protection, tags on snapshots, encryption with a CMK. */
 import type { DbCluster, DbInstance, Resource } from '../../inventory/schema.js';
-import type { Action, DbChanges } from '../../remediation/actions.js';
-import { cannotEvaluate, compliant, nonCompliant, notApplicable, type Outcome, type Rule } from '../types.js';
+import type { Action, ApplyAt, DbChanges } from '../../remediation/actions.js';
+import {
+  cannotEvaluate,
+  compliant,
+  defineRule,
+  nonCompliant,
+  notApplicable,
+  type Outcome,
+  type Rule,
+} from '../types.js';
 
 const TYPES: ('AWS::RDS::DBInstance' | 'AWS::RDS::DBCluster')[] = [
   'AWS::RDS::DBInstance',
   'AWS::RDS::DBCluster',
 ];
 const COLLECT = ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'];
-const MODIFY = ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'];
 /** Narrows a resource to a database (the registry only runs these rules on databases). */
 function asDb(r: Resource): DbInstance | DbCluster {
   if (r.Type === 'AWS::S3::Bucket') throw new Error(`${r.Arn} is not a database`);
@@ -20,21 +27,24 @@ function asDb(r: Resource): DbInstance | DbCluster {
  * (USER_WorkingWithAutomatedBackups.BackupRetention), so that change waits for the maintenance window.
  */
 function modify(db: DbInstance | DbCluster, changes: DbChanges): Action {
-  const applyImmediately = !(changes.BackupRetentionPeriod !== undefined && db.BackupRetentionPeriod === 0);
+  const applyAt: ApplyAt =
+    changes.BackupRetentionPeriod !== undefined && db.BackupRetentionPeriod === 0
+      ? 'next-maintenance-window'
+      : 'now';
   return db.Type === 'AWS::RDS::DBInstance'
     ? {
         type: 'ModifyDBInstance',
         region: db.Region,
         identifier: db.DBInstanceIdentifier,
         changes,
-        applyImmediately,
+        applyAt,
       }
     : {
         type: 'ModifyDBCluster',
         region: db.Region,
         identifier: db.DBClusterIdentifier,
         changes,
-        applyImmediately,
+        applyAt,
       };
 }
 
@@ -48,14 +58,15 @@ export function isPostgresReadReplica(db: DbInstance | DbCluster): boolean {
   );
 }
 
-export const backupRetention: Rule<'resource'> = {
+export const backupRetention = defineRule<'resource'>({
   id: 'rds.backup-retention',
   title: 'Automated backup retention is at least the policy minimum',
   area: 'rds',
   severity: 'high',
   subject: 'resource',
   resourceTypes: TYPES,
-  permissions: { collect: COLLECT, remediate: MODIFY },
+  permissions: { collect: COLLECT },
+  proposes: ['ModifyDBInstance', 'ModifyDBCluster'],
   example:
     'rds.minRetentionDays 7, BackupRetentionPeriod 1 -> NON_COMPLIANT + ModifyDBInstance BackupRetentionPeriod=7',
   evaluate({ resource, policy }) {
@@ -78,7 +89,7 @@ export const backupRetention: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
 function flag(
   id: string,
@@ -87,14 +98,15 @@ function flag(
   want: (p: { rds: { deletionProtection: boolean; copyTagsToSnapshot: boolean } }) => boolean,
   why: string,
 ): Rule<'resource'> {
-  return {
+  return defineRule<'resource'>({
     id,
     title,
     area: 'rds',
     severity: field === 'DeletionProtection' ? 'high' : 'low',
     subject: 'resource',
     resourceTypes: TYPES,
-    permissions: { collect: COLLECT, remediate: MODIFY },
+    permissions: { collect: COLLECT },
+    proposes: ['ModifyDBInstance', 'ModifyDBCluster'],
     example: `${field} false -> NON_COMPLIANT + Modify ${field}=true`,
     evaluate({ resource, policy }): Outcome {
       if (!want(policy)) return notApplicable(`policy ${policy.name} does not ask for ${field}`);
@@ -106,7 +118,7 @@ function flag(
         actions: [modify(db, { [field]: true })],
       });
     },
-  };
+  });
 }
 
 export const deletionProtection = flag(
@@ -125,14 +137,15 @@ export const copyTagsToSnapshot = flag(
   'snapshots lose the tags that say whose and what they are',
 );
 
-export const encryption: Rule<'resource'> = {
+export const encryption = defineRule<'resource'>({
   id: 'rds.encryption',
   title: 'Storage is encrypted with a customer-managed KMS key',
   area: 'rds',
   severity: 'high',
   subject: 'resource',
   resourceTypes: TYPES,
-  permissions: { collect: [...COLLECT, 'kms:DescribeKey'], remediate: [] },
+  permissions: { collect: [...COLLECT, 'kms:DescribeKey'] },
+  proposes: [],
   example:
     'encryption.customerManagedKey true, StorageEncrypted false -> NON_COMPLIANT (needs a re-encrypted restore)',
   evaluate({ resource, policy }, { index }) {
@@ -157,6 +170,6 @@ export const encryption: Rule<'resource'> = {
       actual: 'aws/rds',
     });
   },
-};
+});
 
 export const rdsRules = [backupRetention, deletionProtection, copyTagsToSnapshot, encryption];

@@ -9,7 +9,7 @@ import {
 } from '../../inventory/index.js';
 import { formatHours } from '../../policy/schedule.js';
 import { ageHours, latest } from '../time.js';
-import { compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
+import { compliant, defineRule, nonCompliant, notApplicable, notRead } from '../types.js';
 
 /** Reads that would have listed every recovery point of a resource in its own region. */
 const POINTS_READ = ['backup:ListBackupVaults', 'backup:ListRecoveryPointsByBackupVault'];
@@ -22,17 +22,15 @@ function ownPoints(resource: Resource, index: InventoryIndex): RecoveryPoint[] {
   });
 }
 
-export const recoveryPointRecent: Rule<'resource'> = {
+export const recoveryPointRecent = defineRule<'resource'>({
   id: 'recency.recovery-point',
   title: 'Newest completed recovery point is within the RPO',
   area: 'recency',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: {
-    collect: ['backup:ListRecoveryPointsByBackupVault', 'backup:ListBackupJobs'],
-    remediate: [],
-  },
+  permissions: { collect: ['backup:ListRecoveryPointsByBackupVault', 'backup:ListBackupJobs'] },
+  proposes: [],
   example:
     'rpoHours 2, newest recovery point 26h old, last job FAILED -> NON_COMPLIANT: 26h old (RPO 2h); last backup job FAILED: <reason>',
   evaluate({ resource, policy }, { index, now }) {
@@ -79,20 +77,21 @@ export const recoveryPointRecent: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
 /**
  * A backup job that COMPLETED with a status message "completed with issues": for S3, objects that
  * could not be backed up (AWS Backup reports them in the message); the point is not a clean copy.
  */
-export const cleanBackup: Rule<'resource'> = {
+export const cleanBackup = defineRule<'resource'>({
   id: 'recency.clean-backup',
   title: 'Newest completed backup job completed without issues',
   area: 'recency',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: ['backup:ListBackupJobs'], remediate: [] },
+  permissions: { collect: ['backup:ListBackupJobs'] },
+  proposes: [],
   example:
     'newest backup job COMPLETED with StatusMessage "2 objects failed to back up" -> NON_COMPLIANT: completed with issues',
   evaluate({ resource }, { index }) {
@@ -105,17 +104,18 @@ export const cleanBackup: Rule<'resource'> = {
       { expected: 'completed without issues', actual: 'completed with issues' },
     );
   },
-};
+});
 
 /** A continuous recovery point STOPPED: point-in-time recovery is gone until backups start again. */
-export const continuousRunning: Rule<'resource'> = {
+export const continuousRunning = defineRule<'resource'>({
   id: 'recency.continuous-running',
   title: 'Continuous backup (point-in-time recovery) is running where the policy asks',
   area: 'recency',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: POINTS_READ, remediate: [] },
+  permissions: { collect: POINTS_READ },
+  proposes: [],
   example:
     'policy continuous: true, continuous recovery point STOPPED, daily snapshots fresh -> NON_COMPLIANT: point-in-time recovery lost',
   evaluate({ resource, policy }, { index }) {
@@ -132,6 +132,6 @@ export const continuousRunning: Rule<'resource'> = {
       );
     return compliant(`continuous recovery point is ${newest.Status}`);
   },
-};
+});
 
 export const recencyRules = [recoveryPointRecent, cleanBackup, continuousRunning];

@@ -6,14 +6,15 @@ import type { Resource, RestoreJob, RestoreTestingSelection } from '../../invent
 import { own } from '../../maps.js';
 import type { Policy } from '../../policy/index.js';
 import type { Action } from '../../remediation/actions.js';
+import { newRestoreTestingPlan } from '../provision.js';
 import { ageDays } from '../time.js';
 import {
   compliant,
+  defineRule,
   nonCompliant,
   notApplicable,
   notRead,
   type Outcome,
-  type Rule,
   type RuleContext,
 } from '../types.js';
 
@@ -99,22 +100,15 @@ function subnetOverrides(r: Resource, policy: Policy): Record<string, string> {
   return group ? { dbSubnetGroupName: group } : {};
 }
 
-export const restoreCovered: Rule<'resource'> = {
+export const restoreCovered = defineRule<'resource'>({
   id: 'restore.covered',
   title: 'A restore testing plan covers the resource',
   area: 'restore',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: {
-    collect: READ,
-    remediate: [
-      'backup:CreateRestoreTestingPlan',
-      'backup:TagResource',
-      'backup:CreateRestoreTestingSelection',
-      'iam:PassRole',
-    ],
-  },
+  permissions: { collect: READ },
+  proposes: ['CreateRestoreTestingPlan', 'CreateRestoreTestingSelection'],
   example:
     'policy restoreTest {everyDays: 7}, no restore testing selection for the db -> NON_COMPLIANT + CreateRestoreTestingPlan/Selection',
   evaluate({ resource, policy }, ctx) {
@@ -134,7 +128,11 @@ export const restoreCovered: Rule<'resource'> = {
     const type = backupResourceType(resource);
     const actions: Action[] = [];
     if (!exists)
-      actions.push({ type: 'CreateRestoreTestingPlan', region: resource.Region, name, policy: policy.name });
+      actions.push({
+        type: 'CreateRestoreTestingPlan',
+        region: resource.Region,
+        plan: newRestoreTestingPlan(policy, resource.Region, resource.AccountId, name),
+      });
     actions.push({
       type: 'CreateRestoreTestingSelection',
       region: resource.Region,
@@ -153,16 +151,17 @@ export const restoreCovered: Rule<'resource'> = {
       actions,
     });
   },
-};
+});
 
-export const restoreSubnet: Rule<'resource'> = {
+export const restoreSubnet = defineRule<'resource'>({
   id: 'restore.rds-subnet-group',
   title: 'RDS restore tests override the DB subnet group',
   area: 'restore',
   severity: 'medium',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
-  permissions: { collect: READ, remediate: [] },
+  permissions: { collect: READ },
+  proposes: [],
   example:
     'restore testing selection for RDS without a dbSubnetGroupName override -> NON_COMPLIANT: tests restore into the default VPC',
   evaluate({ resource, policy }, ctx) {
@@ -181,7 +180,7 @@ export const restoreSubnet: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
 /**
  * Runs `judge` on the newest restore test. With no test at all, only restore.recent-success
@@ -200,14 +199,15 @@ function withTest(
   return job ? judge(job, policy.restoreTest) : whenNever(policy.restoreTest);
 }
 
-export const restoreRecent: Rule<'resource'> = {
+export const restoreRecent = defineRule<'resource'>({
   id: 'restore.recent-success',
   title: 'Newest restore test is recent and succeeded',
   area: 'restore',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: JOBS, remediate: [] },
+  permissions: { collect: JOBS },
+  proposes: [],
   example:
     'everyDays 7, newest restore test FAILED 2 days ago -> NON_COMPLIANT: last restore test FAILED: <reason>',
   evaluate({ resource, policy }, ctx) {
@@ -249,16 +249,17 @@ export const restoreRecent: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
-export const restoreValidated: Rule<'resource'> = {
+export const restoreValidated = defineRule<'resource'>({
   id: 'restore.validated',
   title: 'Newest restore test was validated',
   area: 'restore',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: JOBS, remediate: [] },
+  permissions: { collect: JOBS },
+  proposes: [],
   example:
     'restore test COMPLETED with no ValidationStatus, requireValidation true -> NON_COMPLIANT: not validated',
   evaluate({ resource, policy }, ctx) {
@@ -274,16 +275,17 @@ export const restoreValidated: Rule<'resource'> = {
       );
     });
   },
-};
+});
 
-export const restoreDuration: Rule<'resource'> = {
+export const restoreDuration = defineRule<'resource'>({
   id: 'restore.duration',
   title: 'Newest restore test finished within the target time',
   area: 'restore',
   severity: 'medium',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: JOBS, remediate: [] },
+  permissions: { collect: JOBS },
+  proposes: [],
   example: 'maxRestoreMinutes 60, restore took 95 minutes -> NON_COMPLIANT: 95 min > 60',
   evaluate({ resource, policy }, ctx) {
     return withTest(resource, policy, ctx, (job, want) => {
@@ -299,6 +301,6 @@ export const restoreDuration: Rule<'resource'> = {
       });
     });
   },
-};
+});
 
 export const restoreRules = [restoreCovered, restoreSubnet, restoreRecent, restoreValidated, restoreDuration];

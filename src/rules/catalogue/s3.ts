@@ -1,6 +1,6 @@
 /** S3: versioning, noncurrent-version expiration and object lock, as the policy declares. */
 import type { Bucket, Resource } from '../../inventory/schema.js';
-import { compliant, nonCompliant, notApplicable, type Rule } from '../types.js';
+import { compliant, defineRule, nonCompliant, notApplicable } from '../types.js';
 
 export const LIFECYCLE_RULE_ID = 'backup-sentinel-noncurrent-expiration';
 /** Narrows a resource to a bucket (the registry only runs these rules on buckets). */
@@ -9,14 +9,15 @@ function asBucket(r: Resource): Bucket {
   return r;
 }
 
-export const versioning: Rule<'resource'> = {
+export const versioning = defineRule<'resource'>({
   id: 's3.versioning',
   title: 'Bucket versioning is enabled (AWS Backup requires it)',
   area: 's3',
   severity: 'critical',
   subject: 'resource',
   resourceTypes: ['AWS::S3::Bucket'],
-  permissions: { collect: ['s3:GetBucketVersioning'], remediate: ['s3:PutBucketVersioning'] },
+  permissions: { collect: ['s3:GetBucketVersioning'] },
+  proposes: ['EnableBucketVersioning'],
   example: 'bucket never versioned -> NON_COMPLIANT + EnableBucketVersioning',
   evaluate({ resource, policy }) {
     const b = asBucket(resource);
@@ -34,7 +35,7 @@ export const versioning: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
 /** A rule that applies to every object: no prefix, no tag filter, no size filter. */
 function wholeBucket(rule: Bucket['LifecycleRules'][number]): boolean {
@@ -44,17 +45,15 @@ function wholeBucket(rule: Bucket['LifecycleRules'][number]): boolean {
   return Object.entries(f).every(([k, v]) => k === 'Prefix' && v === '');
 }
 
-export const noncurrentExpiration: Rule<'resource'> = {
+export const noncurrentExpiration = defineRule<'resource'>({
   id: 's3.noncurrent-expiration',
   title: 'Noncurrent versions expire (lifecycle rule merged into existing ones)',
   area: 's3',
   severity: 'medium',
   subject: 'resource',
   resourceTypes: ['AWS::S3::Bucket'],
-  permissions: {
-    collect: ['s3:GetLifecycleConfiguration'],
-    remediate: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
-  },
+  permissions: { collect: ['s3:GetLifecycleConfiguration'] },
+  proposes: ['AddBucketLifecycleRule'],
   example:
     'versioned bucket with one prefix-only lifecycle rule -> NON_COMPLIANT + AddBucketLifecycleRule (user rules kept)',
   evaluate({ resource, policy }) {
@@ -118,16 +117,17 @@ export const noncurrentExpiration: Rule<'resource'> = {
       },
     );
   },
-};
+});
 
-export const objectLock: Rule<'resource'> = {
+export const objectLock = defineRule<'resource'>({
   id: 's3.object-lock',
   title: 'Object Lock is enabled where the policy asks',
   area: 's3',
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::S3::Bucket'],
-  permissions: { collect: ['s3:GetBucketObjectLockConfiguration'], remediate: [] },
+  permissions: { collect: ['s3:GetBucketObjectLockConfiguration'] },
+  proposes: [],
   example:
     'policy s3.objectLock true, bucket without Object Lock -> NON_COMPLIANT (not enabled automatically: it cannot be undone)',
   evaluate({ resource, policy }) {
@@ -139,6 +139,6 @@ export const objectLock: Rule<'resource'> = {
       actual: 'not enabled',
     });
   },
-};
+});
 
 export const s3Rules = [versioning, noncurrentExpiration, objectLock];

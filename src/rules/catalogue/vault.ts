@@ -2,19 +2,20 @@
 import { parseArn, vaultArn } from '../../inventory/arn.js';
 import { mergeUnread, type Unread } from '../../inventory/index.js';
 import type { BackupVault, Inventory } from '../../inventory/schema.js';
-import { createVault, VAULT_CREATION } from '../provision.js';
-import { cannotEvaluate, compliant, nonCompliant, notApplicable, notRead, type Rule } from '../types.js';
+import { createVault } from '../provision.js';
+import { cannotEvaluate, compliant, defineRule, nonCompliant, notApplicable, notRead } from '../types.js';
 import { copyKeepDays, keepDays, showDays } from './plan.js';
 
 const VAULT_READ = ['backup:ListBackupVaults', 'backup:DescribeBackupVault'];
 
-export const vaultExists: Rule<'plan'> = {
+export const vaultExists = defineRule<'plan'>({
   id: 'vault.exists',
   title: 'The vaults the plan writes and copies to exist',
   area: 'vault',
   severity: 'critical',
   subject: 'plan',
-  permissions: { collect: [...VAULT_READ, 'backup:GetBackupPlan'], remediate: VAULT_CREATION },
+  permissions: { collect: [...VAULT_READ, 'backup:GetBackupPlan'] },
+  proposes: ['CreateBackupVault'],
   example:
     'plan rule targets vault backup-sentinel-gold, which does not exist in the region -> NON_COMPLIANT + CreateBackupVault',
   evaluate({ plan, policy, region }, { index, inventory }) {
@@ -55,7 +56,7 @@ export const vaultExists: Rule<'plan'> = {
       },
     );
   },
-};
+});
 
 /**
  * Retentions of everything AWS Backup writes into a vault: plan rules targeting it, copies into it
@@ -152,13 +153,14 @@ export function graceChangeableDays(lockDate: number, now: number): number {
   return Math.max(MIN_CHANGEABLE_DAYS, Math.floor((lockDate - now) / DAY_MS));
 }
 
-export const vaultCmk: Rule<'vault'> = {
+export const vaultCmk = defineRule<'vault'>({
   id: 'vault.cmk',
   title: 'Vault is encrypted with a customer-managed KMS key',
   area: 'vault',
   severity: 'high',
   subject: 'vault',
-  permissions: { collect: [...VAULT_READ, 'kms:DescribeKey'], remediate: [] },
+  permissions: { collect: [...VAULT_READ, 'kms:DescribeKey'] },
+  proposes: [],
   example:
     'vault encrypted with aws/backup -> NON_COMPLIANT: copies out of it to another account fail; the key is fixed at creation',
   evaluate({ vault }, { index }) {
@@ -172,18 +174,16 @@ export const vaultCmk: Rule<'vault'> = {
       { expected: 'customer-managed KMS key', actual: 'aws/backup' },
     );
   },
-};
+});
 
-export const vaultLock: Rule<'vault'> = {
+export const vaultLock = defineRule<'vault'>({
   id: 'vault.lock',
   title: 'Vault lock matches the policy and admits every retention written into it',
   area: 'vault',
   severity: 'high',
   subject: 'vault',
-  permissions: {
-    collect: [...VAULT_READ, 'backup:GetBackupPlan', 'backup:ListRecoveryPointsByBackupVault'],
-    remediate: ['backup:PutBackupVaultLockConfiguration'],
-  },
+  permissions: { collect: [...VAULT_READ, 'backup:GetBackupPlan', 'backup:ListRecoveryPointsByBackupVault'] },
+  proposes: ['PutVaultLock'],
   example:
     'policy vaultLock {minRetentionDays: 7}, vault not locked -> NON_COMPLIANT + PutVaultLock (governance mode)',
   evaluate({ vault, policy }, { now, inventory }) {
@@ -263,7 +263,7 @@ export const vaultLock: Rule<'vault'> = {
             ],
     });
   },
-};
+});
 
 interface Statement {
   Sid?: string;
@@ -364,16 +364,14 @@ export function deleteProtection(doc: unknown, declared: string[] | undefined): 
 
 const PROTECTION = PROTECTED_ACTIONS.join(', ');
 
-export const vaultDeleteProtection: Rule<'vault'> = {
+export const vaultDeleteProtection = defineRule<'vault'>({
   id: 'vault.delete-protection',
   title: 'Vault access policy denies manual DeleteRecoveryPoint',
   area: 'vault',
   severity: 'high',
   subject: 'vault',
-  permissions: {
-    collect: [...VAULT_READ, 'backup:GetBackupVaultAccessPolicy'],
-    remediate: ['backup:PutBackupVaultAccessPolicy'],
-  },
+  permissions: { collect: [...VAULT_READ, 'backup:GetBackupVaultAccessPolicy'] },
+  proposes: ['AddVaultDeleteProtection'],
   example:
     'vault without access policy -> NON_COMPLIANT + AddVaultDeleteProtection (deny statement merged into the policy)',
   evaluate({ vault, policy }) {
@@ -422,18 +420,16 @@ export const vaultDeleteProtection: Rule<'vault'> = {
       actions: action,
     });
   },
-};
+});
 
-export const vaultNotifications: Rule<'vault'> = {
+export const vaultNotifications = defineRule<'vault'>({
   id: 'vault.notifications',
   title: 'Vault sends job events to SNS',
   area: 'vault',
   severity: 'medium',
   subject: 'vault',
-  permissions: {
-    collect: [...VAULT_READ, 'backup:GetBackupVaultNotifications'],
-    remediate: ['backup:PutBackupVaultNotifications'],
-  },
+  permissions: { collect: [...VAULT_READ, 'backup:GetBackupVaultNotifications'] },
+  proposes: ['PutVaultNotifications'],
   example:
     'vault with no notifications -> NON_COMPLIANT + PutVaultNotifications (BACKUP_JOB_COMPLETED, COPY_JOB_FAILED, ...)',
   evaluate({ vault, policy, role }) {
@@ -461,6 +457,6 @@ export const vaultNotifications: Rule<'vault'> = {
       },
     );
   },
-};
+});
 
 export const vaultRules = [vaultExists, vaultCmk, vaultLock, vaultDeleteProtection, vaultNotifications];

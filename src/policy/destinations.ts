@@ -1,6 +1,6 @@
 /** Where a policy's copies must land, resolved for a resource or plan in one region and account. */
 import { vaultArn } from '../inventory/arn.js';
-import type { Policy } from '../policy/index.js';
+import type { Policy } from './index.js';
 
 export interface Destination {
   arn: string;

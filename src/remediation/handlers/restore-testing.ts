@@ -1,0 +1,103 @@
+/** Restore testing: the plan the action carries, and selections of the policy's tagged resources. */
+import {
+  type BackupClient,
+  CreateRestoreTestingPlanCommand,
+  CreateRestoreTestingSelectionCommand,
+  GetRestoreTestingSelectionCommand,
+  paginateListRestoreTestingPlans,
+} from '@aws-sdk/client-backup';
+import type { Aws } from '../../aws/clients.js';
+import type { Action, NewRestoreTestingPlan } from '../actions.js';
+import { absent, createOnce, creatorRequestId, type Handlers, OWNER_TAGS, type Step } from '../step.js';
+
+export const restoreTestingHandlers = {
+  CreateRestoreTestingPlan: (aws, a) => createRestoreTestingPlan(aws, a.region, a.plan),
+  CreateRestoreTestingSelection: (aws, a, o) => createRestoreTestingSelection(aws, a, o.backupRoleArn),
+} satisfies Partial<Handlers>;
+
+/** Creates the plan the action carries, tagged as ours, unless a plan of that name exists. */
+async function createRestoreTestingPlan(
+  aws: Aws,
+  region: string,
+  plan: NewRestoreTestingPlan,
+): Promise<Step> {
+  const b = aws.backup(region);
+  const name = plan.RestoreTestingPlanName;
+  if (await restoreTestingPlanExists(b, name)) return { before: { exists: true }, after: { exists: true } };
+  return {
+    before: { exists: false },
+    after: plan,
+    write: () =>
+      createOnce(
+        () =>
+          b.send(
+            new CreateRestoreTestingPlanCommand({
+              RestoreTestingPlan: plan,
+              Tags: OWNER_TAGS,
+              CreatorRequestId: creatorRequestId('restore-testing-plan', region, name),
+            }),
+          ),
+        () => restoreTestingPlanExists(b, name),
+      ),
+  };
+}
+
+async function restoreTestingPlanExists(b: BackupClient, name: string): Promise<boolean> {
+  for await (const page of paginateListRestoreTestingPlans({ client: b }, {})) {
+    if (page.RestoreTestingPlans?.some((p) => p.RestoreTestingPlanName === name)) return true;
+  }
+  return false;
+}
+
+async function createRestoreTestingSelection(
+  aws: Aws,
+  a: Extract<Action, { type: 'CreateRestoreTestingSelection' }>,
+  role: string,
+): Promise<Step> {
+  const b = aws.backup(a.region);
+  const exists = async () =>
+    (
+      await b
+        .send(
+          new GetRestoreTestingSelectionCommand({
+            RestoreTestingPlanName: a.planName,
+            RestoreTestingSelectionName: a.selectionName,
+          }),
+        )
+        .catch(absent)
+    )?.RestoreTestingSelection;
+  if (await exists()) return { before: { exists: true }, after: { exists: true } };
+  const selection = {
+    RestoreTestingSelectionName: a.selectionName,
+    ProtectedResourceType: a.resourceType,
+    IamRoleArn: role,
+    ProtectedResourceArns: ['*'],
+    ProtectedResourceConditions: {
+      StringEquals: [{ Key: `aws:ResourceTag/${a.tagKey}`, Value: a.tagValue }],
+      StringNotEquals: [{ Key: `aws:ResourceTag/${a.auditOnlyTagKey}`, Value: 'false' }],
+    },
+    ...(Object.keys(a.overrides).length ? { RestoreMetadataOverrides: a.overrides } : {}),
+    ...(a.validationWindowHours ? { ValidationWindowHours: a.validationWindowHours } : {}),
+  };
+  return {
+    before: { exists: false },
+    after: selection,
+    write: () =>
+      createOnce(
+        () =>
+          b.send(
+            new CreateRestoreTestingSelectionCommand({
+              RestoreTestingPlanName: a.planName,
+              RestoreTestingSelection: selection,
+              CreatorRequestId: creatorRequestId(
+                'restore-testing-selection',
+                a.region,
+                a.planName,
+                a.selectionName,
+              ),
+            }),
+          ),
+        exists,
+      ),
+  };
+}
