@@ -4,6 +4,7 @@ import type { Action, ActionType } from '../../src/remediation/actions.js';
 import { planRemediation } from '../../src/remediation/planner.js';
 import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
+import { enableVersioning, optIn, vaultNotifications } from '../support/actions.js';
 import {
   bucket,
   cluster,
@@ -61,26 +62,20 @@ function finding(resourceArn: string, actions: Action[], over: Partial<Finding> 
   };
 }
 
-const optIn: Action = { type: 'EnableResourceTypeOptIn', region: REGION, resourceType: 'Aurora' };
-const versioning = (name: string): Action => ({
-  type: 'EnableBucketVersioning',
-  region: REGION,
-  bucket: name,
-});
-const notifications = (over: Partial<Extract<Action, { type: 'PutVaultNotifications' }>> = {}): Action => ({
-  type: 'PutVaultNotifications',
-  region: REGION,
-  vaultName: 'backup-sentinel-gold',
-  events: ['BACKUP_JOB_COMPLETED'],
-  ...over,
-});
+const optInAurora = optIn('Aurora');
+const versioning = (name: string) => enableVersioning(name);
+const notifications = vaultNotifications;
 
 describe('planRemediation', () => {
   it('turns identical actions from many resources into one listing all fixes', () => {
     // Prepare
     const findings = [
-      finding('arn:aws:rds:eu-central-1:111111111111:cluster:a', [optIn], { ruleId: 'coverage.opt-in' }),
-      finding('arn:aws:rds:eu-central-1:111111111111:cluster:b', [optIn], { ruleId: 'coverage.opt-in' }),
+      finding('arn:aws:rds:eu-central-1:111111111111:cluster:a', [optInAurora], {
+        ruleId: 'coverage.opt-in',
+      }),
+      finding('arn:aws:rds:eu-central-1:111111111111:cluster:b', [optInAurora], {
+        ruleId: 'coverage.opt-in',
+      }),
     ];
     // Act
     const result = planRemediation(findings);
@@ -88,7 +83,7 @@ describe('planRemediation', () => {
     // Changed: a planned action lists what it fixes as data ({ruleId, resourceArn}), not strings.
     expect(result.actions).toEqual([
       {
-        action: optIn,
+        action: optInAurora,
         summary: 'opt in resource type Aurora for AWS Backup in eu-central-1',
         fixes: [
           { ruleId: 'coverage.opt-in', resourceArn: 'arn:aws:rds:eu-central-1:111111111111:cluster:a' },
@@ -225,13 +220,15 @@ describe('planRemediation', () => {
   it('plans an action an audit-only finding shares with a remediable one, and does not skip it', () => {
     // Prepare
     const findings = [
-      finding('arn:aws:rds:eu-central-1:111111111111:cluster:audit-only', [optIn], { remediate: false }),
-      finding('arn:aws:rds:eu-central-1:111111111111:cluster:healable', [optIn]),
+      finding('arn:aws:rds:eu-central-1:111111111111:cluster:audit-only', [optInAurora], {
+        remediate: false,
+      }),
+      finding('arn:aws:rds:eu-central-1:111111111111:cluster:healable', [optInAurora]),
     ];
     // Act
     const result = planRemediation(findings);
     // Assess
-    expect(result.actions.map((a) => a.action)).toEqual([optIn]);
+    expect(result.actions.map((a) => a.action)).toEqual([optInAurora]);
     expect(result.skipped).toEqual([]);
   });
 
@@ -314,7 +311,7 @@ describe('planRemediation', () => {
       ]),
       finding('arn:6', [{ type: 'CreateBackupPlan', region: REGION, plan: BACKUP_PLAN }]),
       finding('arn:7', [{ type: 'CreateBackupVault', region: REGION, vaultName: 'v', policy: 'gold' }]),
-      finding('arn:8', [optIn]),
+      finding('arn:8', [optInAurora]),
     ];
     // Act
     const result = planRemediation(findings);

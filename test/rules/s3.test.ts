@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryInput } from '../../src/inventory/schema.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
-import { bucket, inventory, only, policies, REGION } from '../support/builders.js';
+import { addLifecycleRule, enableVersioning } from '../support/actions.js';
+import { bucket, inventory, only, policies } from '../support/builders.js';
 import { ruleCases } from '../support/rule-cases.js';
 
 type BucketInput = Extract<NonNullable<InventoryInput['resources']>[number], { Type: 'AWS::S3::Bucket' }>;
@@ -38,15 +39,8 @@ const expiring = (days: number, over: Partial<LifecycleRule> = {}): LifecycleRul
   NoncurrentVersionExpiration: { NoncurrentDays: days },
   ...over,
 });
-const addRule = (noncurrentDays: number) => ({
-  type: 'AddBucketLifecycleRule',
-  region: REGION,
-  bucket: 'data',
-  ruleId: 'backup-sentinel-noncurrent-expiration',
-  noncurrentDays,
-});
-
-const enable = { type: 'EnableBucketVersioning', region: REGION, bucket: 'data' } as const;
+const addRule = (noncurrentDays: number) => addLifecycleRule('data', noncurrentDays);
+const enable = enableVersioning('data');
 
 ruleCases('s3.versioning', [
   {
