@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_RULE_NAME, resources } from './resources/app.js';
 import { DEFAULT_BACKUP_ROLE, type RoleScope, roleName, roles } from './resources/iam.js';
-import { BACKUP_CALLS, RDS_CALLS, S3_CALLS } from './src/app/events.js';
+import { BACKUP_CALLS, RDS_CALLS, S3_CALLS, VAULT_DRIFT_CALLS } from './src/app/events.js';
 import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
@@ -31,6 +31,8 @@ const drAccounts = [
 const policies = Object.values(policySet.policies);
 // The one role selections and restore tests hand to AWS Backup: the parameter, else the default.
 const backupRoleArn = { 'Fn::If': ['HasBackupRoleArn', { Ref: 'BackupRoleArn' }, DEFAULT_BACKUP_ROLE] };
+// The Slack incoming-webhook URL lives in Secrets Manager under this name; none there: no Slack.
+const slackSecretName = "${param:slackSecretName, 'backup-sentinel/${sls:stage}/slack-webhook'}";
 const scope: RoleScope = {
   vaultNames,
   drAccounts,
@@ -39,6 +41,20 @@ const scope: RoleScope = {
   remediateTagKey: policySet.remediateTagKey,
   vaultKeyArns: [...new Set(policies.flatMap((p) => p.encryption.vaultKeyArn ?? []))].sort(),
   backupRoleArn,
+  // Secrets Manager appends six random characters to a secret's ARN.
+  slackSecretArn: {
+    'Fn::Sub': [
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}-??????',
+      { Name: slackSecretName },
+    ],
+  },
+};
+/** What the functions that send alerts need to know. */
+const alerting = {
+  INCIDENT_TABLE: { Ref: 'IncidentTable' },
+  ALERT_WINDOW_MINUTES: "${param:alertWindowMinutes, '360'}",
+  ALERT_MIN_SEVERITY: "${param:alertMinSeverity, 'medium'}",
+  SLACK_SECRET_ID: slackSecretName,
 };
 
 const failures = { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } };
@@ -62,13 +78,14 @@ const config = {
       REMEDIATION_MODE: "${param:remediationMode, 'dry-run'}",
       MAX_CHANGES: "${param:maxChanges, '20'}",
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+      VAULT_EVENTS_TOPIC_ARN: { Ref: 'VaultEventsTopic' },
       BACKUP_ROLE_ARN: backupRoleArn,
       DR_ROLE_ARN: "${param:drRoleArn, ''}",
       // Our own changes come back as CloudTrail events: recognised by these exact roles.
       OWN_ROLE_ARNS: {
         'Fn::Join': [
           ',',
-          (['onResourceChange', 'configRule', 'sweep'] as const).map((fn) => ({
+          (['onResourceChange', 'configRule', 'sweep', 'onBackupEvent'] as const).map((fn) => ({
             'Fn::GetAtt': [roleName(fn), 'Arn'],
           })),
         ],
@@ -145,9 +162,44 @@ const config = {
       timeout: 300,
       destinations: failures,
     },
+    onBackupEvent: {
+      handler: 'functions/on-backup-event/handler.handler',
+      role: roleName('onBackupEvent'),
+      // Slack's Retry-After is honoured up to 30 s, four attempts: the SNS alert is sent first.
+      timeout: 180,
+      environment: alerting,
+      destinations: failures,
+      events: [
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.backup'],
+              'detail-type': [
+                'Backup Job State Change',
+                'Copy Job State Change',
+                'Restore Job State Change',
+                'Recovery Point State Change',
+                'Backup Vault State Change',
+              ],
+            },
+          },
+        },
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.backup'],
+              'detail-type': ['AWS API Call via CloudTrail'],
+              detail: { eventSource: ['backup.amazonaws.com'], eventName: VAULT_DRIFT_CALLS },
+            },
+          },
+        },
+        { sns: { arn: { Ref: 'VaultEventsTopic' }, topicName: 'backup-sentinel-${sls:stage}-vault-events' } },
+      ],
+    },
     sweep: {
       handler: 'functions/sweep/handler.handler',
       role: roleName('sweep'),
+      environment: alerting,
       timeout: 900,
       reservedConcurrency: 1,
       memorySize: 1024,

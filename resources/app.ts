@@ -2,7 +2,7 @@
 export const CONFIG_RULE_NAME = 'backup-sentinel-${sls:stage}';
 
 /** The functions whose failures raise an alarm (their CloudFormation logical ids). */
-const FUNCTIONS = ['OnResourceChange', 'ConfigRule', 'Sweep'];
+const FUNCTIONS = ['OnResourceChange', 'ConfigRule', 'Sweep', 'OnBackupEvent'];
 
 /** One alarm to the alert topic: any datapoint at or above 1 in five minutes. */
 function alarm(
@@ -90,7 +90,7 @@ export const resources = {
       KmsMasterKeyId: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] },
     },
   },
-  // AWS Backup publishes vault notifications to the alert topic (sns-notifications.html).
+  // CloudWatch alarms publish to the alert topic; AWS Backup's vault notifications do not (VaultEventsTopic).
   AlertTopicPolicy: {
     Type: 'AWS::SNS::TopicPolicy',
     Properties: {
@@ -99,19 +99,52 @@ export const resources = {
         Version: '2012-10-17',
         Statement: [
           {
-            Sid: 'BackupVaultNotifications',
-            Effect: 'Allow',
-            Principal: { Service: 'backup.amazonaws.com' },
-            Action: 'SNS:Publish',
-            Resource: { Ref: 'AlertTopic' },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-          {
             Sid: 'Alarms',
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: 'SNS:Publish',
             Resource: { Ref: 'AlertTopic' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    },
+  },
+  // One item per alert incident (src/alerts/store.ts): one alert per incident, its recovery, the
+  // digest's open incidents. Items expire through TTL; encrypted at rest by default (AWS owned key).
+  IncidentTable: {
+    Type: 'AWS::DynamoDB::Table',
+    Properties: {
+      TableName: 'backup-sentinel-${sls:stage}-incidents',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'incident', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'incident', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    },
+  },
+  // The vaults' SNS notifications go here, to the onBackupEvent function, never to people: it
+  // turns the S3 object-level failures into alerts and drops what EventBridge already carries.
+  VaultEventsTopic: {
+    Type: 'AWS::SNS::Topic',
+    Properties: {
+      TopicName: 'backup-sentinel-${sls:stage}-vault-events',
+      KmsMasterKeyId: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] },
+    },
+  },
+  VaultEventsTopicPolicy: {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [{ Ref: 'VaultEventsTopic' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BackupVaultNotifications',
+            Effect: 'Allow',
+            Principal: { Service: 'backup.amazonaws.com' },
+            Action: 'SNS:Publish',
+            Resource: { Ref: 'VaultEventsTopic' },
             Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           },
         ],

@@ -11,6 +11,7 @@ const LOGICAL: Record<FunctionName, string> = {
   onResourceChange: 'OnResourceChange',
   configRule: 'ConfigRule',
   sweep: 'Sweep',
+  onBackupEvent: 'OnBackupEvent',
 };
 
 export function roleName(fn: FunctionName): string {
@@ -62,10 +63,16 @@ export interface RoleScope {
   vaultKeyArns: string[];
   /** The one role selections and restore tests hand to AWS Backup (a CloudFormation value). */
   backupRoleArn: unknown;
+  /** The Slack webhook secret's ARN pattern (a CloudFormation value), or none. */
+  slackSecretArn?: unknown;
 }
 
-/** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see). */
-export const isRead = (action: string) => /^[a-z0-9-]+:(Get|List|Describe)/.test(action);
+/** Reads of things that are not the audit's business on "*": granted on one resource only. */
+const SCOPED_READS = new Set(['secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:Scan']);
+
+/** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see), but SCOPED_READS. */
+export const isRead = (action: string) =>
+  /^[a-z0-9-]+:(Get|List|Describe)/.test(action) && !SCOPED_READS.has(action);
 
 const sub = (s: string) => ({ 'Fn::Sub': s });
 const here = (resource: string) => sub(`arn:\${AWS::Partition}:${resource}`);
@@ -160,6 +167,16 @@ function writeGrants(s: RoleScope): Grant[] {
     },
     { Sid: 'Digest', actions: ['sns:Publish'], Resource: { Ref: 'AlertTopic' } },
     {
+      Sid: 'Incidents',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      Resource: { 'Fn::GetAtt': ['IncidentTable', 'Arn'] },
+    },
+    {
+      Sid: 'SlackWebhookSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      Resource: s.slackSecretArn === undefined ? [] : [s.slackSecretArn],
+    },
+    {
       Sid: 'ReadDrAccount',
       actions: ['sts:AssumeRole'],
       Resource: s.drAccounts.map((account) =>
@@ -192,7 +209,9 @@ export function statementsFor(
         `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/backup-sentinel-\${sls:stage}-${fn}:*`,
       ),
     },
-    { Sid: 'Audit', Effect: 'Allow', Action: actions.filter(isRead), Resource: '*' },
+    ...(actions.some(isRead)
+      ? [{ Sid: 'Audit', Effect: 'Allow', Action: actions.filter(isRead), Resource: '*' }]
+      : []),
     {
       Sid: 'FailedEvents',
       Effect: 'Allow',
@@ -245,11 +264,12 @@ function role(fn: FunctionName, scope: RoleScope) {
   };
 }
 
-/** The three roles. */
+/** The four roles. */
 export function roles(scope: RoleScope) {
   return {
     [roleName('onResourceChange')]: role('onResourceChange', scope),
     [roleName('configRule')]: role('configRule', scope),
     [roleName('sweep')]: role('sweep', scope),
+    [roleName('onBackupEvent')]: role('onBackupEvent', scope),
   };
 }

@@ -35,10 +35,23 @@ export function writeActions(): string[] {
   return sorted(iamFor(RULES.flatMap((r) => r.proposes)));
 }
 
-export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep';
+export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep' | 'onBackupEvent';
+
+/**
+ * What sending an alert calls: the incident table (one alert per incident), the alert topic, and
+ * the optional Slack webhook secret (src/alerts/store.ts, deliver.ts).
+ */
+export const ALERT_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Scan',
+  'sns:Publish',
+  'secretsmanager:GetSecretValue',
+];
 
 /** Every AWS action a function's code path may call. */
 export function functionActions(fn: FunctionName): string[] {
+  if (fn === 'onBackupEvent') return sorted(ALERT_ACTIONS);
   if (fn === 'configRule')
     return sorted([
       ...readActions(),
@@ -46,7 +59,8 @@ export function functionActions(fn: FunctionName): string[] {
       'config:PutEvaluations',
       'sts:AssumeRole',
     ]);
-  if (fn === 'sweep') return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole', 'sns:Publish']);
+  if (fn === 'sweep')
+    return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole', ...ALERT_ACTIONS]);
   return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
 }
 

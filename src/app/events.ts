@@ -78,6 +78,22 @@ export function targetsOf(event: unknown, ownRoleArns: readonly string[] = []): 
   return { kind: 'ignored', reason: `unexpected event${type ? ` "${type}"` : ' shape'}` };
 }
 
+/** AWS Backup calls that loosen a vault's protection: they raise an alert (src/alerts/classify.ts). */
+export const VAULT_DRIFT_CALLS = [
+  'DeleteBackupVault',
+  'DeleteBackupVaultAccessPolicy',
+  'DeleteBackupVaultLockConfiguration',
+  'PutBackupVaultAccessPolicy',
+  'PutBackupVaultLockConfiguration',
+];
+
+/** The role that made a CloudTrail-recorded call (its session issuer), if the event is one. */
+export function callerRoleOf(event: unknown): string | undefined {
+  const e = obj(event);
+  const record = e['detail-type'] === 'AWS API Call via CloudTrail' ? obj(e.detail) : e;
+  return str(obj(obj(obj(record.userIdentity).sessionContext).sessionIssuer).arn);
+}
+
 function fromCloudTrail(
   record: Json,
   envelopeAccount: string | undefined,

@@ -52,6 +52,8 @@ export interface FixResult {
   audit: AuditResult;
   plan: RemediationPlan;
   results: ActionResult[];
+  /** "resourceArn|ruleId" of the findings whose fix was applied or found already done. */
+  healed: Set<string>;
 }
 
 export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
@@ -67,7 +69,14 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
     ...(o.ownedPlansOnly ? { ownedPlansOnly: true } : {}),
     ...(o.onResult ? { onResult: o.onResult } : {}),
   });
-  return { audit: result, plan, results };
+  const healed = new Set(
+    results.flatMap((r, i) =>
+      r.status === 'applied' || r.status === 'already-done'
+        ? (actions[i]?.fixes ?? []).map((f) => `${f.resourceArn}|${f.ruleId}`)
+        : [],
+    ),
+  );
+  return { audit: result, plan, results, healed };
 }
 
 /** The account's AWS Backup default service role, in the account's partition. */

@@ -3,6 +3,8 @@
  * file bundled at build time, and the three use-cases (resource change, Config rule, sweep).
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { signalsFromFindings } from '../alerts/sweep-signals.js';
+import type { AlertSeverity } from '../alerts/types.js';
 import type { Aws } from '../aws/clients.js';
 import { type BackupStateCache, collectResource } from '../inventory/collect/index.js';
 import type { PolicySet } from '../policy/index.js';
@@ -10,6 +12,7 @@ import { type ActionResult, executePlan } from '../remediation/execute.js';
 import { planRemediation } from '../remediation/planner.js';
 import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
+import { type AlertDeps, type AlertOutcome, type AlertSettings, alertOn } from './alerts.js';
 import type { AuditResult } from './audit.js';
 import { targetsOf } from './events.js';
 import { defaultBackupRole, fixAccount } from './live.js';
@@ -21,12 +24,36 @@ export interface Settings {
   mode: RemediationMode;
   maxChanges: number;
   alertTopicArn?: string;
+  /**
+   * Where the vaults' SNS notifications go: the function that reads them, never the humans'
+   * alert topic (EventBridge already carries every job state change; see README "Alerts").
+   */
+  vaultEventsTopicArn?: string;
   /** The exact role ARNs of this stack's functions (their own changes are not audited again). */
   ownRoleArns: string[];
   backupRoleArn?: string;
   drRoleArn?: string;
   /** The Config rule the config-rule function answers (other rules' invocations are dropped). */
   configRuleName?: string;
+  /** Alerts: the incident table, the window, the least severity sent, the Slack secret. */
+  alerts?: AlertSettings & { incidentTable: string; slackSecretId?: string };
+}
+
+const SEVERITIES: readonly AlertSeverity[] = ['critical', 'high', 'medium', 'low'];
+
+function alertSettingsFrom(env: Record<string, string | undefined>): Settings['alerts'] {
+  if (!env.INCIDENT_TABLE) return undefined;
+  const window = Number(env.ALERT_WINDOW_MINUTES ?? '360');
+  const severity = (env.ALERT_MIN_SEVERITY ?? 'medium') as AlertSeverity;
+  if (!SEVERITIES.includes(severity))
+    throw new Error(`ALERT_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${severity}")`);
+  return {
+    incidentTable: env.INCIDENT_TABLE,
+    windowMinutes: Number.isFinite(window) && window >= 0 ? window : 360,
+    minSeverity: severity,
+    ttlDays: 30,
+    ...(env.SLACK_SECRET_ID ? { slackSecretId: env.SLACK_SECRET_ID } : {}),
+  };
 }
 
 export function settingsFrom(env: Record<string, string | undefined>): Settings {
@@ -34,15 +61,18 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
   if (mode !== 'off' && mode !== 'dry-run' && mode !== 'on')
     throw new Error(`REMEDIATION_MODE must be off, dry-run or on (got "${mode}")`);
   const max = Number(env.MAX_CHANGES ?? '20');
+  const alerts = alertSettingsFrom(env);
   return {
     region: env.AWS_REGION ?? 'us-east-1',
     mode,
     maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
     ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
+    ...(env.VAULT_EVENTS_TOPIC_ARN ? { vaultEventsTopicArn: env.VAULT_EVENTS_TOPIC_ARN } : {}),
     ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
     ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
     ...(env.CONFIG_RULE_NAME ? { configRuleName: env.CONFIG_RULE_NAME } : {}),
+    ...(alerts ? { alerts } : {}),
   };
 }
 
@@ -102,7 +132,7 @@ export async function onResourceChange(
     const findings = audit(inventory, policies, { now });
     const plan = planRemediation(
       findings,
-      settings.alertTopicArn ? { alertTopicArn: settings.alertTopicArn } : {},
+      settings.vaultEventsTopicArn ? { alertTopicArn: settings.vaultEventsTopicArn } : {},
     );
     const results =
       settings.mode === 'off'
@@ -139,12 +169,7 @@ function forgetFixedRegions(cache: BackupStateCache | undefined, results: Action
 }
 
 /** sweep: every tagged resource of the region, healed per the mode. */
-export async function sweep(
-  aws: Aws,
-  policies: PolicySet,
-  settings: Settings,
-  now: Date,
-): Promise<{ result: AuditResult; results: ActionResult[] }> {
+export async function sweep(aws: Aws, policies: PolicySet, settings: Settings, now: Date): Promise<Swept> {
   const fixed = await fixAccount(aws, {
     regions: [settings.region],
     policies,
@@ -153,10 +178,41 @@ export async function sweep(
     maxChanges: settings.mode === 'off' ? 0 : settings.maxChanges,
     ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
     ...(settings.backupRoleArn ? { backupRoleArn: settings.backupRoleArn } : {}),
-    ...(settings.alertTopicArn ? { alertTopicArn: settings.alertTopicArn } : {}),
+    ...(settings.vaultEventsTopicArn ? { alertTopicArn: settings.vaultEventsTopicArn } : {}),
     ownedPlansOnly: true,
   });
-  return { result: fixed.audit, results: settings.mode === 'off' ? [] : fixed.results };
+  return {
+    result: fixed.audit,
+    results: settings.mode === 'off' ? [] : fixed.results,
+    healed: settings.mode === 'on' ? fixed.healed : new Set(),
+  };
+}
+
+export interface Swept {
+  result: AuditResult;
+  results: ActionResult[];
+  /** "resourceArn|ruleId" of the findings this run's fixes healed (the mode "on" only). */
+  healed: ReadonlySet<string>;
+}
+
+/**
+ * After a sweep, what fails silently: copies and recovery points that stopped arriving, and
+ * high or critical drift the mode did not heal — each alerted once, when it starts, and
+ * recovered when its finding turns COMPLIANT (src/alerts/sweep-signals.ts).
+ */
+export async function alertAfterSweep(swept: Swept, deps: AlertDeps): Promise<AlertOutcome[]> {
+  const open = new Set((await deps.store.open(1000)).map((r) => r.incident));
+  const signals = signalsFromFindings(swept.result.findings, {
+    account: swept.result.accountId,
+    healed: swept.healed,
+    open,
+    now: deps.now,
+  });
+  // A sweep repeats what it saw yesterday: no reminders before the incident expires.
+  return alertOn(signals, {
+    ...deps,
+    settings: { ...deps.settings, windowMinutes: deps.settings.ttlDays * 1440 },
+  });
 }
 
 /** The part of Powertools Metrics the sweep report uses (kept structural: src/app needs no Powertools). */

@@ -5,10 +5,12 @@
  */
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -57,6 +59,8 @@ export class Aws {
   sts = (region: string) => this.client(STSClient, region);
   config = (region: string) => this.client(ConfigServiceClient, region);
   sns = (region: string) => this.client(SNSClient, region);
+  dynamodb = (region: string) => this.client(DynamoDBClient, region);
+  secretsManager = (region: string) => this.client(SecretsManagerClient, region);
 
   totalCalls(): number {
     let n = 0;

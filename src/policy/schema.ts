@@ -21,12 +21,12 @@ export const VAULT_EVENTS = [
 ] as const;
 
 /** BACKUP_JOB_COMPLETED carries failed/expired jobs too; SNS has no BACKUP_JOB_FAILED event. */
-export const DEFAULT_VAULT_EVENTS = [
-  'BACKUP_JOB_COMPLETED',
-  'COPY_JOB_FAILED',
-  'RESTORE_JOB_COMPLETED',
-  'S3_BACKUP_OBJECT_FAILED',
-] as const;
+/**
+ * The vault notifications asked for by default: only what EventBridge does not carry. Every job
+ * state change (backup, copy, restore, recovery point) arrives as an EventBridge event, which the
+ * onBackupEvent function reads; the S3 object-level failures exist only as vault notifications.
+ */
+export const DEFAULT_VAULT_EVENTS = ['S3_BACKUP_OBJECT_FAILED', 'S3_RESTORE_OBJECT_FAILED'] as const;
 
 const days = (max = 36_500) => z.number().int('must be a whole number of days').min(1).max(max);
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');

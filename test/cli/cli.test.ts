@@ -113,7 +113,7 @@ describe('backup-sentinel plan', () => {
       'arn:aws:sns:eu-central-1:111111111111:alerts',
     );
     expect(stdout).toContain(
-      'send vault backup-sentinel-bronze (eu-central-1) events BACKUP_JOB_COMPLETED, COPY_JOB_FAILED, RESTORE_JOB_COMPLETED, S3_BACKUP_OBJECT_FAILED to arn:aws:sns:eu-central-1:111111111111:alerts',
+      'send vault backup-sentinel-bronze (eu-central-1) events S3_BACKUP_OBJECT_FAILED, S3_RESTORE_OBJECT_FAILED to arn:aws:sns:eu-central-1:111111111111:alerts',
     );
     expect(stdout).not.toContain('no SNS topic');
   });

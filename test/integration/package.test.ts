@@ -41,7 +41,7 @@ import { type FunctionName, functionActions } from '../../src/iam.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
 
-const FUNCTIONS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep'];
+const FUNCTIONS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep', 'onBackupEvent'];
 const roleNameOf = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}Role`;
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let template: Template;
@@ -117,8 +117,8 @@ describe('serverless package', () => {
     const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
     const watched = alarms.map(([, r]) => `${r.Properties.Namespace}/${r.Properties.MetricName}`).sort();
     expect(watched).toEqual([
-      ...Array(3).fill('AWS/Lambda/Errors'),
-      ...Array(3).fill('AWS/Lambda/Throttles'),
+      ...Array(4).fill('AWS/Lambda/Errors'),
+      ...Array(4).fill('AWS/Lambda/Throttles'),
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
     ]);
     for (const [, r] of alarms) expect(r.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
@@ -221,7 +221,12 @@ async function load(
   const dir = join('.serverless', copy, fn);
   mkdirSync(dir, { recursive: true });
   execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, dir]);
-  const path = { onResourceChange: 'on-resource-change', configRule: 'config-rule', sweep: 'sweep' }[fn];
+  const path = {
+    onResourceChange: 'on-resource-change',
+    configRule: 'config-rule',
+    sweep: 'sweep',
+    onBackupEvent: 'on-backup-event',
+  }[fn];
   const mod = (await import(
     pathToFileURL(join(process.cwd(), dir, 'functions', path, 'handler.mjs')).href
   )) as { handler: (e: unknown, c: unknown) => Promise<unknown> };

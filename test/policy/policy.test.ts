@@ -36,12 +36,8 @@ describe('parsePolicies', () => {
       rds: { minRetentionDays: 7, deletionProtection: true, copyTagsToSnapshot: true },
       encryption: { customerManagedKey: false },
       notifications: {
-        events: [
-          'BACKUP_JOB_COMPLETED',
-          'COPY_JOB_FAILED',
-          'RESTORE_JOB_COMPLETED',
-          'S3_BACKUP_OBJECT_FAILED',
-        ],
+        // Changed: only what EventBridge does not carry (see DEFAULT_VAULT_EVENTS).
+        events: ['S3_BACKUP_OBJECT_FAILED', 'S3_RESTORE_OBJECT_FAILED'],
       },
     });
     expect(set.policies.bronze?.vaultLock).toBeUndefined();

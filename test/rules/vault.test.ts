@@ -725,12 +725,8 @@ describe('vault.notifications', () => {
         type: 'PutVaultNotifications',
         region: REGION,
         vaultName: GOLD_VAULT,
-        events: [
-          'BACKUP_JOB_COMPLETED',
-          'COPY_JOB_FAILED',
-          'RESTORE_JOB_COMPLETED',
-          'S3_BACKUP_OBJECT_FAILED',
-        ],
+        // Changed: the defaults are what EventBridge does not carry (job states arrive as events).
+        events: ['S3_BACKUP_OBJECT_FAILED', 'S3_RESTORE_OBJECT_FAILED'],
       },
     ]);
   });
@@ -743,9 +739,8 @@ describe('vault.notifications', () => {
     const f = only('vault.notifications', inv, gold(), GOLD_VAULT_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.message).toContain(
-      'missing events: BACKUP_JOB_COMPLETED, COPY_JOB_FAILED, S3_BACKUP_OBJECT_FAILED',
-    );
+    // Changed: the default events are the S3 object-level failures only.
+    expect(f.message).toContain('missing events: S3_BACKUP_OBJECT_FAILED, S3_RESTORE_OBJECT_FAILED');
     expect(f.actions).toEqual([
       {
         type: 'PutVaultNotifications',
@@ -755,9 +750,8 @@ describe('vault.notifications', () => {
           'RESTORE_JOB_STARTED',
           'RESTORE_JOB_COMPLETED',
           'RECOVERY_POINT_MODIFIED',
-          'BACKUP_JOB_COMPLETED',
-          'COPY_JOB_FAILED',
           'S3_BACKUP_OBJECT_FAILED',
+          'S3_RESTORE_OBJECT_FAILED',
         ],
         snsTopicArn: 'arn:aws:sns:region:account-id:myBackupTopic',
       },

@@ -431,7 +431,7 @@ export const vaultNotifications = defineRule<'vault'>({
   permissions: { collect: [...VAULT_READ, 'backup:GetBackupVaultNotifications'] },
   proposes: ['PutVaultNotifications'],
   example:
-    'vault with no notifications -> NON_COMPLIANT + PutVaultNotifications (BACKUP_JOB_COMPLETED, COPY_JOB_FAILED, ...)',
+    'vault with no notifications -> NON_COMPLIANT + PutVaultNotifications (S3_BACKUP_OBJECT_FAILED, S3_RESTORE_OBJECT_FAILED)',
   evaluate({ vault, policy, role }) {
     if (role === 'copy')
       return notApplicable('copy destination: job notifications come from the source vault');
