@@ -4,7 +4,7 @@
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { signalsFromFindings } from '../alerts/sweep-signals.js';
-import type { AlertSeverity } from '../alerts/types.js';
+import type { AlertSeverity, IncidentRecord } from '../alerts/types.js';
 import type { Aws } from '../aws/clients.js';
 import { type BackupStateCache, collectResource } from '../inventory/collect/index.js';
 import type { PolicySet } from '../policy/index.js';
@@ -233,6 +233,7 @@ export async function reportSweep(
   settings: Settings,
   swept: { result: AuditResult; results: ActionResult[] },
   metrics: MetricsSink,
+  incidents?: DigestIncidents,
 ): Promise<string> {
   const { result, results } = swept;
   for (const [rule, byStatus] of Object.entries(countsByRule(result))) {
@@ -241,7 +242,7 @@ export async function reportSweep(
     for (const [status, n] of Object.entries(byStatus)) m.addMetric(status, 'Count', n);
   }
   metrics.addMetric('ChangesApplied', 'Count', results.filter((r) => r.status === 'applied').length);
-  const { subject, message } = digest(result, results, settings.mode);
+  const { subject, message } = digest(result, results, settings.mode, incidents);
   if (settings.alertTopicArn) {
     await aws
       .sns(settings.region)
@@ -262,10 +263,52 @@ export function countsByRule(result: AuditResult): Record<string, Record<string,
 }
 
 /** The sweep digest sent to the alert topic: what is wrong, what changed. Short enough for SNS. */
+/** What the digest says of incidents: sent this run (new, recovered), and the oldest still open. */
+export interface DigestIncidents {
+  sent: AlertOutcome[];
+  open: IncidentRecord[];
+}
+
+/** Findings by policy and status ("gold: 3 non-compliant, 1 error, 20 compliant"). */
+function byPolicy(result: AuditResult): string[] {
+  const counts = new Map<string, Record<string, number>>();
+  for (const f of result.findings) {
+    const key = f.policy ?? '(no policy)';
+    const c = counts.get(key) ?? {};
+    c[f.status] = (c[f.status] ?? 0) + 1;
+    counts.set(key, c);
+  }
+  return [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([policy, c]) =>
+        `  ${policy}: ${c.NON_COMPLIANT ?? 0} non-compliant, ${c.ERROR ?? 0} errors, ${c.COMPLIANT ?? 0} compliant`,
+    );
+}
+
+function incidentLines(incidents: DigestIncidents | undefined, now: string): string[] {
+  if (!incidents) return [];
+  const newly = incidents.sent.filter((o) => o.sent === 'alert');
+  const healed = incidents.sent.filter((o) => o.sent === 'recovery');
+  const age = (r: IncidentRecord) => Math.floor((Date.parse(now) - Date.parse(r.openedAt)) / 86_400_000);
+  return [
+    '',
+    `New since the last digest: ${newly.length}${newly.length ? '' : '.'}`,
+    ...newly.slice(0, 20).map((o) => `  ${o.subject ?? o.incident}`),
+    `Recovered: ${healed.length}${healed.length ? '' : '.'}`,
+    ...healed.slice(0, 20).map((o) => `  ${o.subject ?? o.incident}`),
+    `Still open: ${incidents.open.length}${incidents.open.length ? ' (oldest first)' : '.'}`,
+    ...incidents.open
+      .slice(0, 10)
+      .map((r) => `  ${r.title} — open ${age(r)} day(s), ${r.count} signal(s) [${r.severity}]`),
+  ];
+}
+
 export function digest(
   result: AuditResult,
   results: ActionResult[],
   mode: RemediationMode,
+  incidents?: DigestIncidents,
 ): { subject: string; message: string } {
   const s = result.summary;
   const failing = Object.entries(countsByRule(result))
@@ -281,8 +324,12 @@ export function digest(
     failing.length ? 'Failing checks:' : 'No failing checks.',
     ...failing,
     '',
+    'By policy:',
+    ...byPolicy(result),
+    '',
     changed.length ? 'Changes:' : 'No changes made.',
     ...changed,
+    ...incidentLines(incidents, result.evaluatedAt),
   ].join('\n');
   return { subject: subject.slice(0, 99), message: message.slice(0, 200_000) };
 }

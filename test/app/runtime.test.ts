@@ -91,6 +91,38 @@ describe('reportSweep', () => {
 });
 
 describe('digest', () => {
+  it('says by policy what fails, what is new and recovered since the last digest, and the oldest open incidents', () => {
+    // Prepare
+    const result = demo();
+    const open = [
+      {
+        incident: 'arn:aws:rds:eu-central-1:111111111111:db:orders|copies.recent',
+        state: 'open' as const,
+        kind: 'copy-missing' as const,
+        severity: 'high' as const,
+        title: 'copies.recent on db:orders',
+        openedAt: '2026-11-20T06:00:00.000Z',
+        lastAlertAt: '2026-11-20T06:00:00.000Z',
+        count: 4,
+        expiresAt: 0,
+        version: 4,
+      },
+    ];
+    const sent = [
+      { incident: 'a', sent: 'alert' as const, subject: 'HIGH: Copy missing: db:billing' },
+      { incident: 'b', sent: 'recovery' as const, subject: 'Recovered: Backup failed: bucket:logs' },
+      { incident: 'c', sent: 'none' as const },
+    ];
+    // Act
+    const { message } = digest(result, [], 'dry-run', { sent, open });
+    // Assess
+    expect(message).toContain('By policy:');
+    expect(message).toMatch(/ {2}gold: \d+ non-compliant, \d+ errors, \d+ compliant/);
+    expect(message).toContain('New since the last digest: 1\n  HIGH: Copy missing: db:billing');
+    expect(message).toContain('Recovered: 1\n  Recovered: Backup failed: bucket:logs');
+    expect(message).toContain('Still open: 1 (oldest first)\n  copies.recent on db:orders — open');
+  });
+
   it('counts findings by rule and status, and lists failing checks and changes', () => {
     // Prepare
     const result = demo();
