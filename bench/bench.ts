@@ -3,6 +3,7 @@
  *  1. the pure audit engine on synthetic inventories of 1k and 10k resources (wall time);
  *  2. live collection + audit against moto server at 1k resources (AWS calls and wall time per
  *     resource); pass --live 1000,10000 for more sizes.
+ * --week instead runs only the simulated week of alerts over the example account (bench/week.ts).
  * Prints one line per measurement.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -18,6 +19,7 @@ import { mapLimit } from '../src/inventory/collect/index.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { inventorySchema } from '../src/inventory/schema.js';
 import { parsePolicies } from '../src/policy/index.js';
+import { simulateWeek } from './week.js';
 
 const args = process.argv.slice(2);
 const liveAt = args.indexOf('--live');
@@ -194,4 +196,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (args.includes('--week')) {
+  const week = await simulateWeek();
+  console.log(
+    `week    result: ${week.messages} messages over ${Object.keys(week.byIncident).length} incidents, ${week.successfulJobMessages} for successful jobs`,
+  );
+} else await main();
