@@ -65,7 +65,7 @@ function signal(
     state,
     incident,
     severity: f.severity as AlertSeverity,
-    title: `${f.ruleId} on ${name}`,
+    title: `${missing ? (missing.kind === 'copy-missing' ? 'No recent copy' : 'No recent backup') : `Not healed (${f.ruleId})`}: ${name}`,
     account: o.account,
     region: f.region,
     resourceArn: f.resourceArn,
