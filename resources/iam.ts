@@ -6,6 +6,7 @@
  * its blast radius explained in resources/README.md.
  */
 import { type FunctionName, functionActions } from '../src/iam.js';
+import { OWNER_TAG } from '../src/remediation/step.js';
 
 const LOGICAL: Record<FunctionName, string> = {
   onResourceChange: 'OnResourceChange',
@@ -17,9 +18,6 @@ const LOGICAL: Record<FunctionName, string> = {
 export function roleName(fn: FunctionName): string {
   return `${LOGICAL[fn]}Role`;
 }
-
-/** The tag backup-sentinel puts on the plans, vaults and restore testing plans it creates. */
-export const OWNER_TAG = { key: 'managed-by', value: 'backup-sentinel' };
 
 /** Writes that name one vault: granted on the policies' vaults only. */
 export const VAULT_WRITES = [

@@ -4,9 +4,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { settingsFrom } from '../../src/app/runtime.js';
+import { settingsFrom } from '../../src/app/settings.js';
 import { Aws } from '../../src/aws/clients.js';
-import { BackupStateCache } from '../../src/inventory/collect/index.js';
+import { BackupStateCache } from '../../src/inventory/collect/cache.js';
 import { parsePolicies } from '../../src/policy/index.js';
 
 /** The policy file, inlined by the bundler (serverless.ts `define`). */

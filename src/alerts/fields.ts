@@ -3,9 +3,10 @@
  * wrong one is `undefined`, never a TypeError. Used by classify.ts and vault-drift.ts.
  */
 import { parseArn } from '../inventory/arn.js';
+import type { Json } from '../maps.js';
 import type { Policy, PolicySet } from '../policy/index.js';
 
-export type Json = Record<string, unknown>;
+export type { Json } from '../maps.js';
 
 /** What classifying an event needs to know besides the event. */
 export interface ClassifyContext {
@@ -14,8 +15,7 @@ export interface ClassifyContext {
   ownRoleArns?: readonly string[];
 }
 
-/** The value as a plain object, or an empty one. */
-export const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+export { obj } from '../maps.js';
 
 /** A non-blank string of at most `max` characters (an identifier or ARN), else undefined. */
 export function str(v: unknown, max = 2048): string | undefined {

@@ -6,6 +6,7 @@
  * resources reads nothing for them.
  */
 import type { Finding, Severity } from '../rules/types.js';
+import { consoleUrl } from './console.js';
 import type { AlertKind, AlertSeverity, Signal } from './types.js';
 
 /** Rules whose failure means a backup or copy has stopped arriving (no event would say so). */
@@ -33,9 +34,6 @@ export interface SweepSignalOptions {
 }
 
 export const findingIncident = (f: Pick<Finding, 'ruleId' | 'resourceArn'>) => `${f.resourceArn}|${f.ruleId}`;
-
-const consoleUrl = (region: string) =>
-  `https://${region}.console.aws.amazon.com/backup/home?region=${region}#/dashboard`;
 
 export function signalsFromFindings(findings: readonly Finding[], o: SweepSignalOptions): Signal[] {
   const out: Signal[] = [];

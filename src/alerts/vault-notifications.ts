@@ -5,11 +5,10 @@
  * (S3_BACKUP_OBJECT_FAILED, S3_RESTORE_OBJECT_FAILED: objects a job could not back up or restore,
  * backup-notifications.html). Pure, total: anything else is no signal, never a throw.
  */
+import { consoleUrl } from './console.js';
+import { type Json, obj, str, text } from './fields.js';
 import type { Signal } from './types.js';
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const attribute = (attrs: Json, name: string) => str(obj(attrs[name]).Value);
 
 /** Whether an event is an SNS delivery (Records with EventSource aws:sns). */
@@ -36,7 +35,7 @@ export function signalsFromVaultNotifications(event: unknown): Signal[] {
     const type = attribute(attrs, 'EventType') ?? '';
     const state = attribute(attrs, 'State') ?? '';
     if (!type.startsWith('S3_') || ['COMPLETED', 'SUCCESSFUL'].includes(state)) continue;
-    const message = str(sns.Message) ?? '';
+    const message = text(sns.Message) ?? '';
     const topic = (str(sns.TopicArn) ?? '').split(':');
     const region = topic[3] ?? '';
     const account = attribute(attrs, 'AccountId') ?? topic[4] ?? '';
@@ -58,7 +57,9 @@ export function signalsFromVaultNotifications(event: unknown): Signal[] {
         ? 'Some objects were not restored: the restored bucket is incomplete.'
         : 'Some objects are missing from this backup: restoring it will not bring them back.',
       nextSteps: ['Open the job in the AWS Backup console for the list of failed objects'],
-      consoleUrl: `https://${region}.console.aws.amazon.com/backup/home?region=${region}#/jobs`,
+      consoleUrl: jobId
+        ? consoleUrl(region, { page: restore ? 'restore-job' : 'backup-job', id: jobId })
+        : consoleUrl(region),
       at: str(sns.Timestamp) ?? '',
       eventType: type,
     });

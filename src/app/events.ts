@@ -5,15 +5,15 @@
  * API calls (a plan or selection changed) concern every resource of a plan: they ask for a sweep.
  * Anything else is ignored with a reason — never a crash.
  */
+
 import { partitionOf } from '../inventory/arn.js';
+import { type Json, obj } from '../maps.js';
 
 export type EventTargets =
   | { kind: 'resources'; arns: string[] }
   | { kind: 'sweep'; reason: string }
   | { kind: 'ignored'; reason: string };
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const AUDITED = /^arn:aws[a-z-]*:(rds:[a-z0-9-]+:\d{12}:(db|cluster):[^:]+|s3:::[^/]+)$/;
 

@@ -4,7 +4,7 @@
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { signalsFromFindings } from '../alerts/sweep-signals.js';
-import type { AlertSeverity, IncidentRecord } from '../alerts/types.js';
+import type { IncidentRecord } from '../alerts/types.js';
 import type { Aws } from '../aws/clients.js';
 import { type BackupStateCache, collectResource } from '../inventory/collect/index.js';
 import type { PolicySet } from '../policy/index.js';
@@ -12,69 +12,13 @@ import { type ActionResult, executePlan } from '../remediation/execute.js';
 import { planRemediation } from '../remediation/planner.js';
 import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
-import { type AlertDeps, type AlertOutcome, type AlertSettings, alertOn } from './alerts.js';
+import { type AlertDeps, type AlertOutcome, alertOn } from './alerts.js';
 import type { AuditResult } from './audit.js';
 import { targetsOf } from './events.js';
 import { defaultBackupRole, fixAccount } from './live.js';
+import type { RemediationMode, Settings } from './settings.js';
 
-export type RemediationMode = 'off' | 'dry-run' | 'on';
-
-export interface Settings {
-  region: string;
-  mode: RemediationMode;
-  maxChanges: number;
-  alertTopicArn?: string;
-  /**
-   * Where the vaults' SNS notifications go: the function that reads them, never the humans'
-   * alert topic (EventBridge already carries every job state change; see README "Alerts").
-   */
-  vaultEventsTopicArn?: string;
-  /** The exact role ARNs of this stack's functions (their own changes are not audited again). */
-  ownRoleArns: string[];
-  backupRoleArn?: string;
-  drRoleArn?: string;
-  /** The Config rule the config-rule function answers (other rules' invocations are dropped). */
-  configRuleName?: string;
-  /** Alerts: the incident table, the window, the least severity sent, the Slack secret. */
-  alerts?: AlertSettings & { incidentTable: string; slackSecretId?: string };
-}
-
-const SEVERITIES: readonly AlertSeverity[] = ['critical', 'high', 'medium', 'low'];
-
-function alertSettingsFrom(env: Record<string, string | undefined>): Settings['alerts'] {
-  if (!env.INCIDENT_TABLE) return undefined;
-  const window = Number(env.ALERT_WINDOW_MINUTES ?? '360');
-  const severity = (env.ALERT_MIN_SEVERITY ?? 'medium') as AlertSeverity;
-  if (!SEVERITIES.includes(severity))
-    throw new Error(`ALERT_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${severity}")`);
-  return {
-    incidentTable: env.INCIDENT_TABLE,
-    windowMinutes: Number.isFinite(window) && window >= 0 ? window : 360,
-    minSeverity: severity,
-    ttlDays: 30,
-    ...(env.SLACK_SECRET_ID ? { slackSecretId: env.SLACK_SECRET_ID } : {}),
-  };
-}
-
-export function settingsFrom(env: Record<string, string | undefined>): Settings {
-  const mode = env.REMEDIATION_MODE ?? 'dry-run';
-  if (mode !== 'off' && mode !== 'dry-run' && mode !== 'on')
-    throw new Error(`REMEDIATION_MODE must be off, dry-run or on (got "${mode}")`);
-  const max = Number(env.MAX_CHANGES ?? '20');
-  const alerts = alertSettingsFrom(env);
-  return {
-    region: env.AWS_REGION ?? 'us-east-1',
-    mode,
-    maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
-    ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
-    ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
-    ...(env.VAULT_EVENTS_TOPIC_ARN ? { vaultEventsTopicArn: env.VAULT_EVENTS_TOPIC_ARN } : {}),
-    ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
-    ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
-    ...(env.CONFIG_RULE_NAME ? { configRuleName: env.CONFIG_RULE_NAME } : {}),
-    ...(alerts ? { alerts } : {}),
-  };
-}
+export { type RemediationMode, type Settings, settingsFrom } from './settings.js';
 
 export interface ResourceOutcome {
   arn: string;

@@ -4,6 +4,7 @@
  * arn/accountId/version), their `configuration` and each `supplementaryConfiguration` value may be
  * an object or a JSON string (sometimes encoded twice), and keys are camelCase. Pure.
  */
+import { type Json, obj } from '../maps.js';
 import type { Resource } from './schema.js';
 import { resourceSchema } from './schema.js';
 
@@ -13,8 +14,6 @@ export type ConfigItemResult =
   | { kind: 'unsupported'; arn: string; resourceType: string; capturedAt: string };
 
 const DELETED = new Set(['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded']);
-
-type Json = Record<string, unknown>;
 
 /** Parses JSON strings (repeatedly, for double encoding); leaves objects as they are. */
 export function decode(value: unknown): unknown {
@@ -29,7 +28,6 @@ export function decode(value: unknown): unknown {
   return v;
 }
 
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined =>
   typeof v === 'number'

@@ -36,8 +36,12 @@ export interface Step {
   guard?: Guard;
 }
 
-/** The tag backup-sentinel creates plans, vaults and restore testing plans with (resources/iam.ts OWNER_TAG). */
-export const OWNER_TAGS = { 'managed-by': 'backup-sentinel' };
+/**
+ * The tag backup-sentinel creates plans, vaults and restore testing plans with; the functions'
+ * roles may change only plans that carry it (resources/iam.ts).
+ */
+export const OWNER_TAG = { key: 'managed-by', value: 'backup-sentinel' } as const;
+export const OWNER_TAGS = { [OWNER_TAG.key]: OWNER_TAG.value };
 
 export const refuse = (before: unknown, reason: string): Step => ({ before, after: before, refused: reason });
 

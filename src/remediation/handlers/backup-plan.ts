@@ -26,6 +26,7 @@ import {
   guard,
   type HandlerContext,
   type Handlers,
+  OWNER_TAG,
   OWNER_TAGS,
   refuse,
   type Step,
@@ -84,7 +85,7 @@ const SELECTION_RESOURCES = ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*'
 async function notOwned(aws: Aws, region: string, plan: { BackupPlanArn?: string }, o: HandlerContext) {
   if (!o.ownedPlansOnly) return undefined;
   const { Tags } = await aws.backup(region).send(new ListTagsCommand({ ResourceArn: plan.BackupPlanArn }));
-  if (own(Tags ?? {}, 'managed-by') === OWNER_TAGS['managed-by']) return undefined;
+  if (own(Tags ?? {}, OWNER_TAG.key) === OWNER_TAG.value) return undefined;
   return `plan ${plan.BackupPlanArn} was not created by backup-sentinel (no tag managed-by=backup-sentinel): its role may change only the plans it owns; tag the plan to let it heal this one`;
 }
 
