@@ -26,6 +26,7 @@ import {
   ListRestoreTestingPlansCommand,
   ListTagsCommand,
 } from '@aws-sdk/client-backup';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -33,10 +34,12 @@ import {
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { MetadataBearer } from '@smithy/types';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DR_READ_ROLE, isRead, UNSCOPABLE_WRITES, VAULT_KEY_WRITES } from '../../resources/iam.js';
+import { INCIDENT_TABLE } from '../../src/alerts/store.js';
 import { type FunctionName, functionActions } from '../../src/iam.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
@@ -330,6 +333,43 @@ describe('the built bundles against moto', () => {
     const handler = await load('sweep');
     const summary = (await handler({}, context)) as { resources: number };
     expect(summary.resources).toBe(1);
+  });
+
+  it('onBackupEvent alerts once for a failed job delivered twice, recovers on the next success, ignores the rest', async () => {
+    // Prepare: the incident table and the alert topic in moto, named in the function's environment
+    const aws = motoAws();
+    await aws.dynamodb('eu-central-1').send(
+      new CreateTableCommand({
+        TableName: 'bundle-incidents',
+        KeySchema: INCIDENT_TABLE.keySchema,
+        AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const { TopicArn } = await aws
+      .sns('eu-central-1')
+      .send(new CreateTopicCommand({ Name: 'bundle-alerts' }));
+    Object.assign(process.env, { INCIDENT_TABLE: 'bundle-incidents', ALERT_TOPIC_ARN: TopicArn });
+    const handler = await load('onBackupEvent', 'alerts');
+    delete process.env.INCIDENT_TABLE;
+    delete process.env.ALERT_TOPIC_ARN;
+    const failed = event('events/backup_job_state_change_failed.json');
+    const done = event('events/backup_job_state_change_completed.json');
+    const completed = {
+      ...done,
+      time: new Date(Date.now() + 60_000).toISOString(),
+      detail: { ...done.detail, resourceArn: failed.detail.resourceArn },
+    };
+    const sent = async (e: unknown) => ((await handler(e, context)) as { sent: string }[]).map((o) => o.sent);
+    // Act
+    const first = await sent({ ...failed, time: new Date().toISOString() });
+    const again = await sent({ ...failed, time: new Date().toISOString() });
+    const recovered = await sent(completed);
+    const unrelated = await sent(event('events/tag_change_on_resource_ec2_docs.json'));
+    // Assess
+    // A COMPLETED job also clears "completed with issues", which was never open: nothing sent for it.
+    expect([first, again, unrelated]).toEqual([['alert'], ['none'], []]);
+    expect(recovered.filter((s) => s !== 'none')).toEqual(['recovery']);
   });
 });
 
