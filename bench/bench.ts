@@ -133,7 +133,12 @@ async function live(size: number, endpoint: string): Promise<void> {
 /** Zip size and cold import time (median of 5 fresh node processes) of each packaged function. */
 function bundles(): void {
   execFileSync('npx', ['serverless', 'package'], { stdio: 'pipe' });
-  const fns = { onResourceChange: 'on-resource-change', configRule: 'config-rule', sweep: 'sweep' };
+  const fns = {
+    onResourceChange: 'on-resource-change',
+    configRule: 'config-rule',
+    sweep: 'sweep',
+    onBackupEvent: 'on-backup-event',
+  };
   for (const [fn, dir] of Object.entries(fns)) {
     const out = `.serverless/bench/${fn}`;
     execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, out]);
