@@ -18,10 +18,11 @@ import {
 } from 'yaml';
 import { ZodError } from 'zod';
 import { capProblems, InvalidFileError } from '../errors.js';
+import { partitionOf } from '../inventory/arn.js';
 import { formatIssues, knownKeys } from '../issues.js';
 import { own } from '../maps.js';
 import { parseFrequency } from './schedule.js';
-import { type ParsedPolicy, policyFileSchema } from './schema.js';
+import { type ParsedPolicy, type ParsedPolicyFile, policyFileSchema } from './schema.js';
 
 export interface Policy extends ParsedPolicy {
   name: string;
@@ -36,8 +37,52 @@ export interface Policy extends ParsedPolicy {
 export interface PolicySet {
   tagKey: string;
   remediateTagKey: string;
-  keyMaterial: { replicas: { account: string; region: string }[]; expiryWarningDays: number };
+  keyMaterial: KeyMaterialSettings;
   policies: Record<string, Policy>;
+}
+
+/** One escrow destination, its roles and key resolved (resources/escrow-destination.yml names). */
+export interface EscrowDestination {
+  account: string;
+  region: string;
+  writerRoleArn: string;
+  readerRoleArn: string;
+  kmsKeyId: string;
+}
+
+export interface KeyMaterialSettings {
+  escrow: EscrowDestination[];
+  keys: string[];
+  optInTag: string;
+  rotateEveryDays?: number;
+  validityDays?: number;
+  expiryWarningDays: number;
+  rotationReserve: number;
+}
+
+/** The names resources/escrow-destination.yml gives what it creates in a destination account. */
+export const ESCROW_WRITER_ROLE = 'backup-sentinel-escrow-writer';
+export const ESCROW_READER_ROLE = 'backup-sentinel-escrow-reader';
+export const ESCROW_KEY_ALIAS = 'alias/backup-sentinel-escrow';
+
+function keyMaterialSettings(k: ParsedPolicyFile['keyMaterial']): KeyMaterialSettings {
+  const role = (account: string, name: string, region: string) =>
+    `arn:${partitionOf(region)}:iam::${account}:role/${name}-${region}`;
+  return {
+    escrow: (k?.escrow ?? k?.replicas ?? []).map((d) => ({
+      account: d.account,
+      region: d.region,
+      writerRoleArn: d.writerRoleArn ?? role(d.account, ESCROW_WRITER_ROLE, d.region),
+      readerRoleArn: d.readerRoleArn ?? role(d.account, ESCROW_READER_ROLE, d.region),
+      kmsKeyId: d.kmsKeyId ?? ESCROW_KEY_ALIAS,
+    })),
+    keys: k?.keys ?? [],
+    optInTag: k?.optInTag ?? 'backup:key-material',
+    ...(k?.rotateEveryDays ? { rotateEveryDays: k.rotateEveryDays } : {}),
+    ...(k?.validityDays ? { validityDays: k.validityDays } : {}),
+    expiryWarningDays: k?.expiryWarningDays ?? 30,
+    rotationReserve: k?.rotationReserve ?? 2,
+  };
 }
 
 /** Largest policy file read (a real one is a few kB; the yaml package parses 1 MiB in 2-5 s). */
@@ -69,7 +114,7 @@ export function parsePolicies(text: string, file = 'policies.yml'): PolicySet {
   const { policies, keyMaterial, ...rest } = parsed.data;
   return {
     ...rest,
-    keyMaterial: keyMaterial ?? { replicas: [], expiryWarningDays: 30 },
+    keyMaterial: keyMaterialSettings(keyMaterial),
     policies: Object.fromEntries(Object.entries(policies).map(([name, p]) => [name, normalise(name, p)])),
   };
 }

@@ -192,6 +192,84 @@ export const policySchema = z
     }
   });
 
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN');
+
+/** One place every imported material is kept: a secret in this account or another, in a Region. */
+const escrowDestination = z.strictObject({
+  account: accountId,
+  region,
+  writerRoleArn: roleArn
+    .optional()
+    .describe(
+      'Role the rotator assumes to write the secret; defaults to backup-sentinel-escrow-writer-<region> in that account (resources/escrow-destination.yml).',
+    ),
+  readerRoleArn: roleArn
+    .optional()
+    .describe(
+      'Role the sweep and `keys restore` assume to read it; defaults to backup-sentinel-escrow-reader-<region>.',
+    ),
+  kmsKeyId: z
+    .string()
+    .regex(
+      /^(alias\/[\w/-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]{1,250})$/,
+      'must be a KMS key ARN, alias ARN or alias/name',
+    )
+    .optional()
+    .describe(
+      'Customer-managed key that encrypts the secret there; defaults to alias/backup-sentinel-escrow.',
+    ),
+});
+
+const keyMaterial = z
+  .strictObject({
+    escrow: z
+      .array(escrowDestination)
+      .max(10)
+      .optional()
+      .describe('Where every imported material is kept (escrowed before it is imported).'),
+    replicas: z.array(escrowDestination).max(10).optional().describe('Former name of `escrow` (still read).'),
+    keys: z
+      .array(kmsKeyArn)
+      .max(100)
+      .default([])
+      .describe('Keys (EXTERNAL origin) the rotator manages, besides those tagged `optInTag`.'),
+    optInTag: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('backup:key-material')
+      .describe('A key tagged with this key and the value "escrow" is managed by the rotator.'),
+    rotateEveryDays: days(3650)
+      .optional()
+      .describe(
+        'Rotate a managed key on demand when its current material is this old (absent: import once, never rotate).',
+      ),
+    validityDays: days(365)
+      .optional()
+      .describe(
+        'Imported material expires this many days after import (ValidTo; at most 365). Absent: it does not expire.',
+      ),
+    expiryWarningDays: days(365).default(30),
+    rotationReserve: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe(
+        'On-demand rotations of the per-key quota kept for emergencies: scheduled rotation stops there.',
+      ),
+  })
+  .refine((k) => !(k.escrow && k.replicas), {
+    message: 'use `escrow` (replicas is its former name), not both',
+  })
+  .refine((k) => !(k.rotateEveryDays && k.validityDays) || k.rotateEveryDays < k.validityDays, {
+    message:
+      'rotateEveryDays must be shorter than validityDays, or the current material expires before it is rotated',
+  });
+
 /** Short enough that backup-sentinel-<name> fits AWS Backup's 50 characters. */
 const policyName = z
   .string()
@@ -211,13 +289,11 @@ export const policyFileSchema = z.strictObject({
     .max(128)
     .default('backup:remediate')
     .describe('Tag whose value "false" makes a resource audit-only.'),
-  keyMaterial: z
-    .strictObject({
-      replicas: z.array(z.strictObject({ account: accountId, region })).default([]),
-      expiryWarningDays: days(365).default(30),
-    })
+  keyMaterial: keyMaterial
     .optional()
-    .describe('Imported KMS key material: where its Secrets Manager replicas must be.'),
+    .describe(
+      'Imported KMS key material: which keys backup-sentinel generates, escrows and rotates material for, and where every material is kept.',
+    ),
   policies: z
     .record(policyName, policySchema)
     .refine((r) => Object.keys(r).length > 0, { message: 'must declare at least one policy' })

@@ -1,0 +1,271 @@
+/**
+ * The escrow: one secret per imported material in each destination (another account, another
+ * Region), written through the role the destination template creates (resources/escrow-destination.yml)
+ * and never changed after: create once, lock with a resource policy, read back and verify the
+ * check value. The material is the secret's binary value (32 bytes, never a string); what is
+ * not secret — key ARN, check value, creation time, KeyMaterialId — is in its tags.
+ */
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  PutResourcePolicyCommand,
+  paginateListSecrets,
+  type SecretListEntry,
+  type SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { parseArn } from '../inventory/arn.js';
+import type { EscrowDestination } from '../policy/index.js';
+import { checkValue, isCheckValue, zero } from './material.js';
+
+export const SECRET_PREFIX = 'backup-sentinel/key-material/';
+export const ESCROW_TAGS = {
+  keyArn: 'backup-sentinel:key-arn',
+  checkValue: 'backup-sentinel:check-value',
+  createdAt: 'backup-sentinel:created-at',
+  sourceAccount: 'backup-sentinel:source-account',
+  keyMaterialId: 'backup-sentinel:key-material-id',
+} as const;
+
+/** What a listing tells of one escrow copy (never the material). */
+export interface EscrowCopy {
+  secretArn: string;
+  name: string;
+  account: string;
+  region: string;
+  keyArn: string;
+  /** The check value the copy was written with (its tag; `verify` recomputes it from the value). */
+  checkValue: string;
+  keyMaterialId?: string;
+  createdAt?: string;
+  /** The key encrypting the secret there (absent: the AWS managed aws/secretsmanager key). */
+  kmsKeyId?: string;
+  /** Set when the secret is scheduled for deletion. */
+  deletedDate?: string;
+}
+
+/** Where a destination is, for messages: "222222222222/eu-west-1". */
+export const where = (d: { account: string; region: string }) => `${d.account}/${d.region}`;
+
+/** The secret of one material: backup-sentinel/key-material/<account>/<region>/<key id>/<check value>. */
+export function secretName(keyArn: string, kcv: string): string {
+  return `${keyPrefix(keyArn)}${kcv.replace('kcv1:', '')}`;
+}
+
+/** The name prefix every material of one key shares. */
+export function keyPrefix(keyArn: string): string {
+  const a = parseArn(keyArn);
+  if (a?.service !== 'kms' || !a.resource.startsWith('key/')) throw new Error(`not a KMS key ARN: ${keyArn}`);
+  return `${SECRET_PREFIX}${a.account}/${a.region}/${a.resource.slice('key/'.length)}/`;
+}
+
+/**
+ * The secret's resource policy: nobody but the destination's writer and reader roles may read,
+ * change or delete it (explicit deny; the escrow key's policy says the same for decryption).
+ */
+export function secretPolicy(d: EscrowDestination): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyTheEscrowRoles',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: [
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecret',
+          'secretsmanager:UpdateSecretVersionStage',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:PutResourcePolicy',
+          'secretsmanager:DeleteResourcePolicy',
+        ],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:PrincipalArn': [d.writerRoleArn, d.readerRoleArn] } },
+      },
+    ],
+  });
+}
+
+export class EscrowMismatchError extends Error {
+  override name = 'EscrowMismatch';
+}
+
+/** One destination's secrets, through a client signed by the destination's writer or reader role. */
+export class EscrowStore {
+  constructor(
+    readonly destination: EscrowDestination,
+    private readonly sm: SecretsManagerClient,
+  ) {}
+
+  /** Every escrow copy of `keyArn` there (those scheduled for deletion included, marked). */
+  async list(keyArn: string): Promise<EscrowCopy[]> {
+    const out: EscrowCopy[] = [];
+    const pages = paginateListSecrets(
+      { client: this.sm },
+      { Filters: [{ Key: 'name', Values: [keyPrefix(keyArn)] }], IncludePlannedDeletion: true },
+    );
+    for await (const page of pages)
+      for (const s of page.SecretList ?? []) {
+        const copy = this.toCopy(s);
+        if (copy?.keyArn === keyArn) out.push(copy);
+      }
+    return out;
+  }
+
+  /**
+   * Writes one material: created once (its name is its check value, so a rerun finds it), locked,
+   * then read back and its check value verified. Returns the secret's ARN.
+   */
+  async put(o: {
+    keyArn: string;
+    material: Uint8Array;
+    checkValue: string;
+    sourceAccount: string;
+    at: Date;
+  }): Promise<string> {
+    const d = this.destination;
+    const name = secretName(o.keyArn, o.checkValue);
+    let arn: string | undefined;
+    try {
+      const created = await this.sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretBinary: o.material,
+          KmsKeyId: d.kmsKeyId,
+          // Same material, same token: a retried create is the same create.
+          ClientRequestToken: `bs-${o.checkValue.replace('kcv1:', '')}`,
+          Description: `Imported KMS key material of ${o.keyArn}, escrowed by backup-sentinel (check value ${o.checkValue}).`,
+          Tags: [
+            { Key: ESCROW_TAGS.keyArn, Value: o.keyArn },
+            { Key: ESCROW_TAGS.checkValue, Value: o.checkValue },
+            { Key: ESCROW_TAGS.createdAt, Value: o.at.toISOString() },
+            { Key: ESCROW_TAGS.sourceAccount, Value: o.sourceAccount },
+            { Key: 'managed-by', Value: 'backup-sentinel' },
+          ],
+        }),
+      );
+      arn = created.ARN;
+    } catch (e) {
+      if ((e as Error).name !== 'ResourceExistsException') throw e;
+    }
+    const secretId = arn ?? name;
+    await this.sm.send(
+      new PutResourcePolicyCommand({
+        SecretId: secretId,
+        ResourcePolicy: secretPolicy(d),
+        BlockPublicPolicy: true,
+      }),
+    );
+    const described = await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (described.DeletedDate)
+      throw new EscrowMismatchError(
+        `${where(d)}: ${name} is scheduled for deletion (${described.DeletedDate.toISOString()})`,
+      );
+    if (!described.KmsKeyId)
+      throw new EscrowMismatchError(
+        `${where(d)}: ${name} is encrypted with the AWS managed key, not ${d.kmsKeyId}`,
+      );
+    const found = await this.verify(secretId);
+    if (found !== o.checkValue)
+      throw new EscrowMismatchError(
+        `${where(d)}: ${name} holds material with check value ${found}, not ${o.checkValue}`,
+      );
+    return described.ARN ?? secretId;
+  }
+
+  /** The check value of the material a secret holds, recomputed from its value (zeroed after). */
+  async verify(secretId: string): Promise<string> {
+    const material = await this.read(secretId);
+    try {
+      return checkValue(material);
+    } finally {
+      zero(material);
+    }
+  }
+
+  /** The material a secret holds: the caller zeroes it. */
+  async read(secretId: string): Promise<Uint8Array> {
+    const v = await this.sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const bytes = v.SecretBinary;
+    if (bytes?.length !== 32) {
+      zero(bytes);
+      throw new EscrowMismatchError(
+        `${where(this.destination)}: ${secretId} does not hold 32 bytes of key material`,
+      );
+    }
+    return bytes;
+  }
+
+  async policy(secretId: string): Promise<string | undefined> {
+    return (await this.sm.send(new GetResourcePolicyCommand({ SecretId: secretId }))).ResourcePolicy;
+  }
+
+  /** Records, beside the copy, the KeyMaterialId KMS gave the material on import. */
+  async recordMaterialId(secretId: string, keyMaterialId: string): Promise<void> {
+    await this.sm.send(
+      new TagResourceCommand({
+        SecretId: secretId,
+        Tags: [{ Key: ESCROW_TAGS.keyMaterialId, Value: keyMaterialId }],
+      }),
+    );
+  }
+
+  private toCopy(s: SecretListEntry): EscrowCopy | undefined {
+    const tag = (k: string) => s.Tags?.find((t) => t.Key === k)?.Value;
+    const keyArn = tag(ESCROW_TAGS.keyArn);
+    const kcv = tag(ESCROW_TAGS.checkValue);
+    if (!s.ARN || !s.Name?.startsWith(SECRET_PREFIX) || !keyArn || !isCheckValue(kcv)) return undefined;
+    const id = tag(ESCROW_TAGS.keyMaterialId);
+    const createdAt = tag(ESCROW_TAGS.createdAt);
+    return {
+      secretArn: s.ARN,
+      name: s.Name,
+      account: this.destination.account,
+      region: this.destination.region,
+      keyArn,
+      checkValue: kcv,
+      ...(id ? { keyMaterialId: id } : {}),
+      ...(createdAt ? { createdAt } : {}),
+      ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+      ...(s.DeletedDate ? { deletedDate: s.DeletedDate.toISOString() } : {}),
+    };
+  }
+}
+
+/** Whether a secret's resource policy admits only the destination's escrow roles, and why not. */
+export function policyProblem(policy: string | undefined, d: EscrowDestination): string | undefined {
+  if (!policy) return 'no resource policy: any principal of that account with IAM access could read it';
+  let doc: unknown;
+  try {
+    doc = JSON.parse(policy);
+  } catch {
+    return 'resource policy is not JSON';
+  }
+  const raw = (doc as { Statement?: unknown }).Statement;
+  const statements = (Array.isArray(raw) ? raw : [raw]).filter(
+    (s): s is Record<string, unknown> => typeof s === 'object' && s !== null,
+  );
+  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+  const principals = (p: unknown) =>
+    p === '*' ? ['*'] : typeof p === 'object' && p !== null ? list((p as { AWS?: unknown }).AWS) : [];
+  for (const s of statements) {
+    if (s.Effect !== 'Allow') continue;
+    for (const p of principals(s.Principal))
+      if (p === '*' || !(p === d.account || p.includes(`::${d.account}:`)))
+        return `resource policy allows ${p} (outside ${d.account})`;
+  }
+  const intended = new Set([d.writerRoleArn, d.readerRoleArn]);
+  const guard = statements.find((s) => {
+    if (s.Effect !== 'Deny' || !principals(s.Principal).includes('*')) return false;
+    const actions = list(s.Action);
+    if (!actions.some((a) => a === '*' || a === 'secretsmanager:*' || a === 'secretsmanager:GetSecretValue'))
+      return false;
+    const c = s.Condition as Record<string, Record<string, unknown>> | undefined;
+    const except = list(c?.StringNotEquals?.['aws:PrincipalArn'] ?? c?.ArnNotEquals?.['aws:PrincipalArn']);
+    return except.length > 0 && except.every((a) => intended.has(a));
+  });
+  return guard ? undefined : 'resource policy does not deny reading to all but the escrow roles';
+}

@@ -1,0 +1,414 @@
+/**
+ * The rotator (the rotateKeyMaterial function and `backup-sentinel keys rotate`): for each managed
+ * key, read KMS and every escrow destination, decide (state.ts), and — when applying — carry the
+ * decision out in the one order that never leaves material only inside KMS:
+ *
+ *   generate -> escrow to every destination, read back, verify -> GetParametersForImport -> wrap
+ *   -> ImportKeyMaterial (primary, then each multi-Region replica) -> record the KeyMaterialId
+ *   beside each copy -> RotateKeyOnDemand
+ *
+ * A failure before ImportKeyMaterial imports nothing. A failure after it leaves the material
+ * PENDING_ROTATION (not used to encrypt; deletable) with its copies escrowed; the next run finds
+ * it by its check value and completes the rotation. The material is zeroed in `finally`.
+ */
+import {
+  DescribeKeyCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
+  type ImportKeyMaterialRequest,
+  type KeyMetadata,
+  type KMSClient,
+  paginateListKeyRotations,
+  RotateKeyOnDemandCommand,
+  type RotationsListEntry,
+} from '@aws-sdk/client-kms';
+import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { Aws } from '../aws/clients.js';
+import { parseArn } from '../inventory/arn.js';
+import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
+import { type EscrowCopy, EscrowStore, secretName, where } from './escrow.js';
+import { checkValue, materialDescription, newMaterial, wrap, zero } from './material.js';
+import {
+  type DestinationCopies,
+  decide,
+  type KeyAction,
+  type KeyState,
+  type Material,
+  materialsOf,
+} from './state.js';
+
+export interface Step {
+  call: string;
+  target: string;
+  status: 'done' | 'planned' | 'failed';
+  detail?: string;
+}
+
+export interface KeyOutcome {
+  keyArn: string;
+  status: 'ok' | 'planned' | 'skipped' | 'failed' | 'unchanged';
+  reason: string;
+  steps: Step[];
+  /** Check value and KeyMaterialId of the material this run imported (never the material). */
+  checkValue?: string;
+  keyMaterialId?: string;
+}
+
+export interface RotateOptions {
+  apply: boolean;
+  now: Date;
+  /** The account the keys are in (secrets are tagged with it). */
+  accountId: string;
+  settings: KeyMaterialSettings;
+  /** The escrow client of a destination, signed by its writer role (tests pass their own). */
+  escrow?: (d: EscrowDestination) => EscrowStore;
+}
+
+/** The escrow stores of the destinations, through each one's writer role. */
+export const writerStores = (aws: Aws) => (d: EscrowDestination) =>
+  new EscrowStore(d, aws.assume(d.writerRoleArn, d.region).secretsManager(d.region));
+
+/** The keys the rotator manages in `regions`: tagged `<optInTag>=escrow`, or named in the policy file. */
+export async function managedKeys(
+  aws: Aws,
+  regions: string[],
+  settings: KeyMaterialSettings,
+): Promise<string[]> {
+  const arns = new Set<string>();
+  for (const region of regions) {
+    for (const arn of settings.keys) if (parseArn(arn)?.region === region) arns.add(arn);
+    const pages = paginateGetResources(
+      { client: aws.tagging(region) },
+      { ResourceTypeFilters: ['kms:key'], TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }] },
+    );
+    for await (const page of pages)
+      for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.add(r.ResourceARN);
+  }
+  return [...arns].sort();
+}
+
+export async function readKey(
+  kms: KMSClient,
+  keyId: string,
+): Promise<{ key: KeyMetadata; materials: Material[] }> {
+  const d = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+  const key = d.KeyMetadata;
+  if (!key?.Arn) throw new Error(`DescribeKey returned no key for ${keyId}`);
+  const rotations: RotationsListEntry[] = [];
+  if (
+    key.Origin === 'EXTERNAL' &&
+    key.KeySpec === 'SYMMETRIC_DEFAULT' &&
+    key.KeyState !== 'PendingDeletion'
+  ) {
+    const pages = paginateListKeyRotations(
+      { client: kms },
+      { KeyId: key.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' },
+    );
+    for await (const p of pages) rotations.push(...(p.Rotations ?? []));
+  }
+  return { key, materials: materialsOf(rotations) };
+}
+
+const message = (e: unknown) => `${(e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`;
+
+/** Reads, decides and (when applying) rotates one key. Never throws: the outcome says what failed. */
+export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Promise<KeyOutcome> {
+  const region = parseArn(keyArn)?.region ?? '';
+  const kms = aws.kms(region);
+  const stores = o.settings.escrow.map((d) => (o.escrow ?? writerStores(aws))(d));
+  let state: KeyState;
+  try {
+    const { key, materials } = await readKey(kms, keyArn);
+    const destinations = await Promise.all(
+      stores.map(async (s): Promise<DestinationCopies> => {
+        try {
+          return { where: where(s.destination), copies: await s.list(key.Arn ?? keyArn) };
+        } catch (e) {
+          return { where: where(s.destination), error: message(e) };
+        }
+      }),
+    );
+    state = { key, materials, destinations };
+  } catch (e) {
+    return { keyArn, status: 'failed', reason: `could not read the key: ${message(e)}`, steps: [] };
+  }
+  const decision = decide(state, o.settings, o.now);
+  if (decision.kind === 'skip') return { keyArn, status: 'skipped', reason: decision.reason, steps: [] };
+  if (decision.kind === 'none') return { keyArn, status: 'unchanged', reason: decision.reason, steps: [] };
+  const run = new Run(aws, kms, state, stores, o);
+  let failure: string | undefined = decision.kind === 'fail' ? decision.reason : undefined;
+  for (const action of decision.actions) {
+    try {
+      await run.carryOut(action);
+    } catch (e) {
+      failure = [failure, `${action.kind}: ${message(e)}`].filter(Boolean).join('; ');
+      break;
+    }
+  }
+  const reasons = decision.actions.map((a) => a.reason);
+  return {
+    keyArn,
+    status: failure ? 'failed' : o.apply ? 'ok' : 'planned',
+    reason: failure ? [failure, ...reasons].join('; ') : reasons.join('; '),
+    steps: run.steps,
+    ...(run.imported ?? {}),
+  };
+}
+
+/** One key's actions, step by step, each recorded (planned in dry-run, done or failed when applying). */
+class Run {
+  readonly steps: Step[] = [];
+  imported?: { checkValue: string; keyMaterialId?: string };
+  private readonly keyArn: string;
+
+  constructor(
+    private readonly aws: Aws,
+    private readonly kms: KMSClient,
+    private readonly state: KeyState,
+    private readonly stores: EscrowStore[],
+    private readonly o: RotateOptions,
+  ) {
+    this.keyArn = state.key.Arn ?? '';
+  }
+
+  private async step<T>(
+    call: string,
+    target: string,
+    f: () => Promise<T>,
+    detail?: string,
+  ): Promise<T | undefined> {
+    if (!this.o.apply) {
+      this.steps.push({ call, target, status: 'planned', ...(detail ? { detail } : {}) });
+      return undefined;
+    }
+    try {
+      const out = await f();
+      this.steps.push({ call, target, status: 'done', ...(detail ? { detail } : {}) });
+      return out;
+    } catch (e) {
+      this.steps.push({ call, target, status: 'failed', detail: message(e) });
+      throw e;
+    }
+  }
+
+  async carryOut(a: KeyAction): Promise<void> {
+    if (a.kind === 'first-import' || a.kind === 'rotate') return this.importNew(a.kind === 'rotate');
+    if (a.kind === 'complete-rotation') return this.complete(a.material, a.checkValue);
+    return this.reimport(a.material, a.checkValue);
+  }
+
+  /** New material: escrowed everywhere and verified before KMS sees it. */
+  private async importNew(rotate: boolean): Promise<void> {
+    const material = newMaterial();
+    try {
+      const kcv = checkValue(material);
+      this.imported = { checkValue: kcv };
+      const secrets = await this.escrowEverywhere(material, kcv, this.stores);
+      const id = await this.importInto(this.kms, this.keyArn, material, kcv, { type: 'NEW_KEY_MATERIAL' });
+      if (id) this.imported.keyMaterialId = id;
+      await this.replicas(material, kcv, id);
+      await this.recordIds(secrets, id);
+      if (rotate) await this.rotate();
+    } finally {
+      zero(material);
+    }
+  }
+
+  /** A material left PENDING_ROTATION: escrow it where it is missing, give it to the replicas, rotate. */
+  private async complete(m: Material, kcv: string): Promise<void> {
+    const present = this.copies(kcv);
+    const missing = this.stores.filter((s) => !present.some((c) => c.store === s));
+    const replicas = await this.replicasLacking(m.id);
+    if (missing.length || replicas.length) {
+      const source = present[0];
+      if (!source) throw new Error(`no escrow copy of ${kcv}`);
+      const material = await this.step('secretsmanager:GetSecretValue', source.copy.secretArn, () =>
+        source.store.read(source.copy.secretArn),
+      );
+      try {
+        if (material && checkValue(material) !== kcv)
+          throw new Error(`escrow copy ${source.copy.secretArn} does not match check value ${kcv}`);
+        if (missing.length) await this.escrowEverywhere(material, kcv, missing);
+        for (const r of replicas)
+          await this.importInto(this.aws.kms(r.region), r.arn, material, kcv, {
+            type: 'EXISTING_KEY_MATERIAL',
+            id: m.id,
+          });
+      } finally {
+        zero(material);
+      }
+    }
+    await this.recordIds(
+      this.copies(kcv)
+        .filter((c) => !c.copy.keyMaterialId)
+        .map((c) => ({ store: c.store, secretArn: c.copy.secretArn })),
+      m.id,
+    );
+    await this.rotate();
+  }
+
+  /** A material KMS no longer holds: the same bytes, from escrow, under the same KeyMaterialId. */
+  private async reimport(m: Material, kcv: string): Promise<void> {
+    const source = this.copies(kcv)[0];
+    if (!source) throw new Error(`no escrow copy of ${kcv}`);
+    const material = await this.step('secretsmanager:GetSecretValue', source.copy.secretArn, () =>
+      source.store.read(source.copy.secretArn),
+    );
+    try {
+      if (material && checkValue(material) !== kcv)
+        throw new Error(`escrow copy ${source.copy.secretArn} does not match check value ${kcv}`);
+      await this.importInto(this.kms, this.keyArn, material, kcv, {
+        type: 'EXISTING_KEY_MATERIAL',
+        id: m.id,
+      });
+    } finally {
+      zero(material);
+    }
+  }
+
+  private copies(kcv: string): { store: EscrowStore; copy: EscrowCopy }[] {
+    return this.stores.flatMap((store, i) => {
+      const d = this.state.destinations[i];
+      const copy =
+        d && 'copies' in d ? d.copies.find((c) => c.checkValue === kcv && !c.deletedDate) : undefined;
+      return copy ? [{ store, copy }] : [];
+    });
+  }
+
+  private async escrowEverywhere(
+    material: Uint8Array | undefined,
+    kcv: string,
+    stores: EscrowStore[],
+  ): Promise<{ store: EscrowStore; secretArn: string }[]> {
+    const out: { store: EscrowStore; secretArn: string }[] = [];
+    for (const store of stores) {
+      const arn = await this.step(
+        'secretsmanager:CreateSecret+PutResourcePolicy+GetSecretValue',
+        where(store.destination),
+        () =>
+          store.put({
+            keyArn: this.keyArn,
+            material: material as Uint8Array,
+            checkValue: kcv,
+            sourceAccount: this.o.accountId,
+            at: this.o.now,
+          }),
+        `escrow ${kcv}, read back and verify`,
+      );
+      // In a dry-run the plan still shows where each copy's KeyMaterialId would be recorded.
+      out.push({ store, secretArn: arn ?? secretName(this.keyArn, kcv) });
+    }
+    return out;
+  }
+
+  private async importInto(
+    kms: KMSClient,
+    keyArn: string,
+    material: Uint8Array | undefined,
+    kcv: string,
+    how: { type: 'NEW_KEY_MATERIAL' } | { type: 'EXISTING_KEY_MATERIAL'; id?: string | undefined },
+  ): Promise<string | undefined> {
+    const params = await this.step('kms:GetParametersForImport', keyArn, () =>
+      kms.send(
+        new GetParametersForImportCommand({
+          KeyId: keyArn,
+          WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+          WrappingKeySpec: 'RSA_4096',
+        }),
+      ),
+    );
+    const v = this.o.settings.validityDays;
+    const expiry: Pick<ImportKeyMaterialRequest, 'ExpirationModel' | 'ValidTo'> = v
+      ? { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(this.o.now.getTime() + v * 86_400_000) }
+      : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
+    const out = await this.step(
+      'kms:ImportKeyMaterial',
+      keyArn,
+      async () => {
+        if (!params?.PublicKey || !params.ImportToken)
+          throw new Error('GetParametersForImport returned no public key or token');
+        const wrapped = wrap(material as Uint8Array, params.PublicKey);
+        try {
+          return await kms.send(
+            new ImportKeyMaterialCommand({
+              KeyId: keyArn,
+              ImportToken: params.ImportToken,
+              EncryptedKeyMaterial: wrapped,
+              ImportType: how.type,
+              ...(how.type === 'EXISTING_KEY_MATERIAL' && how.id ? { KeyMaterialId: how.id } : {}),
+              KeyMaterialDescription: materialDescription(kcv),
+              ...expiry,
+            }),
+          );
+        } finally {
+          zero(wrapped);
+        }
+      },
+      `${how.type}${how.type === 'EXISTING_KEY_MATERIAL' && how.id ? ` ${how.id}` : ''}, ${expiry.ExpirationModel}${expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ''}`,
+    );
+    return out?.KeyMaterialId ?? (how.type === 'EXISTING_KEY_MATERIAL' ? how.id : undefined);
+  }
+
+  /** Multi-Region primary: the replicas get the same material (EXISTING_KEY_MATERIAL). */
+  private async replicas(
+    material: Uint8Array | undefined,
+    kcv: string,
+    id: string | undefined,
+  ): Promise<void> {
+    for (const r of this.state.key.MultiRegionConfiguration?.ReplicaKeys ?? []) {
+      if (!r.Arn || !r.Region) continue;
+      await this.importInto(this.aws.kms(r.Region), r.Arn, material, kcv, {
+        type: 'EXISTING_KEY_MATERIAL',
+        id,
+      });
+    }
+  }
+
+  /** Replicas that do not hold material `id` yet. */
+  private async replicasLacking(id: string): Promise<{ arn: string; region: string }[]> {
+    const out: { arn: string; region: string }[] = [];
+    for (const r of this.state.key.MultiRegionConfiguration?.ReplicaKeys ?? []) {
+      if (!r.Arn || !r.Region) continue;
+      const { materials } = await readKey(this.aws.kms(r.Region), r.Arn);
+      if (!materials.some((m) => m.id === id && m.imported)) out.push({ arn: r.Arn, region: r.Region });
+    }
+    return out;
+  }
+
+  private async recordIds(secrets: { store: EscrowStore; secretArn: string }[], id: string | undefined) {
+    for (const s of secrets)
+      await this.step(
+        'secretsmanager:TagResource',
+        s.secretArn,
+        () => s.store.recordMaterialId(s.secretArn, id ?? ''),
+        `backup-sentinel:key-material-id=${id ?? '<from ImportKeyMaterial>'}`,
+      );
+  }
+
+  private async rotate(): Promise<void> {
+    await this.step('kms:RotateKeyOnDemand', this.keyArn, () =>
+      this.kms.send(new RotateKeyOnDemandCommand({ KeyId: this.keyArn })),
+    );
+  }
+}
+
+/** Every managed key of `regions`, one at a time (a failure in one never stops the others). */
+export async function rotateAll(
+  aws: Aws,
+  regions: string[],
+  o: RotateOptions,
+  only?: string,
+): Promise<KeyOutcome[]> {
+  let keys: string[];
+  try {
+    keys = await managedKeys(aws, regions, o.settings);
+  } catch (e) {
+    return [
+      { keyArn: '*', status: 'failed', reason: `could not list the managed keys: ${message(e)}`, steps: [] },
+    ];
+  }
+  const out: KeyOutcome[] = [];
+  for (const k of keys)
+    if (!only || k === only || k.endsWith(`/${only}`)) out.push(await rotateKey(aws, k, o));
+  return out;
+}
