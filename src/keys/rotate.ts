@@ -13,9 +13,6 @@
  */
 import {
   DescribeKeyCommand,
-  GetParametersForImportCommand,
-  ImportKeyMaterialCommand,
-  type ImportKeyMaterialRequest,
   type KeyMetadata,
   type KMSClient,
   paginateListKeyRotations,
@@ -27,7 +24,8 @@ import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
 import { type EscrowCopy, EscrowStore, secretName, where } from './escrow.js';
-import { checkValue, materialDescription, newMaterial, wrap, zero } from './material.js';
+import { describeImport, expiryFor, type ImportHow, importMaterial } from './import.js';
+import { checkValue, newMaterial, zero } from './material.js';
 import {
   type DestinationCopies,
   decide,
@@ -301,52 +299,21 @@ class Run {
     return out;
   }
 
+  /** GetParametersForImport + ImportKeyMaterial, as one step of the plan (the token lives 24 h: fetched right before). */
   private async importInto(
     kms: KMSClient,
     keyArn: string,
     material: Uint8Array | undefined,
     kcv: string,
-    how: { type: 'NEW_KEY_MATERIAL' } | { type: 'EXISTING_KEY_MATERIAL'; id?: string | undefined },
+    how: ImportHow,
   ): Promise<string | undefined> {
-    const params = await this.step('kms:GetParametersForImport', keyArn, () =>
-      kms.send(
-        new GetParametersForImportCommand({
-          KeyId: keyArn,
-          WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
-          WrappingKeySpec: 'RSA_4096',
-        }),
-      ),
-    );
-    const v = this.o.settings.validityDays;
-    const expiry: Pick<ImportKeyMaterialRequest, 'ExpirationModel' | 'ValidTo'> = v
-      ? { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(this.o.now.getTime() + v * 86_400_000) }
-      : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
-    const out = await this.step(
-      'kms:ImportKeyMaterial',
+    const expiry = expiryFor(this.o.settings.validityDays, this.o.now);
+    return this.step(
+      'kms:GetParametersForImport+ImportKeyMaterial',
       keyArn,
-      async () => {
-        if (!params?.PublicKey || !params.ImportToken)
-          throw new Error('GetParametersForImport returned no public key or token');
-        const wrapped = wrap(material as Uint8Array, params.PublicKey);
-        try {
-          return await kms.send(
-            new ImportKeyMaterialCommand({
-              KeyId: keyArn,
-              ImportToken: params.ImportToken,
-              EncryptedKeyMaterial: wrapped,
-              ImportType: how.type,
-              ...(how.type === 'EXISTING_KEY_MATERIAL' && how.id ? { KeyMaterialId: how.id } : {}),
-              KeyMaterialDescription: materialDescription(kcv),
-              ...expiry,
-            }),
-          );
-        } finally {
-          zero(wrapped);
-        }
-      },
-      `${how.type}${how.type === 'EXISTING_KEY_MATERIAL' && how.id ? ` ${how.id}` : ''}, ${expiry.ExpirationModel}${expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ''}`,
+      () => importMaterial(kms, { keyArn, material: material as Uint8Array, checkValue: kcv, how, expiry }),
+      describeImport(how, expiry),
     );
-    return out?.KeyMaterialId ?? (how.type === 'EXISTING_KEY_MATERIAL' ? how.id : undefined);
   }
 
   /** Multi-Region primary: the replicas get the same material (EXISTING_KEY_MATERIAL). */
