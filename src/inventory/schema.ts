@@ -238,6 +238,21 @@ export const protectedResourceSchema = z.looseObject({
   LastBackupTime: date.optional(),
 });
 
+/** One key material as ListKeyRotations (IncludeKeyMaterial=ALL_KEY_MATERIAL) lists it. */
+export const keyMaterialSchema = z.looseObject({
+  KeyMaterialId: z.string(),
+  /** The check value the rotator imported it with (from KeyMaterialDescription); absent: not imported by backup-sentinel. */
+  CheckValue: z.string().optional(),
+  /** IMPORTED, or PENDING_IMPORT: expired or deleted (while any permanent material is, the key is PendingImport). */
+  ImportState: z.string().default('IMPORTED'),
+  /** CURRENT, NON_CURRENT, PENDING_ROTATION or PENDING_MULTI_REGION_IMPORT_AND_ROTATION. */
+  KeyMaterialState: z.string().default('CURRENT'),
+  ExpirationModel: z.string().optional(),
+  ValidTo: date.optional(),
+  RotationDate: date.optional(),
+  RotationType: z.string().optional(),
+});
+
 export const kmsKeySchema = z.looseObject({
   KeyId: z.string(),
   Arn: arn,
@@ -246,21 +261,34 @@ export const kmsKeySchema = z.looseObject({
   KeyManager: z.enum(['AWS', 'CUSTOMER']),
   Origin: z.string().default('AWS_KMS'),
   ExpirationModel: z.string().optional(),
+  /** DescribeKey: the earliest expiry of any material permanently associated with the key. */
   ValidTo: date.optional(),
   DeletionDate: date.optional(),
   Aliases: z.array(z.string()).default([]),
-  /** sha256 of the imported material, from the key tag the rotator writes (never the material). */
-  MaterialFingerprint: z.string().optional(),
-  MaterialImportedAt: date.optional(),
+  CurrentKeyMaterialId: z.string().optional(),
+  /** Every material of an EXTERNAL symmetric key (absent: not read — see collectionErrors). */
+  Materials: z.array(keyMaterialSchema).optional(),
+  /** Opted in to rotation and escrow (tag `keyMaterial.optInTag`=escrow, or named in keyMaterial.keys). */
+  Managed: z.boolean().default(false),
 });
 
+/** One escrow copy of a material (a secret in a destination), as read through the destination's reader role. */
 export const keyMaterialReplicaSchema = z.looseObject({
   SecretArn: arn,
   KeyArn: arn,
   AccountId: z.string(),
   Region: z.string(),
-  MaterialFingerprint: z.string().optional(),
-  LastChangedDate: date,
+  /** The check value the copy was written with (its tag). */
+  CheckValue: z.string().optional(),
+  /** The check value of the bytes the secret holds, recomputed when read (absent: not read). */
+  ReadCheckValue: z.string().optional(),
+  KeyMaterialId: z.string().optional(),
+  /** The key encrypting the secret there (absent: the AWS managed aws/secretsmanager key). */
+  KmsKeyId: z.string().optional(),
+  /** Why the secret's resource policy is not tight (absent: tight, or not read — see collectionErrors). */
+  PolicyProblem: z.string().optional(),
+  DeletedDate: date.optional(),
+  LastChangedDate: date.optional(),
 });
 
 export const collectionErrorSchema = z.looseObject({

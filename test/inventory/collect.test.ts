@@ -29,7 +29,7 @@ import {
   type DescribeKeyResponse,
   KMSClient,
   ListAliasesCommand,
-  ListResourceTagsCommand,
+  ListKeyRotationsCommand,
 } from '@aws-sdk/client-kms';
 import {
   type DBClusterMessage,
@@ -57,11 +57,12 @@ import {
   type GetObjectLockConfigurationOutput,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Aws } from '../../src/aws/clients.js';
-import { collectInventory, FINGERPRINT_TAG, IMPORTED_AT_TAG } from '../../src/inventory/collect/index.js';
+import { collectInventory } from '../../src/inventory/collect/index.js';
 import type { Inventory } from '../../src/inventory/schema.js';
 import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
@@ -173,8 +174,9 @@ const JOBS = awscliDates(raw('backup_ListBackupJobs_awscli.json') as ListBackupJ
 
 const KEY_METADATA = placebo<DescribeKeyResponse>('kms_DescribeKey_external_pending_import_placebo.json')
   .KeyMetadata as NonNullable<DescribeKeyResponse['KeyMetadata']>;
-const FINGERPRINT = 'c0ffee0000000000000000000000000000000000000000000000000000000000';
-const IMPORTED_AT = '2025-06-02T11:00:00.000Z';
+/** The vault key's materials as ListKeyRotations lists them (kms_ListKeyRotations_imported_docs.json shape). */
+const MATERIAL_ID = '96083e4fb6dbc41d77578a213a6b6669c044dd4c143e96755396d2bf11fd6068';
+const KCV = 'kcv1:c0ffee00000000000000000000000000';
 
 const sts = mockClient(STSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
@@ -341,14 +343,20 @@ function mockAccount(): void {
     ],
     Truncated: false,
   });
-  kms.on(ListResourceTagsCommand).callsFake(({ KeyId }) => ({
-    Tags:
-      KeyId === '8d56db16-21c6-412f-b949-7a012e11ee6e'
-        ? [
-            { TagKey: FINGERPRINT_TAG, TagValue: FINGERPRINT },
-            { TagKey: IMPORTED_AT_TAG, TagValue: IMPORTED_AT },
-          ]
-        : [],
+  kms.on(ListKeyRotationsCommand).callsFake(({ KeyId }) => ({
+    Rotations: String(KeyId).endsWith('8d56db16-21c6-412f-b949-7a012e11ee6e')
+      ? [
+          {
+            KeyId: '8d56db16-21c6-412f-b949-7a012e11ee6e',
+            KeyMaterialId: MATERIAL_ID,
+            KeyMaterialDescription: `backup-sentinel ${KCV}`,
+            ImportState: 'PENDING_IMPORT',
+            KeyMaterialState: 'CURRENT',
+            ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+            ValidTo: new Date('2025-06-01T00:00:00Z'),
+          },
+        ]
+      : [],
     Truncated: false,
   }));
 }
@@ -489,7 +497,7 @@ describe('collectInventory maps a live account into the inventory', () => {
     expect(asked(GetBucketLifecycleConfigurationCommand).sort()).toEqual([UNVERSIONED, VERSIONED]);
   });
 
-  it('asks the tagging API for the policy tag on S3 buckets only', async () => {
+  it('asks the tagging API for the policy tag on S3 buckets, and for the keys opted in to escrow', async () => {
     // Prepare
     const aws = newAws();
     // Act
@@ -497,6 +505,7 @@ describe('collectInventory maps a live account into the inventory', () => {
     // Assess
     expect(tagging.commandCalls(GetResourcesCommand).map((c) => c.args[0].input)).toEqual([
       { TagFilters: [{ Key: 'backup:policy' }], ResourceTypeFilters: ['s3:bucket'] },
+      { TagFilters: [{ Key: 'backup:key-material', Values: ['escrow'] }], ResourceTypeFilters: ['kms:key'] },
     ]);
   });
 
@@ -747,7 +756,7 @@ describe('collectInventory maps a live account into the inventory', () => {
     ]);
   });
 
-  it('collects the vault key with its aliases and material tags, each key once', async () => {
+  it('collects the vault key with its aliases and every material, each key once', async () => {
     // Prepare
     const aws = newAws();
     // Act
@@ -776,8 +785,17 @@ describe('collectInventory maps a live account into the inventory', () => {
       EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
       MultiRegion: false,
       Aliases: ['alias/backup-vault'],
-      MaterialFingerprint: FINGERPRINT,
-      MaterialImportedAt: IMPORTED_AT,
+      Materials: [
+        {
+          KeyMaterialId: MATERIAL_ID,
+          CheckValue: KCV,
+          ImportState: 'PENDING_IMPORT',
+          KeyMaterialState: 'CURRENT',
+          ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+          ValidTo: '2025-06-01T00:00:00.000Z',
+        },
+      ],
+      Managed: false,
     });
     expect(kms.commandCalls(ListAliasesCommand)).toHaveLength(1);
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(3);
@@ -1023,33 +1041,59 @@ describe('Aws clients retry throttled calls', () => {
   });
 });
 
-describe('key material replicas', () => {
+describe('key material escrow', () => {
   beforeEach(resetAccount);
+  const secrets = mockClient(SecretsManagerClient);
+  afterEach(() => secrets.reset());
 
-  it('are reported as not collected (ERROR), never as missing, while nothing reads them', async () => {
+  it('is read through each destination\'s reader role; one that cannot be read is an error there, never "no copy"', async () => {
     // Prepare
-    const withReplicas = policySet({
-      keyMaterial: { replicas: [{ account: '222222222222', region: 'eu-west-1' }] },
+    const withEscrow = policySet({
+      keyMaterial: { escrow: [{ account: '222222222222', region: 'eu-west-1' }] },
       policies: { gold: { plan: 'test', vault: 'Default', frequency: '1d', retentionDays: 21 } },
     });
+    secrets.on(ListSecretsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: secretsmanager:ListSecrets'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const aws = newAws();
+    const assumed: string[] = [];
+    const assume = aws.assume.bind(aws);
+    aws.assume = (role, region) => {
+      assumed.push(`${role} ${region}`);
+      return assume(role, region);
+    };
     // Act
-    const inv = await collectInventory(newAws(), {
+    const inv = await collectInventory(aws, {
       regions: [REGION],
-      policies: withReplicas,
+      policies: withEscrow,
       now: NOW,
       windowDays: WINDOW_DAYS,
     });
-    const findings = audit(inv, withReplicas, { now: NOW }).filter(
-      (f) => f.ruleId === 'kms.material-replicas',
+    const findings = audit(inv, withEscrow, { now: NOW }).filter(
+      (f) => f.ruleId === 'kms.material-replicas' && f.resourceArn === VAULT_KEY,
     );
     // Assess
-    expect(inv.collectionErrors).toContainEqual({
-      Arn: '*',
-      Action: 'secretsmanager:ListSecrets',
-      Code: 'NotCollected',
-      Message: 'key material replicas are not read yet (they come with key rotation)',
-    });
+    expect(assumed).toEqual([
+      'arn:aws:iam::222222222222:role/backup-sentinel-escrow-reader-eu-west-1 eu-west-1',
+    ]);
+    expect(inv.collectionErrors).toContainEqual(
+      expect.objectContaining({
+        Arn: '*',
+        Account: '222222222222',
+        Region: 'eu-west-1',
+        Action: 'secretsmanager:ListSecrets',
+        Code: 'AccessDeniedException',
+      }),
+    );
     expect(findings.length).toBeGreaterThan(0);
-    expect(findings.every((f) => f.status === 'ERROR')).toBe(true);
+    expect(
+      findings.every(
+        (f) =>
+          f.status === 'ERROR' &&
+          f.message.includes('could not evaluate the escrow in 222222222222/eu-west-1'),
+      ),
+    ).toBe(true);
   });
 });

@@ -1,19 +1,43 @@
-/** KMS keys: those of the audited databases and of the vaults, with aliases and material tags. */
+/**
+ * KMS keys: those of the audited databases and vaults and those the rotator manages, with
+ * aliases and, for imported material, every material KMS lists (ListKeyRotations).
+ */
 import {
   type AliasListEntry,
   DescribeKeyCommand,
   type KeyMetadata,
-  ListResourceTagsCommand,
-  type ListResourceTagsResponse,
   paginateListAliases,
+  paginateListKeyRotations,
+  type RotationsListEntry,
 } from '@aws-sdk/client-kms';
+import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Aws } from '../../aws/clients.js';
+import { checkValueOf } from '../../keys/material.js';
+import type { KeyMaterialSettings } from '../../policy/index.js';
 import { parseArn } from '../arn.js';
-import { all, type Collection, type Input, mapLimit, withIsoDates } from './calls.js';
+import { all, type Collection, type Input, iso, mapLimit, withIsoDates } from './calls.js';
 
-/** Tag written by the key rotator: the sha256 of the imported material (never the material). */
-export const FINGERPRINT_TAG = 'backup-sentinel:material-sha256';
-export const IMPORTED_AT_TAG = 'backup-sentinel:material-imported-at';
+/** The keys the rotator manages in a region: named in keyMaterial.keys, or tagged `<optInTag>=escrow`. */
+export async function managedKeyIds(
+  aws: Aws,
+  c: Collection,
+  region: string,
+  settings: KeyMaterialSettings,
+): Promise<string[]> {
+  const named = settings.keys.filter((k) => parseArn(k)?.region === region);
+  const pages = await c.try('*', 'tag:GetResources', () =>
+    all(
+      paginateGetResources(
+        { client: aws.tagging(region) },
+        { ResourceTypeFilters: ['kms:key'], TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }] },
+      ),
+    ),
+  );
+  const tagged = (pages ?? [])
+    .flatMap((p) => p.ResourceTagMappingList ?? [])
+    .flatMap((r) => r.ResourceARN ?? []);
+  return [...new Set([...named, ...tagged])];
+}
 
 /** The KMS keys of a home region's databases and vaults (destination vaults' keys are read with them). */
 export function keyIdsIn(
@@ -34,13 +58,17 @@ export interface KeyReadOptions {
   /** Key ids, key ARNs or alias ARNs; those of other regions are left out. */
   ids: string[];
   limit: number;
+  /** Key ARNs the rotator manages (marked Managed). */
+  managed?: string[];
 }
 
 /** The keys `ids` name in the region, each once. */
 export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): Promise<Input<'kmsKeys'>[]> {
   const { region, limit } = o;
   const kms = aws.kms(region);
-  const inRegion = o.ids.filter((id) => !id.startsWith('arn:') || parseArn(id)?.region === region);
+  const inRegion = [...o.ids, ...(o.managed ?? [])].filter(
+    (id) => !id.startsWith('arn:') || parseArn(id)?.region === region,
+  );
   if (inRegion.length === 0) return [];
   const aliasPages =
     (await c.try('*', 'kms:ListAliases', () => all(paginateListAliases({ client: kms }, {})))) ?? [];
@@ -49,13 +77,24 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
     const d = await c.try(id, 'kms:DescribeKey', () => kms.send(new DescribeKeyCommand({ KeyId: id })));
     const m = d?.KeyMetadata;
     if (!m?.Arn || !m.KeyId) return undefined;
-    const tags =
-      m.Origin === 'EXTERNAL' && m.KeyManager === 'CUSTOMER'
-        ? await c.try(m.Arn, 'kms:ListResourceTags', () =>
-            kms.send(new ListResourceTagsCommand({ KeyId: m.KeyId })),
+    // Every material of an imported symmetric key: KMS keeps one per rotation, each with its expiry.
+    const rotations =
+      m.Origin === 'EXTERNAL' && m.KeySpec === 'SYMMETRIC_DEFAULT' && m.KeyState !== 'PendingDeletion'
+        ? await c.try(m.Arn, 'kms:ListKeyRotations', () =>
+            all(
+              paginateListKeyRotations(
+                { client: kms },
+                { KeyId: m.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' },
+              ),
+            ),
           )
         : undefined;
-    return toKey(m, aliases, tags);
+    const key = toKey(
+      m,
+      aliases,
+      rotations?.flatMap((p) => p.Rotations ?? []),
+    );
+    return { ...key, Managed: (o.managed ?? []).includes(m.Arn) } as Input<'kmsKeys'>;
   });
   const seen = new Set<string>();
   return keys.filter(
@@ -63,13 +102,12 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
   );
 }
 
-/** DescribeKey metadata, the region's aliases and the key's tags (imported material only) -> key. */
+/** DescribeKey metadata, the region's aliases and the key's materials (imported keys) -> key. */
 export function toKey(
   m: KeyMetadata,
   aliases: AliasListEntry[],
-  tags: ListResourceTagsResponse | undefined,
+  rotations: RotationsListEntry[] | undefined,
 ): Input<'kmsKeys'> {
-  const tag = (key: string) => tags?.Tags?.find((t) => t.TagKey === key)?.TagValue;
   return {
     ...withIsoDates(m),
     KeyId: m.KeyId,
@@ -78,7 +116,23 @@ export function toKey(
     KeyState: m.KeyState ?? 'Unavailable',
     KeyManager: m.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
     Aliases: aliases.filter((a) => a.TargetKeyId === m.KeyId).map((a) => a.AliasName ?? ''),
-    ...(tag(FINGERPRINT_TAG) ? { MaterialFingerprint: tag(FINGERPRINT_TAG) } : {}),
-    ...(tag(IMPORTED_AT_TAG) ? { MaterialImportedAt: tag(IMPORTED_AT_TAG) } : {}),
+    ...(rotations ? { Materials: rotations.flatMap(toMaterial) } : {}),
   } as Input<'kmsKeys'>;
+}
+
+function toMaterial(r: RotationsListEntry): NonNullable<Input<'kmsKeys'>['Materials']> {
+  if (!r.KeyMaterialId) return [];
+  const kcv = checkValueOf(r.KeyMaterialDescription);
+  return [
+    {
+      KeyMaterialId: r.KeyMaterialId,
+      ...(kcv ? { CheckValue: kcv } : {}),
+      ImportState: r.ImportState ?? 'IMPORTED',
+      KeyMaterialState: r.KeyMaterialState ?? 'CURRENT',
+      ...(r.ExpirationModel ? { ExpirationModel: r.ExpirationModel } : {}),
+      ...(r.ValidTo ? { ValidTo: iso(r.ValidTo) } : {}),
+      ...(r.RotationDate ? { RotationDate: iso(r.RotationDate) } : {}),
+      ...(r.RotationType ? { RotationType: r.RotationType } : {}),
+    },
+  ];
 }

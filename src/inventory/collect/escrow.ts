@@ -1,0 +1,55 @@
+/**
+ * The escrow copies of the audited keys' imported material, read in each destination through its
+ * reader role (resources/escrow-destination.yml): listed by name prefix, each secret's value read
+ * only to recompute its check value (the bytes are zeroed at once, never kept), its resource
+ * policy judged. A destination that cannot be listed is recorded as a whole-call error in that
+ * account and Region, so the rules say ERROR there rather than "no copy".
+ */
+import type { Aws } from '../../aws/clients.js';
+import { EscrowStore, policyProblem } from '../../keys/escrow.js';
+import type { KeyMaterialSettings } from '../../policy/index.js';
+import { parseArn } from '../arn.js';
+import type { Collection, Input } from './calls.js';
+
+export async function collectEscrow(
+  aws: Aws,
+  c: Collection,
+  keys: Input<'kmsKeys'>[],
+  settings: KeyMaterialSettings,
+  accountId: string,
+): Promise<Input<'keyMaterialReplicas'>[]> {
+  const imported = keys.filter((k) => k.Origin === 'EXTERNAL' && parseArn(k.Arn)?.account === accountId);
+  if (imported.length === 0) return [];
+  const out: Input<'keyMaterialReplicas'>[] = [];
+  for (const d of settings.escrow) {
+    const store = new EscrowStore(d, aws.assume(d.readerRoleArn, d.region).secretsManager(d.region));
+    for (const key of imported) {
+      const mark = c.errors.length;
+      const copies = await c.try('*', 'secretsmanager:ListSecrets', () => store.list(key.Arn));
+      c.stamp(mark, d.account, d.region);
+      if (!copies) break; // the destination cannot be read: one error says so for every key
+      for (const copy of copies) {
+        const read = await c.try(copy.secretArn, 'secretsmanager:GetSecretValue', () =>
+          store.verify(copy.secretArn),
+        );
+        const policy = await c.try(copy.secretArn, 'secretsmanager:GetResourcePolicy', async () => ({
+          text: await store.policy(copy.secretArn),
+        }));
+        const problem = policy ? policyProblem(policy.text, d) : undefined;
+        out.push({
+          SecretArn: copy.secretArn,
+          KeyArn: copy.keyArn,
+          AccountId: d.account,
+          Region: d.region,
+          CheckValue: copy.checkValue,
+          ...(read ? { ReadCheckValue: read } : {}),
+          ...(copy.keyMaterialId ? { KeyMaterialId: copy.keyMaterialId } : {}),
+          ...(copy.kmsKeyId ? { KmsKeyId: copy.kmsKeyId } : {}),
+          ...(problem ? { PolicyProblem: problem } : {}),
+          ...(copy.deletedDate ? { DeletedDate: copy.deletedDate } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
