@@ -20,7 +20,13 @@ describe('parsePolicies', () => {
     // Assess
     expect(set.tagKey).toBe('backup:policy');
     expect(set.remediateTagKey).toBe('backup:remediate');
-    expect(set.keyMaterial).toEqual({ escrow: [], keys: [], optInTag: 'backup:key-material', expiryWarningDays: 30, rotationReserve: 2 });
+    expect(set.keyMaterial).toEqual({
+      escrow: [],
+      keys: [],
+      optInTag: 'backup:key-material',
+      expiryWarningDays: 30,
+      rotationReserve: 2,
+    });
     expect(set.policies.bronze).toMatchObject({
       name: 'bronze',
       planName: 'backup-sentinel-bronze',
