@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_RULE_NAME, resources } from './resources/app.js';
 import { DEFAULT_BACKUP_ROLE, type RoleScope, roleName, roles } from './resources/iam.js';
 import { BACKUP_CALLS, RDS_CALLS, S3_CALLS, VAULT_DRIFT_CALLS } from './src/app/events.js';
+import { KMS_CALLS } from './src/app/keys.js';
 import { parsePolicies } from './src/policy/index.js';
 
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
@@ -29,6 +30,7 @@ const drAccounts = [
   ),
 ].sort();
 const policies = Object.values(policySet.policies);
+const keyMaterial = policySet.keyMaterial;
 // The one role selections and restore tests hand to AWS Backup: the parameter, else the default.
 const backupRoleArn = { 'Fn::If': ['HasBackupRoleArn', { Ref: 'BackupRoleArn' }, DEFAULT_BACKUP_ROLE] };
 // The Slack incoming-webhook URL lives in Secrets Manager under this name; none there: no Slack.
@@ -42,6 +44,10 @@ const scope: RoleScope = {
   vaultKeyArns: [...new Set(policies.flatMap((p) => p.encryption.vaultKeyArn ?? []))].sort(),
   backupRoleArn,
   // Secrets Manager appends six random characters to a secret's ARN.
+  escrowWriterRoleArns: keyMaterial.escrow.map((d) => d.writerRoleArn).sort(),
+  escrowReaderRoleArns: keyMaterial.escrow.map((d) => d.readerRoleArn).sort(),
+  managedKeyArns: [...keyMaterial.keys].sort(),
+  keyOptInTag: keyMaterial.optInTag,
   slackSecretArn: {
     'Fn::Sub': [
       'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}-??????',
@@ -85,9 +91,11 @@ const config = {
       OWN_ROLE_ARNS: {
         'Fn::Join': [
           ',',
-          (['onResourceChange', 'configRule', 'sweep', 'onBackupEvent'] as const).map((fn) => ({
-            'Fn::GetAtt': [roleName(fn), 'Arn'],
-          })),
+          (['onResourceChange', 'configRule', 'sweep', 'onBackupEvent', 'rotateKeyMaterial'] as const).map(
+            (fn) => ({
+              'Fn::GetAtt': [roleName(fn), 'Arn'],
+            }),
+          ),
         ],
       },
     },
@@ -194,6 +202,48 @@ const config = {
           },
         },
         { sns: { arn: { Ref: 'VaultEventsTopic' }, topicName: 'backup-sentinel-${sls:stage}-vault-events' } },
+      ],
+    },
+    rotateKeyMaterial: {
+      handler: 'functions/rotate-key-material/handler.handler',
+      role: roleName('rotateKeyMaterial'),
+      environment: { ...alerting, KEY_ROTATION_MODE: "${param:keyRotationMode, 'on'}" },
+      timeout: 300,
+      // One run at a time: two would each escrow and import new material for the same key.
+      reservedConcurrency: 1,
+      destinations: failures,
+      events: [
+        { schedule: 'rate(1 day)' },
+        {
+          // The first run: when this stack is deployed (keys waiting in PendingImport get material).
+          eventBridge: {
+            pattern: {
+              source: ['aws.cloudformation'],
+              'detail-type': ['CloudFormation Stack Status Change'],
+              detail: {
+                'stack-id': [
+                  {
+                    prefix: {
+                      'Fn::Sub':
+                        'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/backup-sentinel-${sls:stage}/',
+                    },
+                  },
+                ],
+                'status-details': { status: ['CREATE_COMPLETE', 'UPDATE_COMPLETE'] },
+              },
+            },
+          },
+        },
+        {
+          // A key created for imported material, opted in by tag, or replicated.
+          eventBridge: {
+            pattern: {
+              source: ['aws.kms'],
+              'detail-type': ['AWS API Call via CloudTrail'],
+              detail: { eventSource: ['kms.amazonaws.com'], eventName: KMS_CALLS },
+            },
+          },
+        },
       ],
     },
     sweep: {

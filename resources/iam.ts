@@ -13,6 +13,7 @@ const LOGICAL: Record<FunctionName, string> = {
   configRule: 'ConfigRule',
   sweep: 'Sweep',
   onBackupEvent: 'OnBackupEvent',
+  rotateKeyMaterial: 'RotateKeyMaterial',
 };
 
 export function roleName(fn: FunctionName): string {
@@ -63,10 +64,21 @@ export interface RoleScope {
   backupRoleArn: unknown;
   /** The Slack webhook secret's ARN pattern (a CloudFormation value), or none. */
   slackSecretArn?: unknown;
+  /** keyMaterial: the roles of the escrow destinations, the keys named, the opt-in tag. */
+  escrowWriterRoleArns?: string[];
+  escrowReaderRoleArns?: string[];
+  managedKeyArns?: string[];
+  keyOptInTag?: string;
 }
 
 /** Reads of things that are not the audit's business on "*": granted on one resource only. */
-const SCOPED_READS = new Set(['secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:Scan']);
+const SCOPED_READS = new Set([
+  'secretsmanager:GetSecretValue',
+  'dynamodb:GetItem',
+  'dynamodb:Scan',
+  // Not a read: the wrapping key and token of an import, granted on the managed keys only.
+  'kms:GetParametersForImport',
+]);
 
 /** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see), but SCOPED_READS. */
 export const isRead = (action: string) =>
@@ -88,7 +100,11 @@ interface Grant {
   actions: string[];
   Resource: unknown;
   Condition?: Record<string, unknown>;
+  /** Only these functions get it (absent: every function whose code calls the actions). */
+  only?: FunctionName[];
 }
+
+const AUDITORS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep'];
 
 /** Every write the functions may make, each on the narrowest resource and condition AWS supports. */
 function writeGrants(s: RoleScope): Grant[] {
@@ -180,6 +196,38 @@ function writeGrants(s: RoleScope): Grant[] {
       Resource: s.drAccounts.map((account) =>
         sub(`arn:\${AWS::Partition}:iam::${account}:role/${DR_READ_ROLE}`),
       ),
+      only: AUDITORS,
+    },
+    {
+      // The escrow copies are verified through each destination's reader role.
+      Sid: 'ReadEscrow',
+      actions: ['sts:AssumeRole'],
+      Resource: s.escrowReaderRoleArns ?? [],
+      only: AUDITORS,
+    },
+    {
+      // Only the rotator writes the escrow, through each destination's writer role.
+      Sid: 'WriteEscrow',
+      actions: ['sts:AssumeRole'],
+      Resource: s.escrowWriterRoleArns ?? [],
+      only: ['rotateKeyMaterial'],
+    },
+    {
+      // Import into and rotate the keys named in keyMaterial.keys ...
+      Sid: 'NamedKeys',
+      actions: ['kms:GetParametersForImport', 'kms:ImportKeyMaterial', 'kms:RotateKeyOnDemand'],
+      Resource: s.managedKeyArns ?? [],
+      only: ['rotateKeyMaterial'],
+    },
+    {
+      // ... and those of this account opted in by tag (multi-Region replicas too: tag them as well).
+      Sid: 'OptedInKeys',
+      actions: ['kms:GetParametersForImport', 'kms:ImportKeyMaterial', 'kms:RotateKeyOnDemand'],
+      Resource: here('kms:*:${AWS::AccountId}:key/*'),
+      Condition: {
+        StringEquals: { [`aws:ResourceTag/${s.keyOptInTag ?? 'backup:key-material'}`]: 'escrow' },
+      },
+      only: ['rotateKeyMaterial'],
     },
     { Sid: 'Unscopable', actions: Object.keys(UNSCOPABLE_WRITES), Resource: '*' },
   ];
@@ -194,7 +242,7 @@ export function statementsFor(
   scope: RoleScope,
   actions: string[] = functionActions(fn),
 ): Record<string, unknown>[] {
-  const grants = writeGrants(scope);
+  const grants = writeGrants(scope).filter((g) => !g.only || g.only.includes(fn));
   const unscoped = actions.filter((a) => !isRead(a) && !grants.some((g) => g.actions.includes(a)));
   if (unscoped.length)
     throw new Error(`no scope for write actions ${unscoped.join(', ')}: add them to resources/iam.ts`);
@@ -262,12 +310,13 @@ function role(fn: FunctionName, scope: RoleScope) {
   };
 }
 
-/** The four roles. */
+/** The five roles. */
 export function roles(scope: RoleScope) {
   return {
     [roleName('onResourceChange')]: role('onResourceChange', scope),
     [roleName('configRule')]: role('configRule', scope),
     [roleName('sweep')]: role('sweep', scope),
     [roleName('onBackupEvent')]: role('onBackupEvent', scope),
+    [roleName('rotateKeyMaterial')]: role('rotateKeyMaterial', scope),
   };
 }

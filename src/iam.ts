@@ -21,7 +21,8 @@ export const COLLECTOR_READS = [
   'backup:ListTags',
   'kms:DescribeKey',
   'kms:ListAliases',
-  'kms:ListResourceTags',
+  'kms:ListKeyRotations',
+  'tag:GetResources',
 ];
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -35,7 +36,12 @@ export function writeActions(): string[] {
   return sorted(iamFor(RULES.flatMap((r) => r.proposes)));
 }
 
-export type FunctionName = 'onResourceChange' | 'configRule' | 'sweep' | 'onBackupEvent';
+export type FunctionName =
+  | 'onResourceChange'
+  | 'configRule'
+  | 'sweep'
+  | 'onBackupEvent'
+  | 'rotateKeyMaterial';
 
 /**
  * What sending an alert calls: the incident table (one alert per incident), the alert topic, and
@@ -49,9 +55,26 @@ export const ALERT_ACTIONS = [
   'secretsmanager:GetSecretValue',
 ];
 
+/**
+ * What the rotator calls (src/keys/rotate.ts, import.ts): the managed keys found by tag, read,
+ * imported into and rotated; the escrow destinations' writer roles assumed (the Secrets Manager
+ * calls are made as that role, with the permissions resources/escrow-destination.yml gives it).
+ * Never kms:DeleteImportedKeyMaterial.
+ */
+export const ROTATOR_ACTIONS = [
+  'tag:GetResources',
+  'kms:DescribeKey',
+  'kms:ListKeyRotations',
+  'kms:GetParametersForImport',
+  'kms:ImportKeyMaterial',
+  'kms:RotateKeyOnDemand',
+  'sts:AssumeRole',
+];
+
 /** Every AWS action a function's code path may call. */
 export function functionActions(fn: FunctionName): string[] {
   if (fn === 'onBackupEvent') return sorted(ALERT_ACTIONS);
+  if (fn === 'rotateKeyMaterial') return sorted([...ROTATOR_ACTIONS, ...ALERT_ACTIONS]);
   if (fn === 'configRule')
     return sorted([
       ...readActions(),

@@ -19,7 +19,8 @@ export type AlertKind =
   | 'vault-deleted'
   | 'copy-missing'
   | 'backup-missing'
-  | 'finding-unhealed';
+  | 'finding-unhealed'
+  | 'key-rotation-failed';
 
 /** One observation: something is failing, or something that failed works again. */
 export interface Signal {

@@ -11,6 +11,8 @@ export type RemediationMode = 'off' | 'dry-run' | 'on';
 export interface Settings {
   region: string;
   mode: RemediationMode;
+  /** rotateKeyMaterial: on (default: the opt-in tag is the consent), dry-run or off. */
+  keyRotationMode?: RemediationMode;
   maxChanges: number;
   alertTopicArn?: string;
   /**
@@ -49,11 +51,15 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
   const mode = env.REMEDIATION_MODE ?? 'dry-run';
   if (mode !== 'off' && mode !== 'dry-run' && mode !== 'on')
     throw new Error(`REMEDIATION_MODE must be off, dry-run or on (got "${mode}")`);
+  const keyMode = env.KEY_ROTATION_MODE ?? 'on';
+  if (keyMode !== 'off' && keyMode !== 'dry-run' && keyMode !== 'on')
+    throw new Error(`KEY_ROTATION_MODE must be off, dry-run or on (got "${keyMode}")`);
   const max = Number(env.MAX_CHANGES ?? '20');
   const alerts = alertSettingsFrom(env);
   return {
     region: env.AWS_REGION ?? 'us-east-1',
     mode,
+    keyRotationMode: keyMode,
     maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
     ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),

@@ -1,6 +1,9 @@
-/** Human and machine renderings of audit results, plans and the rule catalogue. */
+/** Human and machine renderings of audit results, plans, the rule catalogue and key material runs. */
 import type { AuditResult } from '../app/audit.js';
 import type { FixResult } from '../app/live.js';
+import { printable } from '../errors.js';
+import type { MaterialStatus, RestoreResult } from '../keys/restore.js';
+import type { KeyOutcome, Step } from '../keys/rotate.js';
 import type { Fix, RemediationPlan } from '../remediation/planner.js';
 import type { AnyRule, Finding, Severity, Status } from '../rules/types.js';
 
@@ -179,6 +182,92 @@ export function renderFix(fix: FixResult, applied: boolean, format: Format): str
   lines.push(
     '',
     `${count('applied')} applied, ${count('already-done')} already done, ${count('would-apply')} to apply, ${count('over-cap')} over the cap, ${count('failed')} failed, ${count('refused')} refused, ${fix.plan.skipped.length} skipped.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key material (`keys rotate`, `keys restore`): status first, one line per key, step or material.
+// What is shown comes from AWS (ARNs, error messages): one printable line each.
+
+const cell = (text: string) => printable(text, false);
+
+const KEY_LABEL: Record<KeyOutcome['status'], string> = {
+  ok: 'ok',
+  planned: 'planned',
+  unchanged: 'unchanged',
+  skipped: 'skipped',
+  failed: 'FAILED',
+};
+const STEP_LABEL: Record<Step['status'], string> = { done: 'done', planned: 'planned', failed: 'FAILED' };
+
+function stepLine(indent: string, s: Step): string {
+  return `${indent}${STEP_LABEL[s.status].padEnd(8)} ${s.call} ${cell(s.target)}${s.detail ? `: ${cell(s.detail)}` : ''}`;
+}
+
+export function renderRotation(
+  outcomes: readonly KeyOutcome[],
+  applied: boolean,
+  format: Format,
+  optInTag: string,
+): string {
+  if (format === 'json') return `${JSON.stringify({ applied, keys: outcomes }, null, 2)}\n`;
+  const lines = [
+    applied
+      ? 'Key material rotation (applying changes)'
+      : 'Key material rotation (dry run: nothing is changed; pass --apply)',
+    '',
+  ];
+  for (const o of outcomes) {
+    lines.push(`  ${KEY_LABEL[o.status].padEnd(9)} ${cell(o.keyArn)}`);
+    if (o.reason) lines.push(`            ${cell(o.reason)}`);
+    for (const s of o.steps) lines.push(stepLine('    ', s));
+  }
+  if (outcomes.length === 0)
+    lines.push(`  no managed keys (tagged ${cell(optInTag)}=escrow or listed under keyMaterial.keys)`);
+  const count = (s: KeyOutcome['status']) => outcomes.filter((o) => o.status === s).length;
+  lines.push(
+    '',
+    `${outcomes.length} ${outcomes.length === 1 ? 'key' : 'keys'}: ${count('ok')} ok, ${count('planned')} planned, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+const MATERIAL_LABEL: Record<MaterialStatus, string> = {
+  planned: 'planned',
+  imported: 'imported',
+  'already-imported': 'already-imported',
+  unrecoverable: 'UNRECOVERABLE',
+  failed: 'FAILED',
+};
+
+export function renderRestore(r: RestoreResult, format: Format): string {
+  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+  const lines = [
+    `Key material restore of ${cell(r.keyArn)} ${r.applied ? '(applying changes)' : '(dry run: nothing is imported; pass --apply)'}`,
+  ];
+  if (r.keyState) lines.push(`Key state: ${r.keyState}${r.keyStateAfter ? ` -> ${r.keyStateAfter}` : ''}`);
+  lines.push('');
+  const width = Math.max(...Object.values(MATERIAL_LABEL).map((l) => l.length));
+  const indent = ' '.repeat(width + 3);
+  for (const m of r.materials) {
+    const kcv = m.checkValue ?? 'no backup-sentinel check value';
+    lines.push(
+      `  ${MATERIAL_LABEL[m.status].padEnd(width)} ${cell(m.id)}  ${kcv}  ${m.state}, ${m.importState}`,
+    );
+    lines.push(`${indent}${cell(m.detail)}`);
+    for (const s of m.steps) lines.push(stepLine(indent, s));
+  }
+  if (r.materials.length === 0)
+    lines.push(`  ${r.status === 'failed' ? 'FAILED' : r.status}  ${cell(r.reason)}`);
+  const count = (s: MaterialStatus) => r.materials.filter((m) => m.status === s).length;
+  lines.push(
+    '',
+    r.materials.length
+      ? `${count('imported')} imported, ${count('planned')} to import, ${count('already-imported')} already imported, ${count('unrecoverable')} unrecoverable, ${count('failed')} failed.`
+      : `Nothing restored.`,
     '',
   );
   return lines.join('\n');

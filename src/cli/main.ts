@@ -1,22 +1,37 @@
 /**
  * backup-sentinel CLI. Exit codes: 0 done (and nothing matched --fail-on), 1 findings matched
- * --fail-on, 2 bad usage, an unreadable or invalid input file, or AWS that cannot be used,
- * 3 unexpected failure (a bug). The program entry is ./bin.ts; this module has no side effects.
+ * --fail-on (or a fix action, a key or a key material failed or is unrecoverable), 2 bad usage,
+ * an unreadable or invalid input file, or AWS that cannot be used, 3 unexpected failure (a bug).
+ * The program entry is ./bin.ts; this module has no side effects.
  */
 import { parseArgs } from 'node:util';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type AuditResult, auditInventory } from '../app/audit.js';
 import { auditAccount, fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
 import { printable, SentinelError } from '../errors.js';
 import { describeFileError, formatBytes, MiB, UnreadableFileError } from '../files.js';
+import { parseArn } from '../inventory/arn.js';
 import { parseInventory } from '../inventory/index.js';
 import { closest } from '../issues.js';
+import { where } from '../keys/escrow.js';
+import { restoreKey } from '../keys/restore.js';
+import { type KeyOutcome, rotateAll } from '../keys/rotate.js';
 import { MAX_POLICY_BYTES, type PolicySet, parsePolicies } from '../policy/index.js';
 import { policyJsonSchema } from '../policy/schema.js';
 import { planRemediation } from '../remediation/planner.js';
 import { RULES } from '../rules/registry.js';
 import { type AwsContext, describeAwsFailure } from './aws-errors.js';
-import { FORMATS, type Format, renderAudit, renderFix, renderPlan, renderRules } from './format.js';
+import {
+  FORMATS,
+  type Format,
+  renderAudit,
+  renderFix,
+  renderPlan,
+  renderRestore,
+  renderRotation,
+  renderRules,
+} from './format.js';
 
 /** `fix` exits 1 only when a change failed; a change refused for safety is not a failure. */
 export function fixExitCode(results: readonly { status: string }[]): 0 | 1 {
@@ -41,7 +56,7 @@ export interface Io {
 const MAX_CHANGES = 10_000;
 const MAX_WINDOW_DAYS = 3650;
 
-type Command = 'audit' | 'plan' | 'fix' | 'snapshot' | 'policies' | 'rules';
+type Command = 'audit' | 'plan' | 'fix' | 'snapshot' | 'keys' | 'policies' | 'rules';
 
 const LIVE_FLAGS = ['region', 'profile', 'endpoint-url', 'dr-role-arn', 'window-days'] as const;
 
@@ -85,6 +100,15 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
     flags: ['out', 'policies', ...LIVE_FLAGS],
     live: true,
   },
+  keys: {
+    usage: [
+      'backup-sentinel keys     rotate [--key ARN] [--apply] [--policies FILE] [--format table|json] LIVE',
+      'backup-sentinel keys     restore --key ARN [--from ACCOUNT/REGION] [--apply] [--policies FILE]',
+      '                         [--format table|json] LIVE',
+    ],
+    flags: ['key', 'from', 'apply', 'policies', 'format', 'region', 'profile', 'endpoint-url'],
+    live: true,
+  },
   policies: {
     usage: ['backup-sentinel policies validate FILE', 'backup-sentinel policies schema'],
     flags: [],
@@ -96,6 +120,12 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
 const REFUSALS: Partial<Record<Command, Partial<Record<Flag, string>>>> = {
   fix: { inventory: 'fix reads the live account; it does not take --inventory' },
   snapshot: { inventory: 'snapshot reads the live account; it does not take --inventory' },
+  keys: {
+    inventory: 'keys reads the live account; it does not take --inventory',
+    'dr-role-arn':
+      'keys reads and writes the escrow through the roles of keyMaterial.escrow in the policy file; it does not take --dr-role-arn',
+    'window-days': 'keys reads no backup jobs or recovery points; it does not take --window-days',
+  },
 };
 
 const LIVE_USAGE = [
@@ -126,12 +156,18 @@ Options:
   --now ISO-DATE     evaluate a snapshot as of this time, e.g. 2026-11-25T06:00:00Z (default: its
                      capturedAt)
   --fail-on LEVEL    exit 1 when a finding is non-compliant (or an error); default never
-  --apply            fix: make the changes (without it, fix is a dry run that reads and reports)
+  --apply            fix, keys: make the changes (without it, a dry run that reads and reports)
   --max-changes N    fix: at most N changes in this run, 0-${MAX_CHANGES} (default 20)
   --only RULES       fix: only what fixes these rule ids or areas, e.g. s3,rds.deletion-protection
+  --key ARN          keys: the KMS key (rotate: only that managed key; restore: the key whose
+                     material expired or was deleted)
+  --from ACCOUNT/REGION
+                     keys restore: read the escrow copies from this keyMaterial.escrow destination
+                     only, e.g. 222222222222/eu-central-1 (default: the first that holds each)
 
-Exit codes: 0 ok, 1 findings matched --fail-on (or a fix action failed), 2 bad usage, invalid
-file, unusable AWS credentials or unreachable endpoint, 3 unexpected failure.
+Exit codes: 0 ok, 1 findings matched --fail-on (or a fix action, a key or a key material failed or
+is unrecoverable), 2 bad usage, invalid file, unusable AWS credentials or unreachable endpoint,
+3 unexpected failure.
 `;
 
 class UsageError extends SentinelError {
@@ -192,6 +228,8 @@ const FLAGS = {
   'max-changes': { type: 'string' },
   'backup-role-arn': { type: 'string' },
   only: { type: 'string' },
+  key: { type: 'string' },
+  from: { type: 'string' },
   all: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -336,6 +374,11 @@ const ARNS = {
     pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(?:\.fifo)?$/,
     example: 'arn:aws:sns:eu-central-1:111111111111:alerts',
   },
+  // a key ARN, not an alias or a bare key id (the region is where the key is restored)
+  key: {
+    pattern: /^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:key\/[a-zA-Z0-9-]{1,128}$/,
+    example: 'arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  },
 } as const;
 
 function arn(values: Values, flag: keyof typeof ARNS): string | undefined {
@@ -346,6 +389,17 @@ function arn(values: Values, flag: keyof typeof ARNS): string | undefined {
     throw new UsageError(`--${flag} must be an ARN like ${example} (got "${printable(value, false)}")`);
   }
   return value;
+}
+
+/** --from ACCOUNT/REGION: a 12-digit account id and a region. */
+function fromDestination(value: string): { account: string; region: string } {
+  const m = /^(\d{12})\/([a-z0-9-]+)$/.exec(value);
+  if (!m || !REGION.test(m[2] ?? ''))
+    throw new UsageError(
+      `--from must be ACCOUNT/REGION, a 12-digit account id and a region, like 222222222222/eu-central-1 (got "${printable(value, false)}")`,
+      'keys',
+    );
+  return { account: m[1] ?? '', region: m[2] ?? '' };
 }
 
 function endpointUrl(value: string | undefined): string | undefined {
@@ -496,7 +550,7 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
     return 0;
   }
   const { command, values, args } = line;
-  if (command !== 'policies') noArguments(command, args);
+  if (command !== 'policies' && command !== 'keys') noArguments(command, args);
   switch (command) {
     case 'audit': {
       const failOn = values['fail-on'] ?? 'never';
@@ -553,6 +607,8 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
       io.stdout(renderFix(fixed, values.apply, fmt));
       return fixExitCode(fixed.results);
     }
+    case 'keys':
+      return keys(io, values, args, context);
     case 'policies': {
       const [sub, file, extra] = args;
       if (sub === 'schema' && file === undefined) {
@@ -572,4 +628,97 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
       io.stdout(renderRules(RULES, format(values.format)));
       return 0;
   }
+}
+
+/** `keys rotate` and `keys restore`: exit 1 when a key or a material failed or is unrecoverable. */
+async function keys(io: Io, values: Values, args: string[], context: AwsContext): Promise<number> {
+  const [sub, extra] = args;
+  if (sub !== 'rotate' && sub !== 'restore')
+    throw new UsageError(
+      sub === undefined
+        ? 'keys needs a subcommand: rotate or restore'
+        : `unknown keys subcommand "${printable(sub, false)}": rotate or restore`,
+      'keys',
+    );
+  if (extra !== undefined)
+    throw new UsageError(`keys ${sub} takes no arguments (got "${printable(extra, false)}")`, 'keys');
+  const fmt = format(values.format, ['table', 'json']);
+  const key = arn(values, 'key');
+  if (sub === 'restore' && key === undefined)
+    throw new UsageError(
+      'keys restore needs --key ARN: the key whose material expired or was deleted',
+      'keys',
+    );
+  if (sub === 'rotate' && values.from !== undefined)
+    throw new UsageError(
+      '--from is an option of keys restore (rotate escrows to every keyMaterial.escrow destination)',
+      'keys',
+    );
+  const from = values.from === undefined ? undefined : fromDestination(values.from);
+  const file = values.policies ?? 'policies.yml';
+  const policies = policiesFrom(io, values);
+  const settings = policies.keyMaterial;
+  // The key's Region is where it is read: the default --region, and one --region must name it.
+  const keyRegion = key ? (parseArn(key)?.region ?? '') : undefined;
+  const { aws, options } = live(
+    io,
+    keyRegion && values.region === undefined ? { ...values, region: [keyRegion] } : values,
+    policies,
+    context,
+  );
+  if (keyRegion && !options.regions.includes(keyRegion))
+    throw new UsageError(
+      `--key is a key in ${keyRegion}, which --region does not name (${options.regions.join(', ')})`,
+      'keys',
+    );
+
+  if (sub === 'restore') {
+    if (settings.escrow.length === 0)
+      throw new SentinelError(
+        `${printable(file, false)} has no keyMaterial.escrow destinations: keys restore reads the escrow copies from them (list each account and region under keyMaterial.escrow)`,
+      );
+    if (from && !settings.escrow.some((d) => d.account === from.account && d.region === from.region))
+      throw new UsageError(
+        `--from ${where(from)} is not a keyMaterial.escrow destination of ${printable(file, false)} (${settings.escrow.map(where).join(', ')})`,
+        'keys',
+      );
+  }
+  // Who the credentials are (unusable ones exit 2 here, described by name only), and the account
+  // the rotator tags its secrets with; KMS imports only into keys of the caller's own account.
+  const identity = await aws
+    .sts(keyRegion ?? options.regions[0] ?? '')
+    .send(new GetCallerIdentityCommand({}));
+  const accountId = identity.Account ?? '';
+  const keyAccount = key ? parseArn(key)?.account : undefined;
+  if (keyAccount && accountId && keyAccount !== accountId)
+    throw new SentinelError(
+      `--key is a key of account ${keyAccount}, but the credentials are of account ${accountId}: KMS imports material only with credentials of the key's own account (use --profile)`,
+    );
+
+  if (sub === 'restore') {
+    const result = await restoreKey(aws, key ?? '', {
+      apply: values.apply,
+      now: options.now,
+      settings,
+      ...(from ? { from } : {}),
+    });
+    io.stdout(renderRestore(result, fmt));
+    return result.status === 'failed' ? 1 : 0;
+  }
+
+  const outcomes: KeyOutcome[] = await rotateAll(
+    aws,
+    options.regions,
+    { apply: values.apply, now: options.now, accountId, settings },
+    key,
+  );
+  if (key && outcomes.length === 0)
+    outcomes.push({
+      keyArn: key,
+      status: 'failed',
+      reason: `not a managed key: tag it ${settings.optInTag}=escrow or list it under keyMaterial.keys in ${file}`,
+      steps: [],
+    });
+  io.stdout(renderRotation(outcomes, values.apply, fmt, settings.optInTag));
+  return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }

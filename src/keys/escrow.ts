@@ -5,6 +5,8 @@
  * check value. The material is the secret's binary value (32 bytes, never a string); what is
  * not secret — key ARN, check value, creation time, KeyMaterialId — is in its tags.
  */
+
+import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -95,10 +97,29 @@ export class EscrowMismatchError extends Error {
 
 /** One destination's secrets, through a client signed by the destination's writer or reader role. */
 export class EscrowStore {
+  /**
+   * `kms`: a client in the destination, to resolve an alias kmsKeyId to the key's ARN before
+   * CreateSecret (the writer role's CreateSecret is conditioned on the key ARN).
+   */
   constructor(
     readonly destination: EscrowDestination,
     private readonly sm: SecretsManagerClient,
+    private readonly kms?: KMSClient,
   ) {}
+
+  /** The destination key as an ARN (an alias resolved with DescribeKey there), else as configured. */
+  async keyArn(): Promise<string> {
+    const id = this.destination.kmsKeyId;
+    if (!this.kms || !(id.startsWith('alias/') || id.includes(':alias/'))) return id;
+    const d = await this.kms.send(new DescribeKeyCommand({ KeyId: id }));
+    const key = d.KeyMetadata;
+    if (!key?.Arn) throw new EscrowMismatchError(`${where(this.destination)}: ${id} names no key`);
+    if (key.KeyManager !== 'CUSTOMER')
+      throw new EscrowMismatchError(
+        `${where(this.destination)}: ${id} is an AWS managed key; the escrow needs a customer-managed key`,
+      );
+    return key.Arn;
+  }
 
   /** Every escrow copy of `keyArn` there (those scheduled for deletion included, marked). */
   async list(keyArn: string): Promise<EscrowCopy[]> {
@@ -128,13 +149,14 @@ export class EscrowStore {
   }): Promise<string> {
     const d = this.destination;
     const name = secretName(o.keyArn, o.checkValue);
+    const kmsKeyId = await this.keyArn();
     let arn: string | undefined;
     try {
       const created = await this.sm.send(
         new CreateSecretCommand({
           Name: name,
           SecretBinary: o.material,
-          KmsKeyId: d.kmsKeyId,
+          KmsKeyId: kmsKeyId,
           // Same material, same token: a retried create is the same create.
           ClientRequestToken: `bs-${o.checkValue.replace('kcv1:', '')}`,
           Description: `Imported KMS key material of ${o.keyArn}, escrowed by backup-sentinel (check value ${o.checkValue}).`,

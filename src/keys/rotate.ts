@@ -63,8 +63,10 @@ export interface RotateOptions {
 }
 
 /** The escrow stores of the destinations, through each one's writer role. */
-export const writerStores = (aws: Aws) => (d: EscrowDestination) =>
-  new EscrowStore(d, aws.assume(d.writerRoleArn, d.region).secretsManager(d.region));
+export const writerStores = (aws: Aws) => (d: EscrowDestination) => {
+  const writer = aws.assume(d.writerRoleArn, d.region);
+  return new EscrowStore(d, writer.secretsManager(d.region), writer.kms(d.region));
+};
 
 /** The keys the rotator manages in `regions`: tagged `<optInTag>=escrow`, or named in the policy file. */
 export async function managedKeys(

@@ -40,9 +40,13 @@ describe('settingsFrom', () => {
     expect(settingsFrom({ AWS_REGION: 'eu-west-1' })).toEqual({
       region: 'eu-west-1',
       mode: 'dry-run',
+      keyRotationMode: 'on',
       maxChanges: 20,
       ownRoleArns: [],
     });
+    expect(() => settingsFrom({ KEY_ROTATION_MODE: 'maybe' })).toThrow(
+      'KEY_ROTATION_MODE must be off, dry-run or on (got "maybe")',
+    );
     expect(
       settingsFrom({ OWN_ROLE_ARNS: 'arn:aws:iam::1:role/a,arn:aws:iam::1:role/b' }).ownRoleArns,
     ).toEqual(['arn:aws:iam::1:role/a', 'arn:aws:iam::1:role/b']);

@@ -19,10 +19,13 @@ type Command = keyof typeof USAGE_LINE;
 
 describe('flags that a command does not take', () => {
   it.each<[string[], string]>([
-    [['audit', ...DEMO, '--apply'], "error: Unknown option '--apply' for audit (it is an option of fix)\n"],
+    [
+      ['audit', ...DEMO, '--apply'],
+      "error: Unknown option '--apply' for audit (it is an option of fix, keys)\n",
+    ],
     [
       ['rules', '--region', 'x'],
-      "error: Unknown option '--region' for rules (it is an option of audit, plan, fix, snapshot)\n",
+      "error: Unknown option '--region' for rules (it is an option of audit, plan, fix, snapshot, keys)\n",
     ],
     [
       ['plan', ...DEMO, '--fail-on', 'error'],
@@ -35,7 +38,7 @@ describe('flags that a command does not take', () => {
     [['fix', ...LIVE, '--all'], "error: Unknown option '--all' for fix (it is an option of audit)\n"],
     [
       ['snapshot', ...LIVE, '--format', 'json'],
-      "error: Unknown option '--format' for snapshot (it is an option of audit, plan, fix, rules)\n",
+      "error: Unknown option '--format' for snapshot (it is an option of audit, plan, fix, keys, rules)\n",
     ],
     [
       ['snapshot', ...LIVE, '--inventory', 'x.json'],
@@ -43,7 +46,7 @@ describe('flags that a command does not take', () => {
     ],
     [
       ['policies', 'validate', 'examples/policies.yml', '--format', 'json'],
-      "error: Unknown option '--format' for policies (it is an option of audit, plan, fix, rules)\n",
+      "error: Unknown option '--format' for policies (it is an option of audit, plan, fix, keys, rules)\n",
     ],
     [['audit', '--bogus'], "error: Unknown option '--bogus' for audit\n"],
     [['rules', '-x'], "error: Unknown option '-x' for rules\n"],
@@ -93,7 +96,7 @@ describe('malformed command lines', () => {
     [['--bogus', 'audit'], "error: Unknown option '--bogus'\n"],
     [
       ['--region', 'eu-central-1'],
-      'error: name a command before --region: audit, plan, fix, snapshot, policies, rules\n',
+      'error: name a command before --region: audit, plan, fix, snapshot, keys, policies, rules\n',
     ],
     [['\u001b[2J'], 'error: unknown command "\\u001b[2J"\n'],
   ])('%j exits 2', async (argv, message) => {

@@ -17,7 +17,7 @@ import { checkValue, checkValueOf } from '../../src/keys/material.js';
 import { type KeyOutcome, type RotateOptions, rotateAll } from '../../src/keys/rotate.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
-import { KmsFake } from '../support/kms-fake.js';
+import { ESCROW_ACCOUNT, KmsFake } from '../support/kms-fake.js';
 
 const HOME = 'eu-central-1';
 const DR = '222222222222';
@@ -115,7 +115,9 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
       .secretsManager(HOME);
     const listed = await dr.send(new ListSecretsCommand({}));
     const described = await dr.send(new DescribeSecretCommand({ SecretId: listed.SecretList?.[0]?.ARN }));
-    expect(described.KmsKeyId).toBe('alias/backup-sentinel-escrow');
+    // The alias resolved to the key's ARN in that destination before CreateSecret.
+    expect(described.KmsKeyId).toBe(`arn:aws:kms:${HOME}:${ESCROW_ACCOUNT}:key/escrow-key`);
+    expect(kms.calls).toContain('DescribeKey alias/backup-sentinel-escrow');
     const policy = await dr.send(new GetResourcePolicyCommand({ SecretId: described.ARN }));
     expect(
       JSON.parse(policy.ResourcePolicy ?? '{}').Statement[0].Condition.StringNotEquals['aws:PrincipalArn'],
@@ -213,6 +215,17 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
       kms.calls.some((c) => c.startsWith('ImportKeyMaterial') || c.startsWith('GetParametersForImport')),
     ).toBe(false);
     expect(kms.keys.get(KEY)?.state).toBe('PendingImport');
+  });
+
+  it('a destination whose escrow alias names an AWS managed key: refused, nothing imported', async () => {
+    kms.addKey(KEY);
+    kms.escrowKeyManager = 'AWS';
+    const [out] = await rotateAll(aws, [HOME], options());
+    expect(out?.status).toBe('failed');
+    expect(out?.reason).toContain(
+      'alias/backup-sentinel-escrow is an AWS managed key; the escrow needs a customer-managed key',
+    );
+    expect(kms.calls.some((c) => c.startsWith('ImportKeyMaterial'))).toBe(false);
   });
 
   it('a crash between import and rotation: the next run rotates to the escrowed material, importing nothing new', async () => {

@@ -26,8 +26,12 @@ import {
   ListRestoreTestingPlansCommand,
   ListTagsCommand,
 } from '@aws-sdk/client-backup';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   CreateBucketCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -41,10 +45,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DR_READ_ROLE, isRead, UNSCOPABLE_WRITES, VAULT_KEY_WRITES } from '../../resources/iam.js';
 import { INCIDENT_TABLE } from '../../src/alerts/store.js';
 import { type FunctionName, functionActions } from '../../src/iam.js';
+import { EscrowStore } from '../../src/keys/escrow.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
+import { KmsFake } from '../support/kms-fake.js';
 
-const FUNCTIONS: FunctionName[] = ['onResourceChange', 'configRule', 'sweep', 'onBackupEvent'];
+const FUNCTIONS: FunctionName[] = [
+  'onResourceChange',
+  'configRule',
+  'sweep',
+  'onBackupEvent',
+  'rotateKeyMaterial',
+];
 const roleNameOf = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}Role`;
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let template: Template;
@@ -100,7 +112,7 @@ describe('serverless package', () => {
         .flatMap((s) => s.Action);
       // Assess: policies.yml names no vault key, so no KMS write is granted at all.
       expect(role, fn).toBe(`${logical.replace('LambdaFunction', '')}Role`);
-      expect([...granted].sort(), fn).toEqual(
+      expect([...new Set(granted)].sort(), fn).toEqual(
         functionActions(fn).filter((a) => !VAULT_KEY_WRITES.includes(a)),
       );
       expect(
@@ -120,8 +132,8 @@ describe('serverless package', () => {
     const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
     const watched = alarms.map(([, r]) => `${r.Properties.Namespace}/${r.Properties.MetricName}`).sort();
     expect(watched).toEqual([
-      ...Array(4).fill('AWS/Lambda/Errors'),
-      ...Array(4).fill('AWS/Lambda/Throttles'),
+      ...Array(5).fill('AWS/Lambda/Errors'),
+      ...Array(5).fill('AWS/Lambda/Throttles'),
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
     ]);
     for (const [, r] of alarms) expect(r.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
@@ -229,6 +241,7 @@ async function load(
     configRule: 'config-rule',
     sweep: 'sweep',
     onBackupEvent: 'on-backup-event',
+    rotateKeyMaterial: 'rotate-key-material',
   }[fn];
   const mod = (await import(
     pathToFileURL(join(process.cwd(), dir, 'functions', path, 'handler.mjs')).href
@@ -646,5 +659,143 @@ describe('the built bundles over two regions and a DR account', () => {
     // Assess
     expect(evaluation?.ComplianceType, evaluation?.Annotation).toBe('COMPLIANT');
     expect(evaluation?.Annotation).toBeUndefined();
+  });
+});
+
+/**
+ * The built rotateKeyMaterial bundle over the account of policies.yml: escrow in the DR account
+ * 222222222222 in two Regions through the writer roles (moto STS + Secrets Manager), KMS import
+ * and rotation (not in moto) and the tagging API's KMS keys (not in moto) through
+ * aws-sdk-client-mock in this process — the bundle imports the same SDK from node_modules.
+ */
+describe('the built rotateKeyMaterial bundle: escrow in the DR account, two Regions', () => {
+  const HOME = 'eu-central-1';
+  const DR = '222222222222';
+  const key = (id: string) => `arn:aws:kms:${HOME}:${MOTO_ACCOUNT}:key/${id}`;
+  const lambda = { ...context, invokedFunctionArn: `arn:aws:lambda:${HOME}:${MOTO_ACCOUNT}:function:rotate` };
+  let kms: KmsFake;
+  let tagging: AwsStub<object, MetadataBearer, object>;
+  const tagged: string[] = [];
+
+  beforeAll(async () => {
+    await resetMoto();
+    const aws = motoAws();
+    await aws.dynamodb(HOME).send(
+      new CreateTableCommand({
+        TableName: 'rotation-incidents',
+        KeySchema: INCIDENT_TABLE.keySchema,
+        AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const { TopicArn } = await aws.sns(HOME).send(new CreateTopicCommand({ Name: 'rotation-alerts' }));
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: motoUrl(),
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_REGION: HOME,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      INCIDENT_TABLE: 'rotation-incidents',
+      ALERT_TOPIC_ARN: TopicArn,
+      KEY_ROTATION_MODE: 'on',
+    });
+    kms = new KmsFake();
+    tagging = mockClient(ResourceGroupsTaggingAPIClient) as never;
+    tagging.on(GetResourcesCommand).callsFake((input: { ResourceTypeFilters?: string[] }) => ({
+      ResourceTagMappingList: input.ResourceTypeFilters?.includes('kms:key')
+        ? tagged.map((arn) => ({ ResourceARN: arn, Tags: [{ Key: 'backup:key-material', Value: 'escrow' }] }))
+        : [],
+    }));
+  });
+  afterAll(() => {
+    kms.restore();
+    tagging.restore();
+    for (const v of ['INCIDENT_TABLE', 'ALERT_TOPIC_ARN', 'KEY_ROTATION_MODE']) delete process.env[v];
+  });
+
+  it('on its schedule: escrows the first material in both DR Regions, imports exactly those bytes, alerts nothing', async () => {
+    // Prepare
+    const arn = key('1234abcd-12ab-34cd-56ef-1234567890ab');
+    kms.addKey(arn);
+    tagged.push(arn);
+    const handler = await load('rotateKeyMaterial', 'rotate');
+    // Act
+    const out = (await handler(event('events/scheduled_event_docs.json'), lambda)) as {
+      outcomes: { keyArn: string; status: string; reason: string }[];
+      alerts: { sent: string }[];
+    };
+    // Assess
+    expect(out.outcomes).toEqual([
+      { keyArn: arn, status: 'ok', reason: 'key is PendingImport: no material was ever imported' },
+    ]);
+    const imported = kms.current(arn)?.bytes ?? Buffer.alloc(0);
+    for (const region of [HOME, 'eu-west-1']) {
+      const dr = motoAws().assume(`arn:aws:iam::${DR}:role/backup-sentinel-escrow-reader-${region}`, region);
+      const store = new EscrowStore(
+        {
+          account: DR,
+          region,
+          writerRoleArn: '',
+          readerRoleArn: `arn:aws:iam::${DR}:role/backup-sentinel-escrow-reader-${region}`,
+          kmsKeyId: '',
+        },
+        dr.secretsManager(region),
+      );
+      const [copy] = await store.list(arn);
+      expect(copy?.secretArn).toContain(`:${region}:${DR}:secret:backup-sentinel/key-material/`);
+      expect(Buffer.from(await store.read(copy?.secretArn ?? '')).equals(imported)).toBe(true);
+    }
+    expect(out.alerts.filter((a) => a.sent !== 'none')).toEqual([]);
+  });
+
+  it('on a TagResource call: only that key; a destination key that is AWS managed -> nothing imported, one alert', async () => {
+    // Prepare
+    const arn = key('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a');
+    kms.addKey(arn);
+    tagged.push(arn);
+    kms.escrowKeyManager = 'AWS';
+    const tagResource = {
+      version: '0',
+      id: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.kms',
+      account: MOTO_ACCOUNT,
+      time: new Date().toISOString(),
+      region: HOME,
+      resources: [],
+      detail: {
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'TagResource',
+        userIdentity: {
+          type: 'AssumedRole',
+          arn: `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/platform/alice`,
+        },
+        requestParameters: { keyId: arn, tags: [{ tagKey: 'backup:key-material', tagValue: 'escrow' }] },
+      },
+    };
+    const handler = await load('rotateKeyMaterial', 'rotate-tag');
+    // Act
+    const out = (await handler(tagResource, lambda)) as {
+      outcomes: { keyArn: string; status: string; reason: string }[];
+      alerts: { sent: string }[];
+    };
+    // Assess
+    expect(out.outcomes.map((o) => [o.keyArn, o.status])).toEqual([[arn, 'failed']]);
+    expect(out.outcomes[0]?.reason).toContain(
+      'is an AWS managed key; the escrow needs a customer-managed key',
+    );
+    expect(kms.keys.get(arn)?.state).toBe('PendingImport');
+    expect(out.alerts.map((a) => a.sent)).toEqual(['alert']);
+    // 'alert' means SNS accepted it; the incident table keeps what was sent.
+    const table = await motoAws()
+      .dynamodb(HOME)
+      .send(new ScanCommand({ TableName: 'rotation-incidents' }));
+    const bodies = JSON.stringify(table.Items);
+    expect(bodies).toContain(`Key material rotation failed: key/${arn.split('/')[1]}`);
+    // No material of any key anywhere in what was sent.
+    for (const k of kms.keys.values())
+      for (const m of k.materials)
+        for (const enc of ['hex', 'base64'] as const) expect(bodies).not.toContain(m.bytes.toString(enc));
+    kms.escrowKeyManager = 'CUSTOMER';
   });
 });

@@ -23,6 +23,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 const pair = generateKeyPairSync('rsa', { modulusLength: 4096 });
 const PUBLIC_DER = pair.publicKey.export({ format: 'der', type: 'spki' });
+/** The account the fake's escrow keys report (the fake does not know which credentials called). */
+export const ESCROW_ACCOUNT = '000000000000';
 
 export interface FakeMaterial {
   id: string;
@@ -50,15 +52,31 @@ export class KmsFake {
   readonly keys = new Map<string, FakeKey>();
   /** Calls in order, "Operation keyArn" (the rotation's sequence diagram, as tests see it). */
   readonly calls: string[] = [];
+  /** What the destinations' escrow alias resolves to (AWS: a misconfigured alias on aws/secretsmanager). */
+  escrowKeyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER';
   /** Make the next call of an operation fail (once). */
   failNext = new Map<string, Error>();
 
   constructor() {
-    this.mock
-      .on(DescribeKeyCommand)
-      .callsFake((i) =>
-        this.guard('DescribeKey', i.KeyId, () => ({ KeyMetadata: this.metadata(this.key(i.KeyId)) })),
-      );
+    this.mock.on(DescribeKeyCommand).callsFake(async (i, getClient) => {
+      // The escrow key a destination's alias names (the writer resolves it before CreateSecret).
+      if (String(i.KeyId).includes('alias/')) {
+        this.calls.push(`DescribeKey ${i.KeyId}`);
+        const region = await getClient().config.region();
+        const arn = `arn:aws:kms:${region}:${ESCROW_ACCOUNT}:key/escrow-key`;
+        return {
+          KeyMetadata: {
+            KeyId: 'escrow-key',
+            Arn: arn,
+            KeyManager: this.escrowKeyManager,
+            Origin: 'AWS_KMS',
+            KeyState: 'Enabled',
+            Enabled: true,
+          },
+        };
+      }
+      return this.guard('DescribeKey', i.KeyId, () => ({ KeyMetadata: this.metadata(this.key(i.KeyId)) }));
+    });
     this.mock.on(ListKeyRotationsCommand).callsFake((i) =>
       this.guard('ListKeyRotations', i.KeyId, () => {
         const k = this.key(i.KeyId);
