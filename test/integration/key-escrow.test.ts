@@ -8,14 +8,20 @@ import {
   GetResourcePolicyCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
+  PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Aws } from '../../src/aws/clients.js';
+import { Collection } from '../../src/inventory/collect/calls.js';
+import { collectEscrow } from '../../src/inventory/collect/escrow.js';
+import { collectKeys } from '../../src/inventory/collect/keys.js';
+import { parseInventory } from '../../src/inventory/index.js';
 import { EscrowStore, policyProblem } from '../../src/keys/escrow.js';
 import { checkValue, checkValueOf } from '../../src/keys/material.js';
 import { type KeyOutcome, type RotateOptions, rotateAll } from '../../src/keys/rotate.js';
 import { parsePolicies } from '../../src/policy/index.js';
+import { audit } from '../../src/rules/engine.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
 import { ESCROW_ACCOUNT, KmsFake } from '../support/kms-fake.js';
 
@@ -316,5 +322,75 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
     assertNoMaterial(JSON.stringify(await sm.send(new ListSecretsCommand({}))));
     void GetSecretValueCommand;
     void motoUrl;
+  });
+});
+
+describe('the sweep verifies the escrow (collector + rules) against moto', () => {
+  it('finds every copy through the reader roles, verifies it, and reports a copy whose bytes have another check value', async () => {
+    // Prepare: two materials (a rotation), escrowed in both destinations.
+    kms.addKey(KEY);
+    const settings = settingsWith({ rotateEveryDays: 30 });
+    await rotateAll(aws, [HOME], options({ settings, now: new Date(Date.now() - 40 * DAY) }));
+    await rotateAll(aws, [HOME], options({ settings }));
+    const policies = parsePolicies(
+      stringify({
+        keyMaterial: {
+          keys: [KEY],
+          escrow: [
+            { account: DR, region: HOME },
+            { account: MOTO_ACCOUNT, region: 'eu-west-1' },
+          ],
+          rotateEveryDays: 30,
+        },
+        policies: { gold: {} },
+      }),
+    );
+    const audited = async () => {
+      const c = new Collection();
+      const keys = await collectKeys(aws, c, { region: HOME, ids: [], limit: 4, managed: [KEY] });
+      const copies = await collectEscrow(aws, c, keys, policies.keyMaterial, MOTO_ACCOUNT);
+      const inventory = parseInventory(
+        JSON.stringify({
+          version: 1,
+          capturedAt: new Date().toISOString(),
+          accountId: MOTO_ACCOUNT,
+          regions: [HOME],
+          kmsKeys: keys,
+          keyMaterialReplicas: copies,
+          collectionErrors: c.errors,
+        }),
+      );
+      return {
+        copies,
+        findings: audit(inventory, policies, { now: new Date() }).filter((f) => f.ruleId.startsWith('kms.')),
+      };
+    };
+    // Act
+    const clean = await audited();
+    // Assess: 2 materials x 2 destinations verified; nothing of the material in what was collected.
+    expect(clean.copies).toHaveLength(4);
+    expect(
+      clean.copies.every((c) => c.ReadCheckValue === c.CheckValue && c.PolicyProblem === undefined),
+    ).toBe(true);
+    expect(
+      clean.findings.filter((f) => f.status !== 'COMPLIANT').map((f) => [f.ruleId, f.status, f.message]),
+    ).toEqual([]);
+    assertNoMaterial(JSON.stringify(clean));
+
+    // Tamper: the DR copy of the current material now holds other bytes (same name, same tags).
+    const current = kms.current(KEY);
+    const writer = aws
+      .assume(`arn:aws:iam::${DR}:role/backup-sentinel-escrow-writer-${HOME}`, HOME)
+      .secretsManager(HOME);
+    const [copy] = (await readers()[0]?.list(KEY))?.filter((c) => c.keyMaterialId === current?.id) ?? [];
+    await writer.send(
+      new PutSecretValueCommand({ SecretId: copy?.secretArn, SecretBinary: new Uint8Array(32).fill(7) }),
+    );
+    const tampered = await audited();
+    const bad = tampered.findings.filter((f) => f.status !== 'COMPLIANT');
+    expect(bad.map((f) => [f.ruleId, f.status])).toEqual([['kms.material-replicas', 'NON_COMPLIANT']]);
+    expect(bad[0]?.message).toContain(
+      `the escrow copy of material ${current?.id} in ${DR}/${HOME} holds other bytes than the material KMS has`,
+    );
   });
 });

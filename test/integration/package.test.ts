@@ -748,6 +748,36 @@ describe('the built rotateKeyMaterial bundle: escrow in the DR account, two Regi
     expect(out.alerts.filter((a) => a.sent !== 'none')).toEqual([]);
   });
 
+  it('logs each key at DEBUG level without the material, raw or encoded', async () => {
+    // Prepare
+    const arn = key('5a5a5a5a-1111-4222-8333-444455556666');
+    kms.addKey(arn);
+    tagged.push(arn);
+    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+    const handler = await load('rotateKeyMaterial', 'rotate-debug');
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    // Act
+    try {
+      await handler(event('events/scheduled_event_docs.json'), lambda);
+    } finally {
+      process.stdout.write = write;
+      process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    }
+    // Assess
+    const logged = lines.join('');
+    expect(logged).toContain(arn);
+    expect(kms.current(arn)?.bytes).toHaveLength(32);
+    for (const k of kms.keys.values())
+      for (const m of k.materials)
+        for (const enc of ['hex', 'base64', 'base64url'] as const)
+          expect(logged).not.toContain(m.bytes.toString(enc));
+  });
+
   it('on a TagResource call: only that key; a destination key that is AWS managed -> nothing imported, one alert', async () => {
     // Prepare
     const arn = key('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a');

@@ -13,6 +13,7 @@ import {
   type KeyMetadata,
   KMSClient,
   KMSInvalidStateException,
+  ListAliasesCommand,
   ListKeyRotationsCommand,
   NotFoundException,
   RotateKeyOnDemandCommand,
@@ -77,6 +78,7 @@ export class KmsFake {
       }
       return this.guard('DescribeKey', i.KeyId, () => ({ KeyMetadata: this.metadata(this.key(i.KeyId)) }));
     });
+    this.mock.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
     this.mock.on(ListKeyRotationsCommand).callsFake((i) =>
       this.guard('ListKeyRotations', i.KeyId, () => {
         const k = this.key(i.KeyId);
