@@ -138,6 +138,7 @@ function bundles(): void {
     configRule: 'config-rule',
     sweep: 'sweep',
     onBackupEvent: 'on-backup-event',
+    rotateKeyMaterial: 'rotate-key-material',
   };
   for (const [fn, dir] of Object.entries(fns)) {
     const out = `.serverless/bench/${fn}`;
