@@ -42,3 +42,8 @@ export function consoleUrl(region: string, to?: ConsolePage): string {
       return `${home}#/backupvaults`;
   }
 }
+
+/** "AWS Backup console", or the console the link opens (a key's alert links the KMS console). */
+export function consoleName(url: string): string {
+  return url.includes('/kms/home') ? 'AWS KMS console' : 'AWS Backup console';
+}

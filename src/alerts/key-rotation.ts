@@ -40,7 +40,7 @@ export function signalsFromRotation(
         resourceType: 'AWS::KMS::Key',
         reason: out.reason,
         meaning: importedNothing
-          ? 'Nothing was imported: the key keeps its current material and stays usable, but it was not rotated (or an expired material not reimported), and the reason below repeats on every run until fixed.'
+          ? 'Nothing was imported: the key keeps its current material and stays usable, but it was not rotated (or an expired material not reimported), and the reason above repeats on every run until it is fixed.'
           : 'New material was imported but the run did not finish: it waits in PENDING_ROTATION (not used to encrypt) with its escrow copies, and the next run completes the rotation.',
         nextSteps: [
           `backup-sentinel keys rotate --key ${out.keyArn} --region ${region} shows what the next run will do`,

@@ -14,6 +14,7 @@
  * http(s), sqs, lambda, firehose and email-json (read by programs) get the same JSON; `email`
  * gets the text; `sms` the subject alone.
  */
+import { consoleName } from './console.js';
 import { slackPayload } from './slack.js';
 import { chatCode, chatText, clip, oneLine } from './text.js';
 import type { Decision, IncidentRecord, RenderedAlert, Signal } from './types.js';
@@ -173,7 +174,7 @@ export function emailText(v: View): string {
       ? ['', 'Next steps:', ...s.nextSteps.map((step, i) => `  ${i + 1}. ${step}`)]
       : []),
     '',
-    'AWS Backup console:',
+    `${consoleName(s.consoleUrl)}:`,
     `  ${s.consoleUrl}`,
     '',
     v.history,

@@ -5,6 +5,7 @@
  * Block Kit's limits (https://api.slack.com/reference/block-kit/blocks): header 150, section text
  * 3000, field 2000 characters, 10 fields; a button URL 3000 characters.
  */
+import { consoleName } from './console.js';
 import type { View } from './render.js';
 import { clip, oneLine, slackEscape } from './text.js';
 
@@ -46,7 +47,7 @@ export function slackPayload(v: View): unknown {
       elements: [
         {
           type: 'button',
-          text: { type: 'plain_text', text: 'Open in the AWS Backup console' },
+          text: { type: 'plain_text', text: `Open in the ${consoleName(url)}` },
           url,
           ...(v.recovery ? {} : { style: 'danger' }),
         },

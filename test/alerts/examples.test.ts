@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signalsFromEvent } from '../../src/alerts/classify.js';
 import { decide } from '../../src/alerts/incidents.js';
+import { signalsFromRotation } from '../../src/alerts/key-rotation.js';
 import { render } from '../../src/alerts/render.js';
 import { signalsFromFindings } from '../../src/alerts/sweep-signals.js';
 import type { Signal } from '../../src/alerts/types.js';
@@ -117,6 +118,23 @@ function sweepExamples(): Signal[] {
   );
 }
 
+/** A rotator run that could not escrow (nothing imported). */
+function rotationExamples(): Signal[] {
+  const key = 'arn:aws:kms:eu-central-1:111111111111:key/5f1c2d3e-0a1b-4c2d-8e3f-111111111103';
+  return signalsFromRotation(
+    [
+      {
+        keyArn: key,
+        status: 'failed',
+        reason:
+          'escrow not readable in 222222222222/eu-west-1 (AccessDenied: User: arn:aws:sts::111111111111:assumed-role/backup-sentinel-prod-eu-central-1-rotateKeyMaterial/backup-sentinel is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/backup-sentinel-escrow-writer-eu-west-1): nothing imported; current material 0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d is 366 days old (rotate every 365)',
+        steps: [],
+      },
+    ],
+    { account: '111111111111', region: 'eu-central-1', now: new Date('2026-11-26T03:00:00Z') },
+  );
+}
+
 function section(signal: Signal, recovered = false): string {
   const options = {
     now: new Date(signal.at || '2026-11-26T06:00:00Z'),
@@ -176,6 +194,7 @@ function examples(): string {
   for (const signal of sweep) parts.push(section(signal));
   const first = sweep[0];
   if (first) parts.push(section(first, true));
+  for (const signal of rotationExamples()) parts.push(section(signal));
   return `${parts.join('\n').trimEnd()}\n`;
 }
 
@@ -194,6 +213,7 @@ describe('docs/alerts.md', () => {
       'copy-missing',
       'backup-missing',
       'finding-unhealed',
+      'key-rotation-failed',
     ])
       expect(text).toContain(`## ${kind}`);
   });
