@@ -139,7 +139,22 @@ describe(FILE, () => {
     const [writer, ...writerRest] = trustOf('WriterRole') as Statement[];
     const [reader] = trustOf('ReaderRole') as Statement[];
     // Assess
-    expect(writerRest).toEqual([]);
+    // Besides the functions: the source account's operators (keys restore / rotate), when given.
+    const operators = {
+      'Fn::If': [
+        'HasSourceOperators',
+        {
+          Sid: 'SourceOperators',
+          Effect: 'Allow',
+          Principal: { AWS: { Ref: 'SourceOperatorArns' } },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'SourceAccountId' } } },
+        },
+        { Ref: 'AWS::NoValue' },
+      ],
+    };
+    expect(writerRest).toEqual([operators]);
+    expect(trustOf('ReaderRole')[1]).toEqual(operators);
     expect(writer?.Principal).toEqual(root);
     expect(admitted(writer)).toEqual([sourceRoleArn('rotateKeyMaterial')]);
     expect(reader?.Principal).toEqual(root);
@@ -150,7 +165,7 @@ describe(FILE, () => {
 
   it('trusts the recovery principals only when some are given, and only of this account', () => {
     // Prepare
-    const recovery = trustOf('ReaderRole')[1] as { 'Fn::If': [string, Statement, unknown] };
+    const recovery = trustOf('ReaderRole')[2] as { 'Fn::If': [string, Statement, unknown] };
     const [condition, given, none] = recovery['Fn::If'];
     // Assess: the default '' is one empty item, joined '' — the condition is false, no statement
     expect(template.Parameters.RecoveryPrincipalArns).toMatchObject({

@@ -10,6 +10,7 @@ import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
   PutResourcePolicyCommand,
@@ -137,6 +138,32 @@ export class EscrowStore {
   }
 
   /**
+   * The listing, completed by a lookup by name of each check value it did not show: ListSecrets
+   * may not reflect a write of the last minutes, so absence is concluded only from DescribeSecret.
+   */
+  async listWith(keyArn: string, checkValues: string[]): Promise<EscrowCopy[]> {
+    const listed = await this.list(keyArn);
+    for (const kcv of checkValues) {
+      if (listed.some((c) => c.checkValue === kcv)) continue;
+      const found = await this.find(keyArn, kcv);
+      if (found) listed.push(found);
+    }
+    return listed;
+  }
+
+  /** The copy of one material, by its name; undefined when Secrets Manager says there is none. */
+  async find(keyArn: string, kcv: string): Promise<EscrowCopy | undefined> {
+    try {
+      const d = await this.sm.send(new DescribeSecretCommand({ SecretId: secretName(keyArn, kcv) }));
+      const copy = this.toCopy(d);
+      return copy?.keyArn === keyArn ? copy : undefined;
+    } catch (e) {
+      if ((e as Error).name === 'ResourceNotFoundException') return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * Writes one material: created once (its name is its check value, so a rerun finds it), locked,
    * then read back and its check value verified. Returns the secret's ARN.
    */
@@ -235,7 +262,7 @@ export class EscrowStore {
     );
   }
 
-  private toCopy(s: SecretListEntry): EscrowCopy | undefined {
+  private toCopy(s: SecretListEntry | DescribeSecretCommandOutput): EscrowCopy | undefined {
     const tag = (k: string) => s.Tags?.find((t) => t.Key === k)?.Value;
     const keyArn = tag(ESCROW_TAGS.keyArn);
     const kcv = tag(ESCROW_TAGS.checkValue);

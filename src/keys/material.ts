@@ -1,7 +1,8 @@
 /**
  * Key material, in memory only: 32 random bytes, their check value, and the wrapping KMS asks for.
- * The material lives in Buffers this module allocates (never pooled, never a string) and callers
- * zero with `zero()` when done. Nothing here logs, returns as text or throws the material.
+ * The material lives in Buffers this module allocates (never pooled) and callers zero with
+ * `zero()` when done; nothing here logs, returns as text or throws it. Copies we cannot zero: the
+ * SDK's base64 request body for SecretBinary and the HMAC/RSA internals (left to the GC).
  */
 import { constants, createHmac, createPublicKey, publicEncrypt, randomFillSync } from 'node:crypto';
 

@@ -33,6 +33,8 @@ import {
   type KeyState,
   type Material,
   materialsOf,
+  PENDING,
+  type Replica,
 } from './state.js';
 
 export interface Step {
@@ -119,16 +121,34 @@ export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Pro
   let state: KeyState;
   try {
     const { key, materials } = await readKey(kms, keyArn);
+    const arn = key.Arn ?? keyArn;
+    // The check values KMS knows of: each is looked up by name where a listing (which may lag
+    // behind a write by minutes) did not show it, so "no copy" is concluded only from a read.
+    const kcvs = materials.flatMap((m) => (m.checkValue ? [m.checkValue] : []));
     const destinations = await Promise.all(
       stores.map(async (s): Promise<DestinationCopies> => {
         try {
-          return { where: where(s.destination), copies: await s.list(key.Arn ?? keyArn) };
+          return { where: where(s.destination), copies: await s.listWith(arn, kcvs) };
         } catch (e) {
           return { where: where(s.destination), error: message(e) };
         }
       }),
     );
-    state = { key, materials, destinations };
+    const replicas =
+      key.MultiRegionConfiguration?.MultiRegionKeyType === 'PRIMARY'
+        ? await Promise.all(
+            (key.MultiRegionConfiguration.ReplicaKeys ?? [])
+              .flatMap((r) => (r.Arn && r.Region ? [{ arn: r.Arn, region: r.Region }] : []))
+              .map(async (r): Promise<Replica> => {
+                try {
+                  return { ...r, materials: (await readKey(aws.kms(r.region), r.arn)).materials };
+                } catch (e) {
+                  return { ...r, error: message(e) };
+                }
+              }),
+          )
+        : [];
+    state = { key, materials, destinations, replicas };
   } catch (e) {
     return { keyArn, status: 'failed', reason: `could not read the key: ${message(e)}`, steps: [] };
   }
@@ -136,20 +156,26 @@ export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Pro
   if (decision.kind === 'skip') return { keyArn, status: 'skipped', reason: decision.reason, steps: [] };
   if (decision.kind === 'none') return { keyArn, status: 'unchanged', reason: decision.reason, steps: [] };
   const run = new Run(aws, kms, state, stores, o);
-  let failure: string | undefined = decision.kind === 'fail' ? decision.reason : undefined;
+  const failures: string[] = decision.kind === 'fail' ? [decision.reason] : [];
   for (const action of decision.actions) {
+    // Reimports, backfills and a half-done rotation are independent: one failing does not stop
+    // the others. New material only when everything before it went well.
+    const isNew = action.kind === 'first-import' || action.kind === 'rotate';
+    if (isNew && failures.length) {
+      failures.push(`${action.kind}: not attempted after the failures above`);
+      continue;
+    }
     try {
       await run.carryOut(action);
     } catch (e) {
-      failure = [failure, `${action.kind}: ${message(e)}`].filter(Boolean).join('; ');
-      break;
+      failures.push(`${action.kind}: ${message(e)}`);
     }
   }
   const reasons = decision.actions.map((a) => a.reason);
   return {
     keyArn,
-    status: failure ? 'failed' : o.apply ? 'ok' : 'planned',
-    reason: failure ? [failure, ...reasons].join('; ') : reasons.join('; '),
+    status: failures.length ? 'failed' : o.apply ? 'ok' : 'planned',
+    reason: [...failures, ...reasons].join('; '),
     steps: run.steps,
     ...(run.imported ?? {}),
   };
@@ -194,7 +220,8 @@ class Run {
   async carryOut(a: KeyAction): Promise<void> {
     if (a.kind === 'first-import' || a.kind === 'rotate') return this.importNew(a.kind === 'rotate');
     if (a.kind === 'complete-rotation') return this.complete(a.material, a.checkValue);
-    return this.reimport(a.material, a.checkValue);
+    if (a.kind === 'backfill') return this.backfill(a.material, a.checkValue, a.missing);
+    return this.reimport(a.material, a.checkValue, a.target);
   }
 
   /** New material: escrowed everywhere and verified before KMS sees it. */
@@ -202,13 +229,17 @@ class Run {
     const material = newMaterial();
     try {
       const kcv = checkValue(material);
-      this.imported = { checkValue: kcv };
       const secrets = await this.escrowEverywhere(material, kcv, this.stores);
       const id = await this.importInto(this.kms, this.keyArn, material, kcv, { type: 'NEW_KEY_MATERIAL' });
-      if (id) this.imported.keyMaterialId = id;
-      await this.replicas(material, kcv, id);
-      await this.recordIds(secrets, id);
-      if (rotate) await this.rotate();
+      this.imported = { checkValue: kcv, ...(id ? { keyMaterialId: id } : {}) };
+      for (const r of this.state.key.MultiRegionConfiguration?.ReplicaKeys ?? [])
+        if (r.Arn && r.Region)
+          await this.importInto(this.aws.kms(r.Region), r.Arn, material, kcv, {
+            type: 'EXISTING_KEY_MATERIAL',
+            id,
+          });
+      if (id || !this.o.apply) await this.recordIds(secrets, id);
+      if (rotate) await this.rotate(id);
     } finally {
       zero(material);
     }
@@ -219,16 +250,17 @@ class Run {
     const present = this.copies(kcv);
     const missing = this.stores.filter((s) => !present.some((c) => c.store === s));
     const replicas = await this.replicasLacking(m.id);
-    if (missing.length || replicas.length) {
-      const source = present[0];
-      if (!source) throw new Error(`no escrow copy of ${kcv}`);
-      const material = await this.step('secretsmanager:GetSecretValue', source.copy.secretArn, () =>
-        source.store.read(source.copy.secretArn),
-      );
+    const created: { store: EscrowStore; secretArn: string }[] = [];
+    if (missing.length || replicas.length || !m.imported) {
+      const material = await this.readVerified(kcv);
       try {
-        if (material && checkValue(material) !== kcv)
-          throw new Error(`escrow copy ${source.copy.secretArn} does not match check value ${kcv}`);
-        if (missing.length) await this.escrowEverywhere(material, kcv, missing);
+        // A pending material that expired or was deleted first comes back under its own id.
+        if (!m.imported)
+          await this.importInto(this.kms, this.keyArn, material, kcv, {
+            type: 'EXISTING_KEY_MATERIAL',
+            id: m.id,
+          });
+        if (missing.length) created.push(...(await this.escrowEverywhere(material, kcv, missing)));
         for (const r of replicas)
           await this.importInto(this.aws.kms(r.region), r.arn, material, kcv, {
             type: 'EXISTING_KEY_MATERIAL',
@@ -238,32 +270,51 @@ class Run {
         zero(material);
       }
     }
-    await this.recordIds(
-      this.copies(kcv)
-        .filter((c) => !c.copy.keyMaterialId)
-        .map((c) => ({ store: c.store, secretArn: c.copy.secretArn })),
-      m.id,
-    );
-    await this.rotate();
+    const untagged = present
+      .filter((c) => c.copy.keyMaterialId !== m.id)
+      .map((c) => ({ store: c.store, secretArn: c.copy.secretArn }));
+    await this.recordIds([...untagged, ...created], m.id);
+    await this.rotate(m.id);
   }
 
-  /** A material KMS no longer holds: the same bytes, from escrow, under the same KeyMaterialId. */
-  private async reimport(m: Material, kcv: string): Promise<void> {
-    const source = this.copies(kcv)[0];
-    if (!source) throw new Error(`no escrow copy of ${kcv}`);
-    const material = await this.step('secretsmanager:GetSecretValue', source.copy.secretArn, () =>
-      source.store.read(source.copy.secretArn),
-    );
+  /** The same bytes, from escrow, under the same KeyMaterialId (KMS checks they are the same). */
+  private async reimport(m: Material, kcv: string, target?: { arn: string; region: string }): Promise<void> {
+    const material = await this.readVerified(kcv);
     try {
-      if (material && checkValue(material) !== kcv)
-        throw new Error(`escrow copy ${source.copy.secretArn} does not match check value ${kcv}`);
-      await this.importInto(this.kms, this.keyArn, material, kcv, {
+      const kms = target ? this.aws.kms(target.region) : this.kms;
+      await this.importInto(kms, target?.arn ?? this.keyArn, material, kcv, {
         type: 'EXISTING_KEY_MATERIAL',
         id: m.id,
       });
     } finally {
       zero(material);
     }
+  }
+
+  /** A material some destinations lack: a verified copy written there too. */
+  private async backfill(m: Material, kcv: string, missing: string[]): Promise<void> {
+    const stores = this.stores.filter((s) => missing.includes(where(s.destination)));
+    const material = await this.readVerified(kcv);
+    try {
+      const secrets = await this.escrowEverywhere(material, kcv, stores);
+      await this.recordIds(secrets, m.id);
+    } finally {
+      zero(material);
+    }
+  }
+
+  /** The material of an escrow copy, its check value verified (undefined in a dry-run); the caller zeroes it. */
+  private async readVerified(kcv: string): Promise<Uint8Array | undefined> {
+    const source = this.copies(kcv)[0];
+    if (!source) throw new Error(`no escrow copy of ${kcv}`);
+    const material = await this.step('secretsmanager:GetSecretValue', source.copy.secretArn, () =>
+      source.store.read(source.copy.secretArn),
+    );
+    if (material && checkValue(material) !== kcv) {
+      zero(material);
+      throw new Error(`escrow copy ${source.copy.secretArn} does not match check value ${kcv}`);
+    }
+    return material;
   }
 
   private copies(kcv: string): { store: EscrowStore; copy: EscrowCopy }[] {
@@ -318,28 +369,12 @@ class Run {
     );
   }
 
-  /** Multi-Region primary: the replicas get the same material (EXISTING_KEY_MATERIAL). */
-  private async replicas(
-    material: Uint8Array | undefined,
-    kcv: string,
-    id: string | undefined,
-  ): Promise<void> {
-    for (const r of this.state.key.MultiRegionConfiguration?.ReplicaKeys ?? []) {
-      if (!r.Arn || !r.Region) continue;
-      await this.importInto(this.aws.kms(r.Region), r.Arn, material, kcv, {
-        type: 'EXISTING_KEY_MATERIAL',
-        id,
-      });
-    }
-  }
-
   /** Replicas that do not hold material `id` yet. */
   private async replicasLacking(id: string): Promise<{ arn: string; region: string }[]> {
     const out: { arn: string; region: string }[] = [];
-    for (const r of this.state.key.MultiRegionConfiguration?.ReplicaKeys ?? []) {
-      if (!r.Arn || !r.Region) continue;
-      const { materials } = await readKey(this.aws.kms(r.Region), r.Arn);
-      if (!materials.some((m) => m.id === id && m.imported)) out.push({ arn: r.Arn, region: r.Region });
+    for (const r of this.state.replicas ?? []) {
+      if ('error' in r) throw new Error(`replica ${r.arn} could not be read (${r.error})`);
+      if (!r.materials.some((m) => m.id === id && m.imported)) out.push({ arn: r.arn, region: r.region });
     }
     return out;
   }
@@ -354,10 +389,20 @@ class Run {
       );
   }
 
-  private async rotate(): Promise<void> {
-    await this.step('kms:RotateKeyOnDemand', this.keyArn, () =>
-      this.kms.send(new RotateKeyOnDemandCommand({ KeyId: this.keyArn })),
-    );
+  /**
+   * RotateKeyOnDemand, after listing the key's materials again: it rotates to whatever material
+   * is pending at that moment, so it must still be the one this run escrowed.
+   */
+  private async rotate(id: string | undefined): Promise<void> {
+    await this.step('kms:RotateKeyOnDemand', this.keyArn, async () => {
+      const { materials } = await readKey(this.kms, this.keyArn);
+      const pending = materials.filter((m) => PENDING.has(m.state));
+      if (pending.length !== 1 || (id && pending[0]?.id !== id))
+        throw new Error(
+          `the material pending rotation is ${pending.map((m) => m.id).join(', ') || 'none'}, not ${id ?? 'the one escrowed'}: not rotated`,
+        );
+      return this.kms.send(new RotateKeyOnDemandCommand({ KeyId: this.keyArn }));
+    });
   }
 }
 

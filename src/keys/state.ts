@@ -1,7 +1,9 @@
 /**
- * What the rotator decides for one key, from what it read (pure): complete a rotation a previous
- * run left half done, reimport materials KMS no longer holds, import the first material, or
- * rotate. Every decision names its reason; nothing here calls AWS.
+ * What the rotator decides for one key, from what it read (pure), in this order: reimport what KMS
+ * no longer holds or is about to lose (on the key and on its multi-Region replicas), copy escrow
+ * to destinations that lack a material, complete a rotation a previous run left half done, then
+ * import the first material or rotate. Every decision names its reason; nothing here calls AWS.
+ * Nothing it decides shortens an expiry, deletes material or uses material that is not escrowed.
  */
 import type { KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
 import type { KeyMaterialSettings } from '../policy/index.js';
@@ -22,7 +24,10 @@ export interface Material {
   /** The check value the rotator imported it with (from KeyMaterialDescription), if it did. */
   checkValue?: string;
   imported: boolean;
-  state: 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION' | 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION' | string;
+  /** CURRENT, NON_CURRENT, PENDING_ROTATION, PENDING_MULTI_REGION_IMPORT_AND_ROTATION; UNKNOWN when KMS did not say. */
+  state: string;
+  /** KMS listed it without ImportState or KeyMaterialState: nothing is decided on a guess. */
+  unknown?: true;
   validTo?: Date;
   rotatedAt?: Date;
   onDemand: boolean;
@@ -32,12 +37,14 @@ export function materialsOf(rotations: RotationsListEntry[]): Material[] {
   return rotations.flatMap((r): Material[] => {
     if (!r.KeyMaterialId) return [];
     const kcv = checkValueOf(r.KeyMaterialDescription);
+    const unknown = !r.ImportState || !r.KeyMaterialState;
     return [
       {
         id: r.KeyMaterialId,
         ...(kcv ? { checkValue: kcv } : {}),
-        imported: r.ImportState !== 'PENDING_IMPORT',
-        state: r.KeyMaterialState ?? 'CURRENT',
+        imported: r.ImportState === 'IMPORTED',
+        state: r.KeyMaterialState ?? 'UNKNOWN',
+        ...(unknown ? { unknown: true as const } : {}),
         ...(r.ValidTo ? { validTo: r.ValidTo } : {}),
         ...(r.RotationDate ? { rotatedAt: r.RotationDate } : {}),
         onDemand: r.RotationType === 'ON_DEMAND',
@@ -49,10 +56,23 @@ export function materialsOf(rotations: RotationsListEntry[]): Material[] {
 /** One destination's copies, or why they could not be read. */
 export type DestinationCopies = { where: string; copies: EscrowCopy[] } | { where: string; error: string };
 
+/** A multi-Region replica of the key, as read in its Region. */
+export type Replica =
+  | { arn: string; region: string; materials: Material[] }
+  | { arn: string; region: string; error: string };
+
 export interface KeyState {
   key: KeyMetadata;
   materials: Material[];
   destinations: DestinationCopies[];
+  /** A multi-Region primary's replicas (absent or empty otherwise). */
+  replicas?: Replica[];
+}
+
+/** Where an import goes when it is not the key itself: a multi-Region replica. */
+export interface Target {
+  arn: string;
+  region: string;
 }
 
 export type KeyAction =
@@ -62,8 +82,10 @@ export type KeyAction =
   | { kind: 'rotate'; reason: string }
   /** A material imported for rotation (by a run that stopped): copy to the destinations lacking it, then rotate. */
   | { kind: 'complete-rotation'; reason: string; material: Material; checkValue: string }
-  /** A material KMS no longer holds (expired or deleted): import it again from its escrow copy. */
-  | { kind: 'reimport'; reason: string; material: Material; checkValue: string };
+  /** The same material again, from escrow, under its KeyMaterialId: KMS lost it, is about to, or a replica never had it. */
+  | { kind: 'reimport'; reason: string; material: Material; checkValue: string; target?: Target }
+  /** A material some destinations lack: read a verified copy and write it there. */
+  | { kind: 'backfill'; reason: string; material: Material; checkValue: string; missing: string[] };
 
 export type KeyDecision =
   | { kind: 'act'; actions: KeyAction[] }
@@ -73,13 +95,20 @@ export type KeyDecision =
 
 const DAY = 86_400_000;
 const days = (ms: number) => Math.floor(ms / DAY);
-const PENDING = new Set(['PENDING_ROTATION', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']);
+export const PENDING = new Set(['PENDING_ROTATION', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']);
 
 /** Usable key states for import (others: deletion, disabled, unavailable -> not touched). */
 const IMPORTABLE = new Set(['Enabled', 'PendingImport']);
 
 export function onDemandRotationsUsed(materials: Material[]): number {
   return materials.filter((m) => m.onDemand).length;
+}
+
+/** Would importing now (with the policy's validityDays) give `m` a later expiry than it has? Never shorter. */
+export function extends_(m: Material, settings: KeyMaterialSettings, now: Date): boolean {
+  if (!m.validTo) return false; // does not expire: nothing to extend
+  if (settings.validityDays === undefined) return true; // reimported without expiry
+  return now.getTime() + settings.validityDays * DAY > m.validTo.getTime();
 }
 
 export function decide(s: KeyState, settings: KeyMaterialSettings, now: Date): KeyDecision {
@@ -94,8 +123,7 @@ export function decide(s: KeyState, settings: KeyMaterialSettings, now: Date): K
   if (k.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA')
     return {
       kind: 'skip',
-      reason:
-        `multi-Region replica: rotated with its primary ${k.MultiRegionConfiguration.PrimaryKey?.Arn ?? ''}`.trim(),
+      reason: `multi-Region replica: its primary ${k.MultiRegionConfiguration.PrimaryKey?.Arn ?? ''} gives it its material`,
     };
   if (!IMPORTABLE.has(k.KeyState ?? ''))
     return { kind: 'skip', reason: `key is ${k.KeyState}: nothing imported` };
@@ -105,6 +133,13 @@ export function decide(s: KeyState, settings: KeyMaterialSettings, now: Date): K
       reason: 'no keyMaterial.escrow destinations: material is never imported unescrowed',
       actions: [],
     };
+  const unknown = s.materials.find((m) => m.unknown);
+  if (unknown)
+    return {
+      kind: 'fail',
+      reason: `KMS listed material ${unknown.id} without its import or key material state: not touched`,
+      actions: [],
+    };
   const unread = s.destinations.filter((d): d is { where: string; error: string } => 'error' in d);
   if (unread.length)
     return {
@@ -112,21 +147,81 @@ export function decide(s: KeyState, settings: KeyMaterialSettings, now: Date): K
       reason: `escrow not readable in ${unread.map((d) => `${d.where} (${d.error})`).join(', ')}: nothing imported`,
       actions: [],
     };
-  const copiesOf = (kcv: string) =>
+  const holding = (kcv: string) =>
     s.destinations.filter(
       (d) => 'copies' in d && d.copies.some((c) => c.checkValue === kcv && !c.deletedDate),
     );
   const problems: string[] = [];
   const actions: KeyAction[] = [];
-
-  // 1. A rotation a previous run started: finish it, if its material is escrowed somewhere.
   const pending = s.materials.find((m) => PENDING.has(m.state));
+  const permanent = s.materials.filter((m) => !PENDING.has(m.state));
+
+  // 1. Reimport: while any permanently associated material is missing the whole key is
+  //    PendingImport (unusable); one about to expire is reimported before it does (allowed while
+  //    IMPORTED; only when that gives it a later ValidTo, never a shorter one).
+  const reimport = (m: Material, target: Target | undefined, where: string, replica?: Material) => {
+    const held = replica ?? m;
+    const left = held.validTo ? (held.validTo.getTime() - now.getTime()) / DAY : Number.POSITIVE_INFINITY;
+    const why =
+      !replica && target
+        ? `${where} lacks material ${m.id}`
+        : !held.imported
+          ? `material ${m.id}${where ? ` in ${where}` : ''} is not imported (expired or deleted)${held.validTo ? ` since ${held.validTo.toISOString()}` : ''}`
+          : left <= settings.expiryWarningDays && extends_(held, settings, now)
+            ? `material ${m.id}${where ? ` in ${where}` : ''} expires in ${Math.max(0, Math.floor(left))} days (${held.validTo?.toISOString()}): reimported for a later ValidTo`
+            : undefined;
+    if (!why) return;
+    if (!m.checkValue)
+      problems.push(`${why}, and it was not escrowed by backup-sentinel: it cannot be reimported`);
+    else if (holding(m.checkValue).length === 0)
+      problems.push(`${why}, and no destination holds its escrow copy`);
+    else
+      actions.push({
+        kind: 'reimport',
+        reason: why,
+        material: m,
+        checkValue: m.checkValue,
+        ...(target ? { target } : {}),
+      });
+  };
+  for (const m of permanent) reimport(m, undefined, '');
+  for (const r of s.replicas ?? []) {
+    if ('error' in r) {
+      problems.push(`replica ${r.arn} could not be read (${r.error})`);
+      continue;
+    }
+    const target = { arn: r.arn, region: r.region };
+    for (const m of permanent)
+      reimport(
+        m,
+        target,
+        `replica ${r.arn}`,
+        r.materials.find((x) => x.id === m.id),
+      );
+  }
+
+  // 2. Backfill: a material some destinations lack (a destination added, a copy lost).
+  for (const m of permanent) {
+    if (!m.checkValue) continue;
+    const held = holding(m.checkValue).map((d) => d.where);
+    const missing = s.destinations.map((d) => d.where).filter((w) => !held.includes(w));
+    if (held.length && missing.length)
+      actions.push({
+        kind: 'backfill',
+        reason: `material ${m.id} has no escrow copy in ${missing.join(', ')}`,
+        material: m,
+        checkValue: m.checkValue,
+        missing,
+      });
+  }
+
+  // 3. A rotation a previous run started: finish it, if its material is escrowed somewhere.
   if (pending) {
     if (!pending.checkValue)
       problems.push(
         `material ${pending.id} awaits rotation but was not imported by backup-sentinel: not rotated (no escrow copy can exist)`,
       );
-    else if (copiesOf(pending.checkValue).length === 0)
+    else if (holding(pending.checkValue).length === 0)
       problems.push(
         `material ${pending.id} awaits rotation but no destination holds its escrow copy: not rotated`,
       );
@@ -139,49 +234,19 @@ export function decide(s: KeyState, settings: KeyMaterialSettings, now: Date): K
       });
   }
 
-  // 2. Materials KMS no longer holds: while any permanently associated material is missing the
-  //    whole key is PendingImport (unusable) — reimport each from its escrow copy. And materials
-  //    about to expire: reimported before they do (allowed while IMPORTED; it sets a new ValidTo).
-  for (const m of s.materials.filter((x) => x.imported && x.validTo && !PENDING.has(x.state))) {
-    const left = ((m.validTo as Date).getTime() - now.getTime()) / DAY;
-    if (left > settings.expiryWarningDays) continue;
-    const reason = `material ${m.id} expires in ${Math.max(0, Math.floor(left))} days (${(m.validTo as Date).toISOString()})`;
-    if (!m.checkValue || copiesOf(m.checkValue).length === 0)
-      problems.push(`${reason} and no destination holds its escrow copy: it cannot be reimported`);
-    else
-      actions.push({
-        kind: 'reimport',
-        reason: `${reason}: reimported for a new ValidTo`,
-        material: m,
-        checkValue: m.checkValue,
-      });
-  }
-  for (const m of s.materials.filter((x) => !x.imported)) {
-    if (!m.checkValue)
-      problems.push(
-        `material ${m.id} is not imported (expired or deleted) and was not escrowed by backup-sentinel`,
-      );
-    else if (copiesOf(m.checkValue).length === 0)
-      problems.push(
-        `material ${m.id} is not imported (expired or deleted) and no destination holds its escrow copy`,
-      );
-    else
-      actions.push({
-        kind: 'reimport',
-        reason: `material ${m.id} is not imported (expired or deleted)${m.validTo ? ` since ${m.validTo.toISOString()}` : ''}`,
-        material: m,
-        checkValue: m.checkValue,
-      });
-  }
-
-  // 3. New material: the first one, or a rotation that is due.
+  // 4. New material: the first one, or a rotation that is due — only when all else is in order.
   if (!pending) {
     const due = rotationDue(s, settings, now);
     if (due.kind === 'first-import' || due.kind === 'rotate') actions.push(due);
     else if (due.kind === 'blocked') problems.push(due.reason);
     else if (actions.length === 0 && problems.length === 0) return { kind: 'none', reason: due.reason };
   }
-  if (problems.length) return { kind: 'fail', reason: problems.join('; '), actions };
+  if (problems.length)
+    return {
+      kind: 'fail',
+      reason: problems.join('; '),
+      actions: actions.filter((a) => a.kind !== 'first-import' && a.kind !== 'rotate'),
+    };
   return { kind: 'act', actions };
 }
 

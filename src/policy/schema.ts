@@ -265,6 +265,10 @@ const keyMaterial = z
   .refine((k) => !(k.escrow && k.replicas), {
     message: 'use `escrow` (replicas is its former name), not both',
   })
+  .refine((k) => !k.validityDays || k.validityDays > k.expiryWarningDays, {
+    message:
+      "validityDays must be longer than expiryWarningDays, or every reimport would shorten the material's expiry",
+  })
   .refine((k) => !(k.rotateEveryDays && k.validityDays) || k.rotateEveryDays < k.validityDays, {
     message:
       'rotateEveryDays must be shorter than validityDays, or the current material expires before it is rotated',

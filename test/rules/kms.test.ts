@@ -436,6 +436,44 @@ describe('kms.material-replicas', () => {
     expect(gone?.message).toContain('is scheduled for deletion');
   });
 
+  it('reports a copy scheduled for deletion as such, though its value cannot be read', () => {
+    const k = external({ Materials: [B()] });
+    const copies = [
+      replica('eu-west-1', KCV_B, { DeletedDate: daysFromNow(7), ReadCheckValue: undefined }),
+      replica('us-east-1', KCV_B),
+    ];
+    const inv = usedBy(k, { keyMaterialReplicas: copies });
+    const list = findings('kms.material-replicas', inv, REPLICATED, k.Arn);
+    expect(list.map((f) => f.status)).toEqual(['NON_COMPLIANT', 'COMPLIANT']);
+    expect(list[0]?.message).toContain('is scheduled for deletion');
+    expect(list[0]?.message).toContain('aws secretsmanager restore-secret');
+  });
+
+  it('flags a copy recorded for another KeyMaterialId than the material it claims', () => {
+    const k = external({ Materials: [B()] });
+    const copies = [
+      replica('eu-west-1', KCV_B, { KeyMaterialId: 'f'.repeat(64) }),
+      replica('us-east-1', KCV_B, { KeyMaterialId: B().KeyMaterialId }),
+    ];
+    const list = findings(
+      'kms.material-replicas',
+      usedBy(k, { keyMaterialReplicas: copies }),
+      REPLICATED,
+      k.Arn,
+    );
+    expect(list.map((f) => f.status)).toEqual(['NON_COMPLIANT', 'COMPLIANT']);
+    expect(list[0]?.message).toContain('is recorded for another material');
+  });
+
+  it('says ERROR, not a guess, for a material listed without its states', () => {
+    const k = external({
+      Materials: [material('b', { ImportState: 'UNKNOWN', KeyMaterialState: 'UNKNOWN' })],
+    });
+    const [f] = findings('kms.imported-material', usedBy(k), file(), k.Arn);
+    expect(f?.status).toBe('ERROR');
+    expect(f?.message).toContain('without its import or key material state');
+  });
+
   it('flags material not imported by backup-sentinel: no escrow copy can exist', () => {
     const k = external({ Materials: [material('b', { CheckValue: undefined })] });
     const [f] = findings(

@@ -180,7 +180,16 @@ export async function collectResource(
   const read = () => readBackupState(aws, key, options);
   const backup = await (options.cache ? options.cache.getOrRead(key, read) : read());
   const ids = keyIdsIn(region, resources, backup.state.lists.backupVaults ?? []);
-  const kmsKeys = await collectKeys(aws, c, { region, ids, limit: EVENT_LIMIT });
+  // Which of them the rotator manages (the rules judge rotation age only for those).
+  const mark = c.errors.length;
+  const managed = await managedKeyIds(aws, c, region, options.policies.keyMaterial);
+  c.stamp(mark, accountId, region);
+  const kmsKeys = await collectKeys(aws, c, {
+    region,
+    ids,
+    limit: EVENT_LIMIT,
+    managed: managed.filter((k) => ids.includes(k)),
+  });
   // The resource's own keys' escrow, so that the event and Config paths judge it as the sweep does.
   const keyMaterialReplicas = await collectEscrow(aws, c, kmsKeys, options.policies.keyMaterial, accountId);
   return inventorySchema.parse({

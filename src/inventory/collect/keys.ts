@@ -127,8 +127,9 @@ function toMaterial(r: RotationsListEntry): NonNullable<Input<'kmsKeys'>['Materi
     {
       KeyMaterialId: r.KeyMaterialId,
       ...(kcv ? { CheckValue: kcv } : {}),
-      ImportState: r.ImportState ?? 'IMPORTED',
-      KeyMaterialState: r.KeyMaterialState ?? 'CURRENT',
+      // Absent (never seen from KMS): UNKNOWN, which the rules refuse to judge rather than guess.
+      ImportState: r.ImportState ?? 'UNKNOWN',
+      KeyMaterialState: r.KeyMaterialState ?? 'UNKNOWN',
       ...(r.ExpirationModel ? { ExpirationModel: r.ExpirationModel } : {}),
       ...(r.ValidTo ? { ValidTo: iso(r.ValidTo) } : {}),
       ...(r.RotationDate ? { RotationDate: iso(r.RotationDate) } : {}),

@@ -78,6 +78,10 @@ export const importedMaterial = defineRule<'key'>({
     return materials
       .filter((m) => !PENDING.has(m.KeyMaterialState))
       .map((m): Outcome => {
+        if (m.ImportState === 'UNKNOWN' || m.KeyMaterialState === 'UNKNOWN')
+          return cannotEvaluate(
+            `could not evaluate: ListKeyRotations listed material ${m.KeyMaterialId} without its import or key material state`,
+          );
         const what = `${m.KeyMaterialState === 'CURRENT' ? 'current' : 'non-current'} material ${m.KeyMaterialId}`;
         if (m.ImportState === 'PENDING_IMPORT')
           return nonCompliant(
@@ -177,17 +181,25 @@ function judgeCopy(
         actual: 'none',
       },
     );
-  const failed = errors.find((e) => e.Arn === copy.SecretArn);
-  if (failed)
-    return cannotEvaluate(
-      `could not verify the escrow copy of ${what} in ${where}: ${failed.Action} failed with ${failed.Code}${failed.Message ? ` (${failed.Message})` : ''}`,
-    );
   if (copy.DeletedDate)
     return nonCompliant(
       `the escrow copy of ${what} in ${where} is scheduled for deletion on ${copy.DeletedDate} (aws secretsmanager restore-secret --secret-id ${copy.SecretArn})`,
       {
         expected: 'not scheduled for deletion',
         actual: copy.DeletedDate,
+      },
+    );
+  const failed = errors.find((e) => e.Arn === copy.SecretArn);
+  if (failed)
+    return cannotEvaluate(
+      `could not verify the escrow copy of ${what} in ${where}: ${failed.Action} failed with ${failed.Code}${failed.Message ? ` (${failed.Message})` : ''}`,
+    );
+  if (copy.KeyMaterialId && copy.KeyMaterialId !== m.KeyMaterialId)
+    return nonCompliant(
+      `the escrow copy of ${what} in ${where} is recorded for another material (${copy.KeyMaterialId})`,
+      {
+        expected: m.KeyMaterialId,
+        actual: copy.KeyMaterialId,
       },
     );
   if (copy.ReadCheckValue !== m.CheckValue)
@@ -220,7 +232,8 @@ export const materialRotation = defineRule<'key'>({
   area: 'kms',
   severity: 'high',
   subject: 'key',
-  permissions: { collect: LIST_MATERIALS },
+  // Which keys are managed comes from the tagging API: unread there, this rule says ERROR.
+  permissions: { collect: [...LIST_MATERIALS, 'tag:GetResources'] },
   proposes: [],
   example: 'managed key, current material 400 days old (rotateEveryDays 365) -> NON_COMPLIANT',
   evaluate({ key }, { policies, now }) {
