@@ -298,6 +298,54 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
     expect(kms.current(replica)?.id).toBe(kms.current(primary)?.id);
   });
 
+  it("reimports a replica's expired material from the primary's escrow, leaving the primary alone", async () => {
+    const primary = `arn:aws:kms:${HOME}:${MOTO_ACCOUNT}:key/mrk-00000000000000000000000000000001`;
+    const replica = primary.replace(HOME, 'eu-west-1');
+    kms.addKey(primary, { multiRegion: { type: 'PRIMARY', primary, replicas: [replica] } });
+    kms.addKey(replica, { multiRegion: { type: 'REPLICA', primary, replicas: [] } });
+    const settings = settingsWith({ keys: [primary] });
+    await rotateAll(aws, [HOME], options({ settings }));
+    const m = kms.current(replica);
+    const bytes = Buffer.from(m?.bytes ?? []);
+    kms.expire(replica, m?.id ?? '');
+    expect(kms.keys.get(replica)?.state).toBe('PendingImport');
+    const [out] = await rotateAll(aws, [HOME], options({ settings }));
+    expect(out).toMatchObject({
+      status: 'ok',
+      reason: expect.stringContaining(`in replica ${replica} is not imported`),
+    });
+    expect(out?.steps.filter((x) => x.call.includes('ImportKeyMaterial')).map((x) => x.target)).toEqual([
+      replica,
+    ]);
+    expect(kms.current(replica)?.bytes.equals(bytes)).toBe(true);
+    expect(kms.keys.get(replica)?.state).toBe('Enabled');
+  });
+
+  it('copies every material to a destination added later, verified, without touching KMS', async () => {
+    kms.addKey(KEY);
+    await rotateAll(aws, [HOME], options());
+    const wider = settingsWith({
+      escrow: [
+        { account: DR, region: HOME },
+        { account: MOTO_ACCOUNT, region: 'eu-west-1' },
+        { account: DR, region: 'us-east-1' },
+      ],
+    });
+    const imports = kms.calls.filter((c) => c.startsWith('ImportKeyMaterial')).length;
+    const [out] = await rotateAll(aws, [HOME], options({ settings: wider }));
+    expect(out).toMatchObject({
+      status: 'ok',
+      reason: expect.stringContaining(`has no escrow copy in ${DR}/us-east-1`),
+    });
+    expect(kms.calls.filter((c) => c.startsWith('ImportKeyMaterial'))).toHaveLength(imports);
+    const added = readers(wider)[2];
+    const [copy] = (await added?.list(KEY)) ?? [];
+    expect(copy).toMatchObject({
+      checkValue: checkValue(kms.current(KEY)?.bytes ?? Buffer.alloc(32)),
+      keyMaterialId: kms.current(KEY)?.id,
+    });
+  });
+
   it('never lets the material reach an outcome, a step or an error message', async () => {
     kms.addKey(KEY);
     const outcomes: KeyOutcome[] = [];
