@@ -39,9 +39,11 @@ export function signalsFromRotation(
         resourceArn: out.keyArn,
         resourceType: 'AWS::KMS::Key',
         reason: out.reason,
-        meaning: importedNothing
-          ? 'Nothing was imported: the key keeps its current material and stays usable, but it was not rotated (or an expired material not reimported), and the reason above repeats on every run until it is fixed.'
-          : 'New material was imported but the run did not finish: it waits in PENDING_ROTATION (not used to encrypt) with its escrow copies, and the next run completes the rotation.',
+        meaning: /not imported \(expired or deleted\)/.test(out.reason)
+          ? 'A material KMS no longer holds could not be imported again: while it is missing the whole key is PendingImport and nothing it encrypted can be decrypted. The reason above says what stopped the reimport; backup-sentinel keys restore does it by hand.'
+          : importedNothing
+            ? 'Nothing was imported: the key keeps its current material and stays usable, but it was not rotated (or an expired material not reimported), and the reason above repeats on every run until it is fixed.'
+            : 'New material was imported but the run did not finish: it waits in PENDING_ROTATION (not used to encrypt) with its escrow copies, and the next run completes the rotation.',
         nextSteps: [
           `backup-sentinel keys rotate --key ${out.keyArn} --region ${region} shows what the next run will do`,
           'check that every keyMaterial.escrow destination has resources/escrow-destination.yml deployed and its roles trust this account',

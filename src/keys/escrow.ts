@@ -300,8 +300,15 @@ export function policyProblem(policy: string | undefined, d: EscrowDestination):
   const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
   const principals = (p: unknown) =>
     p === '*' ? ['*'] : typeof p === 'object' && p !== null ? list((p as { AWS?: unknown }).AWS) : [];
+  // A service or federated principal allowed on an escrow secret is never intended.
+  const others = (p: unknown) =>
+    typeof p === 'object' && p !== null
+      ? [...list((p as { Service?: unknown }).Service), ...list((p as { Federated?: unknown }).Federated)]
+      : [];
   for (const s of statements) {
     if (s.Effect !== 'Allow') continue;
+    const other = others(s.Principal)[0];
+    if (other) return `resource policy allows ${other}`;
     for (const p of principals(s.Principal))
       if (p === '*' || !(p === d.account || p.includes(`::${d.account}:`)))
         return `resource policy allows ${p} (outside ${d.account})`;

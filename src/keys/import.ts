@@ -15,7 +15,10 @@ export type ImportHow =
   | { type: 'NEW_KEY_MATERIAL' }
   | { type: 'EXISTING_KEY_MATERIAL'; id?: string | undefined };
 
-/** ExpirationModel/ValidTo per the policy: `validityDays` after now, else no expiry. */
+/** An hour short of the limit: KMS refuses a ValidTo over 365 days from *its* clock, not ours. */
+const CLOCK_MARGIN_MS = 3_600_000;
+
+/** ExpirationModel/ValidTo per the policy: `validityDays` after now (less the margin), else no expiry. */
 export function expiryFor(
   validityDays: number | undefined,
   now: Date,
@@ -23,7 +26,7 @@ export function expiryFor(
   return validityDays
     ? {
         ExpirationModel: 'KEY_MATERIAL_EXPIRES',
-        ValidTo: new Date(now.getTime() + validityDays * 86_400_000),
+        ValidTo: new Date(now.getTime() + validityDays * 86_400_000 - CLOCK_MARGIN_MS),
       }
     : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
 }
