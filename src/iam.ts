@@ -22,7 +22,10 @@ export const COLLECTOR_READS = [
   'kms:DescribeKey',
   'kms:ListAliases',
   'kms:ListKeyRotations',
+  'kms:GetKeyPolicy',
   'tag:GetResources',
+  'organizations:DescribeOrganization',
+  'backup:DescribeGlobalSettings',
 ];
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -97,6 +100,8 @@ const SERVICE_PREFIX: Record<string, string> = {
   STS: 'sts',
   ConfigService: 'config',
   SNS: 'sns',
+  Organizations: 'organizations',
+  SecretsManager: 'secretsmanager',
 };
 /** S3 operations whose IAM action has another name. */
 const S3_ACTIONS: Record<string, string> = {

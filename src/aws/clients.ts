@@ -7,6 +7,7 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -61,6 +62,7 @@ export class Aws {
   sns = (region: string) => this.client(SNSClient, region);
   dynamodb = (region: string) => this.client(DynamoDBClient, region);
   secretsManager = (region: string) => this.client(SecretsManagerClient, region);
+  organizations = (region: string) => this.client(OrganizationsClient, region);
 
   totalCalls(): number {
     let n = 0;

@@ -268,6 +268,8 @@ export const kmsKeySchema = z.looseObject({
   CurrentKeyMaterialId: z.string().optional(),
   /** Every material of an EXTERNAL symmetric key (absent: not read — see collectionErrors). */
   Materials: z.array(keyMaterialSchema).optional(),
+  /** GetKeyPolicy (the "default" policy) of a customer-managed key of this account; absent: not read. */
+  KeyPolicy: z.string().optional(),
   /** Opted in to rotation and escrow (tag `keyMaterial.optInTag`=escrow, or named in keyMaterial.keys). */
   Managed: z.boolean().default(false),
 });
@@ -289,6 +291,18 @@ export const keyMaterialReplicaSchema = z.looseObject({
   PolicyProblem: z.string().optional(),
   DeletedDate: date.optional(),
   LastChangedDate: date.optional(),
+});
+
+/** What an account's organization and AWS Backup's global settings say (home, and each DR account read). */
+export const accountSchema = z.looseObject({
+  AccountId: z.string(),
+  /** DescribeOrganization: the organization it belongs to (absent when NotInOrganization, or not read). */
+  OrganizationId: z.string().optional(),
+  ManagementAccountId: z.string().optional(),
+  /** DescribeOrganization answered AWSOrganizationsNotInUseException. */
+  NotInOrganization: z.boolean().default(false),
+  /** DescribeGlobalSettings isCrossAccountBackupEnabled (the home account only; absent: not read). */
+  CrossAccountBackupEnabled: z.boolean().optional(),
 });
 
 export const collectionErrorSchema = z.looseObject({
@@ -336,6 +350,7 @@ export const inventorySchema = z.looseObject({
   restoreTestingSelections: z.array(restoreTestingSelectionSchema).default([]),
   regionSettings: z.array(regionSettingsSchema).default([]),
   kmsKeys: z.array(kmsKeySchema).default([]),
+  accounts: z.array(accountSchema).default([]),
   keyMaterialReplicas: z.array(keyMaterialReplicaSchema).default([]),
   collectionErrors: z.array(collectionErrorSchema).default([]),
   /** Start of the window jobs and recovery points were listed from (absent: long enough for every policy). */
@@ -360,6 +375,7 @@ export type RestoreJob = z.output<typeof restoreJobSchema>;
 export type RestoreTestingPlan = z.output<typeof restoreTestingPlanSchema>;
 export type RestoreTestingSelection = z.output<typeof restoreTestingSelectionSchema>;
 export type KmsKey = z.output<typeof kmsKeySchema>;
+export type AccountInfo = z.output<typeof accountSchema>;
 export type ScopeEntry = z.output<typeof scopeEntrySchema>;
 export type CollectionError = z.output<typeof collectionErrorSchema>;
 export type ResourceType = Resource['Type'];

@@ -7,6 +7,7 @@ import {
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   GetResourcesCommand,
@@ -29,6 +30,12 @@ import { parsePolicies } from '../../src/policy/index.js';
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/real/config/${name}`, 'utf8'));
 const config = mockClient(ConfigServiceClient);
 const sts = mockClient(STSClient);
+// DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+mockClient(OrganizationsClient)
+  .on(DescribeOrganizationCommand)
+  .resolves(
+    JSON.parse(readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8')),
+  );
 const backup = mockClient(BackupClient);
 const kms = mockClient(KMSClient);
 const rds = mockClient(RDSClient);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BackupClient, ListBackupJobsCommand } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import {
   GetResourcesCommand,
@@ -135,7 +136,7 @@ describe('digest', () => {
     const { subject, message } = digest(result, [], 'dry-run');
     // Assess
     expect(counts['s3.versioning']).toEqual({ NON_COMPLIANT: 2, ERROR: 1, COMPLIANT: 4 });
-    expect(subject).toBe('backup-sentinel 111111111111: 57 non-compliant, 1 errors');
+    expect(subject).toBe('backup-sentinel 111111111111: 58 non-compliant, 1 errors');
     expect(message).toContain('  s3.versioning: 2 non-compliant, 1 errors');
     expect(message).toContain('No changes made.');
   });
@@ -164,6 +165,14 @@ describe('onResourceChange with the container cache', () => {
   const ACCOUNT = '111111111111';
   const BUCKET = 'arn:aws:s3:::orders-export';
   const sts = mockClient(STSClient);
+  // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+  mockClient(OrganizationsClient)
+    .on(DescribeOrganizationCommand)
+    .resolves(
+      JSON.parse(
+        readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8'),
+      ),
+    );
   const s3 = mockClient(S3Client);
   const tagging = mockClient(ResourceGroupsTaggingAPIClient);
   const backup = mockClient(BackupClient);

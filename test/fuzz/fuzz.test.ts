@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -201,6 +202,14 @@ describe('fuzz: AWS Config entry', () => {
   ];
   const mocks = clients.map((c) => mockClient(c as never));
   const sts = mockClient(STSClient);
+  // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+  mockClient(OrganizationsClient)
+    .on(DescribeOrganizationCommand)
+    .resolves(
+      JSON.parse(
+        readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8'),
+      ),
+    );
   const aws = new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   const invocations = [
     'config/config_rule_change_notification_s3_bucket_custodian.json',

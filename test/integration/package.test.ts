@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { BackupClientResolvedConfig } from '@aws-sdk/client-backup';
 import {
   BackupClient,
+  DescribeGlobalSettingsCommand,
   DescribeRegionSettingsCommand,
   GetBackupPlanCommand,
   GetBackupSelectionCommand,
@@ -28,6 +29,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
@@ -408,6 +410,7 @@ describe('the built bundles over two regions and a DR account', () => {
   const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
   // Created when this block starts: the blocks above talk to moto's own AWS Backup.
   let backup: AwsStub<object, MetadataBearer, BackupClientResolvedConfig>;
+  let organizations: AwsStub<object, MetadataBearer, object>;
   const keys = new Map<string, string>();
   /** What the DR account holds, per scenario. */
   const dr = { copyLanded: true, reads: [] as string[] };
@@ -553,7 +556,35 @@ describe('the built bundles over two regions and a DR account', () => {
         })),
       };
     });
-    backup.on(GetBackupVaultAccessPolicyCommand).resolves({ Policy: denyDelete });
+    // The DR vault admits copies from the source account (the policy AWS documents); the others only lock deletes.
+    backup.on(GetBackupVaultAccessPolicyCommand).callsFake(async (_, g) => {
+      const w = await where(g);
+      if (w.account !== DR) return { Policy: denyDelete };
+      const policy = JSON.parse(denyDelete);
+      policy.Statement.push({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${SRC}:root` },
+        Action: 'backup:CopyIntoBackupVault',
+        Resource: '*',
+      });
+      return { Policy: JSON.stringify(policy) };
+    });
+    // DescribeGlobalSettings (moto lacks it): cross-account backup on for the organization.
+    backup.on(DescribeGlobalSettingsCommand).resolves({
+      GlobalSettings: { isCrossAccountBackupEnabled: 'true' },
+      LastUpdateTime: new Date('2026-01-05T10:00:00Z'),
+    });
+    // Both accounts in one organization (moto cannot make 222222222222 a member): answered per credentials.
+    organizations = mockClient(OrganizationsClient) as never;
+    organizations.on(DescribeOrganizationCommand).callsFake(async () => ({
+      Organization: {
+        Id: 'o-exampleorgid',
+        Arn: `arn:aws:organizations::${SRC}:organization/o-exampleorgid`,
+        FeatureSet: 'ALL',
+        MasterAccountId: SRC,
+        MasterAccountArn: `arn:aws:organizations::${SRC}:account/o-exampleorgid/${SRC}`,
+      },
+    }));
     backup.on(GetBackupVaultNotificationsCommand).resolves({
       SNSTopicArn: `arn:aws:sns:${HOME}:${SRC}:alerts`,
       BackupVaultEvents: silver?.notifications.events ?? [],
@@ -603,7 +634,10 @@ describe('the built bundles over two regions and a DR account', () => {
     backup.on(ListProtectedResourcesCommand).resolves({ Results: [] });
     backup.on(ListRestoreTestingPlansCommand).resolves({ RestoreTestingPlans: [] });
   });
-  afterAll(() => backup.restore());
+  afterAll(() => {
+    backup.restore();
+    organizations.restore();
+  });
 
   const scheduled = () => ({
     ...event('config/config_rule_scheduled_notification_docs.json'),

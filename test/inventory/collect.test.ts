@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -31,6 +32,7 @@ import {
   ListAliasesCommand,
   ListKeyRotationsCommand,
 } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   type DBClusterMessage,
   type DBInstanceMessage,
@@ -179,6 +181,12 @@ const MATERIAL_ID = '96083e4fb6dbc41d77578a213a6b6669c044dd4c143e96755396d2bf11f
 const KCV = 'kcv1:c0ffee00000000000000000000000000';
 
 const sts = mockClient(STSClient);
+// DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+mockClient(OrganizationsClient)
+  .on(DescribeOrganizationCommand)
+  .resolves(
+    JSON.parse(readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8')),
+  );
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const rds = mockClient(RDSClient);
 const s3 = mockClient(S3Client);
@@ -858,6 +866,8 @@ describe('collectInventory turns failed calls into collection errors the rules r
       }),
     ]);
     const others = {
+      'copies.cross-account-allowed': 'NOT_APPLICABLE',
+      'copies.destination-accepts': 'NOT_APPLICABLE',
       'copies.recent': 'NOT_APPLICABLE',
       'coverage.policy-declared': 'COMPLIANT',
       'coverage.resource-type-opt-in': 'COMPLIANT',

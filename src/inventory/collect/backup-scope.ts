@@ -11,12 +11,13 @@ import type { PolicySet } from '../../policy/index.js';
 import { parseArn } from '../arn.js';
 import type { InventoryInput } from '../schema.js';
 import { BACKUP_READS } from '../scope.js';
+import { readAccount } from './accounts.js';
 import { collectBackup, type HomeBackupLists } from './backup.js';
 import type { Collection, Input, Progress } from './calls.js';
 import { collectKeys } from './keys.js';
 import { collectVaults } from './vaults.js';
 
-export type BackupLists = HomeBackupLists & { kmsKeys: Input<'kmsKeys'>[] };
+export type BackupLists = HomeBackupLists & { kmsKeys: Input<'kmsKeys'>[]; accounts: Input<'accounts'>[] };
 type ScopeEntryInput = NonNullable<InventoryInput['scope']>[number];
 
 export interface BackupScope {
@@ -62,9 +63,24 @@ export async function collectBackupScope(aws: Aws, c: Collection, o: ScopeOption
       Reads: BACKUP_READS.filter((a) => !c.failedSince(mark, a)),
     });
   }
+  // The home account's organization and cross-account setting, and each DR account's organization.
+  const home = o.regions[0] ?? 'us-east-1';
+  add({
+    accounts: [await readAccount(aws, c, { account: o.accountId, region: home, globalSettings: true })],
+  });
+  const drRead = new Set<string>();
   for (const d of copyDestinations(o, lists.backupPlans ?? [])) {
     const own = d.account === o.accountId;
     if (!own && !o.drRoleArn) continue;
+    if (!own && !drRead.has(d.account)) {
+      drRead.add(d.account);
+      const via = aws.assume(o.drRoleArn?.replaceAll('{account}', d.account) ?? '', d.region);
+      add({
+        accounts: [
+          await readAccount(via, c, { account: d.account, region: d.region, globalSettings: false }),
+        ],
+      });
+    }
     progress(`${d.account}/${d.region}: reading the copy-destination vaults`);
     const read = await readDestination(aws, c, d, o);
     add(read.lists);

@@ -5,6 +5,7 @@
 import {
   type AliasListEntry,
   DescribeKeyCommand,
+  GetKeyPolicyCommand,
   type KeyMetadata,
   paginateListAliases,
   paginateListKeyRotations,
@@ -89,12 +90,23 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
             ),
           )
         : undefined;
+    // Who else may use a customer-managed key (cross-account copies need the DR account admitted).
+    const policy =
+      m.KeyManager === 'CUSTOMER'
+        ? await c.try(m.Arn, 'kms:GetKeyPolicy', () =>
+            kms.send(new GetKeyPolicyCommand({ KeyId: m.Arn, PolicyName: 'default' })),
+          )
+        : undefined;
     const key = toKey(
       m,
       aliases,
       rotations?.flatMap((p) => p.Rotations ?? []),
     );
-    return { ...key, Managed: (o.managed ?? []).includes(m.Arn) } as Input<'kmsKeys'>;
+    return {
+      ...key,
+      ...(policy?.Policy ? { KeyPolicy: policy.Policy } : {}),
+      Managed: (o.managed ?? []).includes(m.Arn),
+    } as Input<'kmsKeys'>;
   });
   const seen = new Set<string>();
   return keys.filter(

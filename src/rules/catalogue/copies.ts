@@ -4,8 +4,10 @@ import { parseArn } from '../../inventory/arn.js';
 import { backupResourceType, isUsablePoint } from '../../inventory/index.js';
 import type { Resource } from '../../inventory/schema.js';
 import { copyDestinations, destinations } from '../../policy/destinations.js';
+import type { Policy } from '../../policy/index.js';
 import { formatHours } from '../../policy/schedule.js';
 import type { Action } from '../../remediation/actions.js';
+import { grantFor } from '../policy-doc.js';
 import { ageHours } from '../time.js';
 import {
   cannotEvaluate,
@@ -281,4 +283,223 @@ export function isMultiAzCluster(r: Resource): boolean {
   return r.Type === 'AWS::RDS::DBCluster' && backupResourceType(r) === 'RDS';
 }
 
-export const copyRules = [copyActions, rdsSingleHop, copiesRecent, cmkForCrossAccount, multiAzClusterCopies];
+/** Its cross-account destinations, or why the rule does not apply. */
+function crossAccount(resource: Resource, policy: Policy) {
+  return copyDestinations(policy, resource.Region, resource.AccountId).filter((d) => d.crossAccount);
+}
+
+/** "the source side (111111111111, read)" — which side a verdict rests on. */
+const side = (what: string, account: string) => `${what} (${account})`;
+
+export const crossAccountAllowed = defineRule<'resource'>({
+  id: 'copies.cross-account-allowed',
+  title: 'Cross-account copies are allowed: both accounts in one organization, cross-account backup on',
+  area: 'copies',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
+  permissions: { collect: [] },
+  proposes: [],
+  example:
+    'copy to 222222222222, which is in another organization -> NON_COMPLIANT: "Both source and destination account must be a member of the same organization"',
+  evaluate({ resource, policy }, { inventory, index }) {
+    const dests = crossAccount(resource, policy);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
+    const src = inventory.accounts.find((a) => a.AccountId === resource.AccountId);
+    const failed = (account: string, action: string) =>
+      inventory.collectionErrors.find((e) => e.Arn === '*' && e.Action === action && e.Account === account);
+    const srcOrg = failed(resource.AccountId, 'organizations:DescribeOrganization');
+    if (!src || srcOrg)
+      return cannotEvaluate(
+        `could not evaluate the source side (${resource.AccountId}): organizations:DescribeOrganization ${srcOrg ? `failed with ${srcOrg.Code}` : 'was not read'}`,
+      );
+    if (src.NotInOrganization)
+      return nonCompliant(
+        `the source account ${resource.AccountId} is in no AWS Organizations organization: AWS Backup copies only between accounts of one organization`,
+        { expected: 'one organization', actual: 'no organization' },
+      );
+    return dests.map((d): Outcome => {
+      const settings = failed(resource.AccountId, 'backup:DescribeGlobalSettings');
+      if (src.CrossAccountBackupEnabled === false)
+        return nonCompliant(
+          `cross-account backup is turned off for the organization (DescribeGlobalSettings in ${resource.AccountId}): every copy to ${d.account} fails; turn it on from the management account ${src.ManagementAccountId ?? ''} (aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true)`.replace(
+            ' )',
+            ')',
+          ),
+          { expected: 'isCrossAccountBackupEnabled=true', actual: 'false' },
+        );
+      const dst = inventory.accounts.find((a) => a.AccountId === d.account);
+      const dstFailed = failed(d.account, 'organizations:DescribeOrganization');
+      if (!dst || dstFailed) {
+        const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
+        return unread && !dstFailed
+          ? notRead(`whether ${d.account} is in the organization ${src.OrganizationId}`, unread)
+          : cannotEvaluate(
+              `could not evaluate the destination side (${d.account}): organizations:DescribeOrganization ${dstFailed ? `failed with ${dstFailed.Code}` : 'was not read'} through the DR role`,
+            );
+      }
+      if (dst.NotInOrganization || dst.OrganizationId !== src.OrganizationId)
+        return nonCompliant(
+          `${d.account} is ${dst.NotInOrganization ? 'in no organization' : `in organization ${dst.OrganizationId}`}, ${resource.AccountId} in ${src.OrganizationId}: "Both source and destination account must be a member of the same organization" — every copy to it fails`,
+          { expected: src.OrganizationId ?? 'the same organization', actual: dst.OrganizationId ?? 'none' },
+        );
+      if (src.CrossAccountBackupEnabled === undefined)
+        return cannotEvaluate(
+          `both accounts are in ${src.OrganizationId}, but whether cross-account backup is on could not be read on the source side (${resource.AccountId}): backup:DescribeGlobalSettings ${settings ? `failed with ${settings.Code}` : 'was not read'}`,
+        );
+      return compliant(
+        `${side('source', resource.AccountId)} and ${side('destination', d.account)} are both in ${src.OrganizationId}, cross-account backup on`,
+      );
+    });
+  },
+});
+
+export const destinationAccepts = defineRule<'resource'>({
+  id: 'copies.destination-accepts',
+  title: "The destination vault's access policy lets the source account copy into it",
+  area: 'copies',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
+  permissions: { collect: [] },
+  proposes: [],
+  example:
+    'dr-vault in 222222222222 has no access policy -> NON_COMPLIANT: it refuses backup:CopyIntoBackupVault from 111111111111',
+  evaluate({ resource, policy }, { inventory, index }) {
+    const dests = crossAccount(resource, policy);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
+    const org = inventory.accounts.find((a) => a.AccountId === resource.AccountId)?.OrganizationId;
+    return dests.map((d): Outcome => {
+      const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
+      if (unread) return notRead(`whether ${d.arn} accepts copies from ${resource.AccountId}`, unread);
+      const vault = index.vaultsByArn.get(d.arn);
+      if (!vault) return notApplicable(`${d.arn} does not exist (vault.exists and copies.recent say so)`);
+      const failed = inventory.collectionErrors.find(
+        (e) => e.Arn === d.arn && e.Action === 'backup:GetBackupVaultAccessPolicy',
+      );
+      if (failed)
+        return cannotEvaluate(
+          `could not evaluate the destination side (${d.account}): backup:GetBackupVaultAccessPolicy on ${d.arn} failed with ${failed.Code}`,
+        );
+      const grant = grantFor(vault.AccessPolicy, ['backup:CopyIntoBackupVault'], resource.AccountId, {
+        orgId: org,
+        wildcards: false,
+      });
+      if (grant.kind === 'allowed')
+        return compliant(`${d.arn} lets ${resource.AccountId} copy into it (read in ${d.account})`);
+      if (grant.kind === 'unknown')
+        return cannotEvaluate(`could not evaluate ${d.arn}'s access policy: ${grant.why}`);
+      return nonCompliant(
+        grant.kind === 'denied'
+          ? `${d.arn}'s access policy denies backup:CopyIntoBackupVault to ${resource.AccountId} (${grant.by}): every copy fails`
+          : `${d.arn} ${vault.AccessPolicy ? 'has an access policy that does not allow' : 'has no access policy, so it refuses'} backup:CopyIntoBackupVault from ${resource.AccountId}: every copy fails. Allow it for arn:aws:iam::${resource.AccountId}:root${org ? ` (or aws:PrincipalOrgID ${org})` : ''} in ${d.account}`,
+        {
+          expected: `backup:CopyIntoBackupVault allowed for ${resource.AccountId}`,
+          actual: grant.kind === 'denied' ? 'denied' : 'not allowed',
+        },
+      );
+    });
+  },
+});
+
+/** RDS and Aurora are not fully managed by AWS Backup: their cross-account copies need customer-managed keys on both sides. */
+export const destinationKey = defineRule<'resource'>({
+  id: 'copies.destination-key',
+  title: "A database's cross-account destination vault is encrypted with a customer-managed key",
+  area: 'copies',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
+  permissions: { collect: [] },
+  proposes: [],
+  example: 'dr-vault on aws/backup, RDS copied into it from another account -> NON_COMPLIANT',
+  evaluate({ resource, policy }, { index }) {
+    const dests = crossAccount(resource, policy);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
+    return dests.map((d): Outcome => {
+      const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
+      if (unread) return notRead(`which key ${d.arn} is encrypted with`, unread);
+      const vault = index.vaultsByArn.get(d.arn);
+      if (!vault) return notApplicable(`${d.arn} does not exist (vault.exists and copies.recent say so)`);
+      const manager = index.keyManager(vault.EncryptionKeyArn);
+      if (manager === undefined)
+        return cannotEvaluate(
+          `could not evaluate the destination side (${d.account}): key ${vault.EncryptionKeyArn ?? '(none)'} was not read through the DR role`,
+        );
+      if (manager === 'CUSTOMER')
+        return compliant(`${d.arn} is encrypted with customer-managed key ${vault.EncryptionKeyArn}`);
+      return nonCompliant(
+        `${d.arn} is encrypted with the AWS managed key aws/backup: cross-account copies of resources AWS Backup does not fully manage (RDS, Aurora) need a customer-managed key there`,
+        { expected: 'customer-managed key', actual: 'aws/backup' },
+      );
+    });
+  },
+});
+
+/** The actions the RDS guide's key policy example grants the account a snapshot is shared with. */
+const SHARED_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey'];
+
+export const rdsKeyShared = defineRule<'resource'>({
+  id: 'copies.rds-key-shared',
+  title: "A database's customer-managed key lets each account it is copied to use it",
+  area: 'copies',
+  severity: 'critical',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
+  permissions: { collect: ['kms:GetKeyPolicy'] },
+  proposes: [],
+  example:
+    "db's key policy admits only its own account, policy copies to 222222222222 -> NON_COMPLIANT: the shared snapshot cannot be copied there",
+  evaluate({ resource, policy }, { index, inventory }) {
+    const dests = crossAccount(resource, policy);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
+    if (!resource.StorageEncrypted) return notApplicable('unencrypted (rds.encryption says so)');
+    const key = index.key(resource.KmsKeyId as string | undefined);
+    if (!key)
+      return cannotEvaluate(
+        `could not evaluate the source side (${resource.AccountId}): key ${resource.KmsKeyId ?? '(none)'} was not read`,
+      );
+    if (key.KeyManager !== 'CUSTOMER')
+      return notApplicable('an AWS managed key cannot be shared (copies.rds-cmk says so)');
+    const failed = inventory.collectionErrors.find(
+      (e) => e.Arn === key.Arn && e.Action === 'kms:GetKeyPolicy',
+    );
+    if (failed)
+      return cannotEvaluate(
+        `could not evaluate the source side (${resource.AccountId}): kms:GetKeyPolicy on ${key.Arn} failed with ${failed.Code}`,
+      );
+    if (!key.KeyPolicy)
+      return cannotEvaluate(
+        `could not evaluate the source side (${resource.AccountId}): the policy of ${key.Arn} was not read`,
+      );
+    const org = inventory.accounts.find((a) => a.AccountId === resource.AccountId)?.OrganizationId;
+    return [...new Set(dests.map((d) => d.account))].map((account): Outcome => {
+      const grant = grantFor(key.KeyPolicy, SHARED_KEY_ACTIONS, account, { orgId: org, wildcards: true });
+      if (grant.kind === 'allowed')
+        return compliant(
+          `${key.Arn} lets ${account} use it (${SHARED_KEY_ACTIONS.join(', ')}; read in ${resource.AccountId})`,
+        );
+      if (grant.kind === 'unknown')
+        return cannotEvaluate(`could not evaluate ${key.Arn}'s key policy: ${grant.why}`);
+      return nonCompliant(
+        `${key.Arn}'s key policy ${grant.kind === 'denied' ? `denies ${account} (${grant.by})` : `does not let ${account} use it`}: AWS Backup shares the snapshot with ${account}, which cannot then copy it. Allow ${SHARED_KEY_ACTIONS.join(', ')} for arn:aws:iam::${account}:root`,
+        {
+          expected: `${SHARED_KEY_ACTIONS.join(', ')} for ${account}`,
+          actual: grant.kind === 'denied' ? 'denied' : 'not allowed',
+        },
+      );
+    });
+  },
+});
+
+export const copyRules = [
+  copyActions,
+  rdsSingleHop,
+  copiesRecent,
+  cmkForCrossAccount,
+  multiAzClusterCopies,
+  crossAccountAllowed,
+  destinationAccepts,
+  destinationKey,
+  rdsKeyShared,
+];
