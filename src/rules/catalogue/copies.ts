@@ -492,6 +492,46 @@ export const rdsKeyShared = defineRule<'resource'>({
   },
 });
 
+/**
+ * What must be true on each side of a cross-account copy, and where each rule reads it (README
+ * "Cross-account copies", generated from this list and the rules' titles).
+ */
+export const COPY_PRECONDITIONS: { ruleId: string; source: string; destination: string }[] = [
+  {
+    ruleId: 'copies.cross-account-allowed',
+    source: 'organizations:DescribeOrganization; backup:DescribeGlobalSettings (isCrossAccountBackupEnabled)',
+    destination: 'organizations:DescribeOrganization, through the DR read role',
+  },
+  {
+    ruleId: 'copies.destination-accepts',
+    source: "the source account's organization id (for aws:PrincipalOrgID policies)",
+    destination:
+      'backup:GetBackupVaultAccessPolicy of the destination vault: Allow backup:CopyIntoBackupVault for the source account or organization, no Deny',
+  },
+  {
+    ruleId: 'copies.destination-key',
+    source: '—',
+    destination:
+      "kms:DescribeKey of the destination vault's key: customer-managed (RDS and Aurora are not fully managed by AWS Backup)",
+  },
+  {
+    ruleId: 'copies.rds-cmk',
+    source: "kms:DescribeKey of the database's key: customer-managed (aws/rds snapshots cannot be shared)",
+    destination: '—',
+  },
+  {
+    ruleId: 'copies.rds-key-shared',
+    source:
+      "kms:GetKeyPolicy of the database's key: kms:CreateGrant, kms:Decrypt, kms:DescribeKey allowed for the destination account",
+    destination: '—',
+  },
+  {
+    ruleId: 'copies.multi-az-cluster',
+    source: 'rds:DescribeDBClusters: a Multi-AZ DB cluster (its snapshots cannot be copied)',
+    destination: '—',
+  },
+];
+
 export const copyRules = [
   copyActions,
   rdsSingleHop,
