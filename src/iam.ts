@@ -26,6 +26,7 @@ export const COLLECTOR_READS = [
   'tag:GetResources',
   'organizations:DescribeOrganization',
   'backup:DescribeGlobalSettings',
+  'iam:SimulatePrincipalPolicy',
 ];
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -101,6 +102,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   ConfigService: 'config',
   SNS: 'sns',
   Organizations: 'organizations',
+  IAM: 'iam',
   SecretsManager: 'secretsmanager',
 };
 /** S3 operations whose IAM action has another name. */

@@ -6,6 +6,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -63,6 +64,7 @@ export class Aws {
   dynamodb = (region: string) => this.client(DynamoDBClient, region);
   secretsManager = (region: string) => this.client(SecretsManagerClient, region);
   organizations = (region: string) => this.client(OrganizationsClient, region);
+  iam = (region: string) => this.client(IAMClient, region);
 
   totalCalls(): number {
     let n = 0;

@@ -293,6 +293,18 @@ export const keyMaterialReplicaSchema = z.looseObject({
   LastChangedDate: date.optional(),
 });
 
+/** SimulatePrincipalPolicy of the actions a backup of a resource needs, for the role its selection passes. */
+export const roleCheckSchema = z.looseObject({
+  RoleArn: z.string(),
+  ResourceArn: z.string(),
+  /** How many (action, resource) pairs were simulated. */
+  Checked: z.number().int().nonnegative(),
+  /** Those not allowed: implicitDeny, explicitDeny. */
+  Denied: z
+    .array(z.looseObject({ Action: z.string(), Resource: z.string(), Decision: z.string() }))
+    .default([]),
+});
+
 /** What an account's organization and AWS Backup's global settings say (home, and each DR account read). */
 export const accountSchema = z.looseObject({
   AccountId: z.string(),
@@ -351,6 +363,7 @@ export const inventorySchema = z.looseObject({
   regionSettings: z.array(regionSettingsSchema).default([]),
   kmsKeys: z.array(kmsKeySchema).default([]),
   accounts: z.array(accountSchema).default([]),
+  roleChecks: z.array(roleCheckSchema).default([]),
   keyMaterialReplicas: z.array(keyMaterialReplicaSchema).default([]),
   collectionErrors: z.array(collectionErrorSchema).default([]),
   /** Start of the window jobs and recovery points were listed from (absent: long enough for every policy). */

@@ -26,11 +26,13 @@ import {
 import { Aws } from '../../src/aws/clients.js';
 import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
+import { mockSimulation } from '../support/iam-simulation.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/real/config/${name}`, 'utf8'));
 const config = mockClient(ConfigServiceClient);
 const sts = mockClient(STSClient);
 // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+mockSimulation();
 mockClient(OrganizationsClient)
   .on(DescribeOrganizationCommand)
   .resolves(

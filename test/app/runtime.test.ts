@@ -26,6 +26,7 @@ import { iamActionOf } from '../../src/iam.js';
 import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parseInventory } from '../../src/inventory/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
+import { mockSimulation } from '../support/iam-simulation.js';
 
 const demo = () => {
   const inventory = parseInventory(readFileSync('examples/demo-account.json', 'utf8'));
@@ -136,7 +137,7 @@ describe('digest', () => {
     const { subject, message } = digest(result, [], 'dry-run');
     // Assess
     expect(counts['s3.versioning']).toEqual({ NON_COMPLIANT: 2, ERROR: 1, COMPLIANT: 4 });
-    expect(subject).toBe('backup-sentinel 111111111111: 58 non-compliant, 1 errors');
+    expect(subject).toBe('backup-sentinel 111111111111: 59 non-compliant, 1 errors');
     expect(message).toContain('  s3.versioning: 2 non-compliant, 1 errors');
     expect(message).toContain('No changes made.');
   });
@@ -166,6 +167,7 @@ describe('onResourceChange with the container cache', () => {
   const BUCKET = 'arn:aws:s3:::orders-export';
   const sts = mockClient(STSClient);
   // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+  mockSimulation();
   mockClient(OrganizationsClient)
     .on(DescribeOrganizationCommand)
     .resolves(

@@ -27,6 +27,7 @@ import { parsePolicies } from '../../src/policy/index.js';
 import { audit } from '../../src/rules/engine.js';
 import { RULES } from '../../src/rules/registry.js';
 import { FIXTURES } from '../support/fixtures.js';
+import { mockSimulation } from '../support/iam-simulation.js';
 import { edits, HOSTILE_STRINGS, mutate, RUNS } from './mutate.js';
 
 const CASE_BUDGET_MS = 1000;
@@ -203,6 +204,7 @@ describe('fuzz: AWS Config entry', () => {
   const mocks = clients.map((c) => mockClient(c as never));
   const sts = mockClient(STSClient);
   // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+  mockSimulation();
   mockClient(OrganizationsClient)
     .on(DescribeOrganizationCommand)
     .resolves(

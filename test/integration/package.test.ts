@@ -50,6 +50,7 @@ import { type FunctionName, functionActions } from '../../src/iam.js';
 import { EscrowStore } from '../../src/keys/escrow.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
+import { mockSimulation } from '../support/iam-simulation.js';
 import { KmsFake } from '../support/kms-fake.js';
 
 const FUNCTIONS: FunctionName[] = [
@@ -411,6 +412,7 @@ describe('the built bundles over two regions and a DR account', () => {
   // Created when this block starts: the blocks above talk to moto's own AWS Backup.
   let backup: AwsStub<object, MetadataBearer, BackupClientResolvedConfig>;
   let organizations: AwsStub<object, MetadataBearer, object>;
+  let simulation: ReturnType<typeof mockSimulation>;
   const keys = new Map<string, string>();
   /** What the DR account holds, per scenario. */
   const dr = { copyLanded: true, reads: [] as string[] };
@@ -574,6 +576,8 @@ describe('the built bundles over two regions and a DR account', () => {
       GlobalSettings: { isCrossAccountBackupEnabled: 'true' },
       LastUpdateTime: new Date('2026-01-05T10:00:00Z'),
     });
+    // SimulatePrincipalPolicy (moto lacks it): the backup role may do what a backup needs.
+    simulation = mockSimulation();
     // Both accounts in one organization (moto cannot make 222222222222 a member): answered per credentials.
     organizations = mockClient(OrganizationsClient) as never;
     organizations.on(DescribeOrganizationCommand).callsFake(async () => ({
@@ -637,6 +641,7 @@ describe('the built bundles over two regions and a DR account', () => {
   afterAll(() => {
     backup.restore();
     organizations.restore();
+    simulation.restore();
   });
 
   const scheduled = () => ({

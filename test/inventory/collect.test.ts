@@ -70,6 +70,7 @@ import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
 import { policies as policySet } from '../support/builders.js';
 import { placebo, raw as rawFixture } from '../support/fixtures.js';
+import { mockSimulation } from '../support/iam-simulation.js';
 
 // ---------------------------------------------------------------------------------------------
 // Real payloads, converted to what the SDK hands back (Date objects, no ResponseMetadata)
@@ -182,6 +183,7 @@ const KCV = 'kcv1:c0ffee00000000000000000000000000';
 
 const sts = mockClient(STSClient);
 // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
+mockSimulation();
 mockClient(OrganizationsClient)
   .on(DescribeOrganizationCommand)
   .resolves(
@@ -869,6 +871,7 @@ describe('collectInventory turns failed calls into collection errors the rules r
       'copies.cross-account-allowed': 'NOT_APPLICABLE',
       'copies.destination-accepts': 'NOT_APPLICABLE',
       'copies.recent': 'NOT_APPLICABLE',
+      'coverage.backup-role-can': 'COMPLIANT',
       'coverage.policy-declared': 'COMPLIANT',
       'coverage.resource-type-opt-in': 'COMPLIANT',
       'coverage.selected': 'COMPLIANT',

@@ -10,16 +10,18 @@
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Aws } from '../../aws/clients.js';
+import { own } from '../../maps.js';
 import type { PolicySet } from '../../policy/index.js';
 import { parseArn } from '../arn.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from '../schema.js';
 import { DISCOVERY_READS } from '../scope.js';
-import { collectBackupScope } from './backup-scope.js';
+import { type BackupLists, collectBackupScope } from './backup-scope.js';
 import type { BackupState, BackupStateCache, BackupStateKey } from './cache.js';
 import { Collection, type Input, type Progress } from './calls.js';
 import { collectEscrow } from './escrow.js';
 import { collectKeys, keyIdsIn, managedKeyIds } from './keys.js';
 import { collectResources, readResource } from './resources.js';
+import { collectRoleChecks } from './roles.js';
 
 export { BUCKET_READS } from './buckets.js';
 export {
@@ -99,6 +101,13 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
     homeKeys.push(...(await collectKeys(aws, c, { region, ids, limit, managed })));
   }
   push('kmsKeys', homeKeys);
+  // The roles selections pass to AWS Backup, simulated for each tagged resource of their Region
+  // (the rule keeps the pairs whose selection really picks the resource).
+  push(
+    'roleChecks',
+    await collectRoleChecks(aws, c, rolePairs(state.lists, discovered.resources, options.policies), limit),
+  );
+
   push('keyMaterialReplicas', await collectEscrow(aws, c, homeKeys, options.policies.keyMaterial, accountId));
   inv.collectionErrors = c.errors;
   inv.scope = state.scope.map((e) =>
@@ -192,6 +201,12 @@ export async function collectResource(
   });
   // The resource's own keys' escrow, so that the event and Config paths judge it as the sweep does.
   const keyMaterialReplicas = await collectEscrow(aws, c, kmsKeys, options.policies.keyMaterial, accountId);
+  const roleChecks = await collectRoleChecks(
+    aws,
+    c,
+    rolePairs(backup.state.lists, resources, options.policies),
+    EVENT_LIMIT,
+  );
   return inventorySchema.parse({
     version: INVENTORY_VERSION,
     capturedAt: options.now.toISOString(),
@@ -202,6 +217,7 @@ export async function collectResource(
     ...backup.state.lists,
     kmsKeys: [...(backup.state.lists.kmsKeys ?? []), ...kmsKeys],
     keyMaterialReplicas,
+    roleChecks,
     collectionErrors: [...backup.errors, ...c.errors],
     scope: backup.state.scope,
   });
@@ -223,4 +239,26 @@ async function readBackupState(
     ...(key.drRoleArn ? { drRoleArn: key.drRoleArn } : {}),
   });
   return { state, errors: c.errors };
+}
+
+/** (role, resource) pairs to simulate: each selection's role, with each resource of its plan's Region under a policy. */
+function rolePairs(
+  lists: Partial<BackupLists>,
+  resources: Input<'resources'>[],
+  policies: PolicySet,
+): { roleArn: string; resource: Input<'resources'> }[] {
+  const planRegion = new Map(
+    (lists.backupPlans ?? []).map((p) => [p.BackupPlanId, parseArn(p.BackupPlanArn)?.region]),
+  );
+  const rolesIn = new Map<string, Set<string>>();
+  for (const sel of lists.backupSelections ?? []) {
+    const region = planRegion.get(sel.BackupPlanId);
+    if (!region || !sel.IamRoleArn) continue;
+    rolesIn.set(region, (rolesIn.get(region) ?? new Set()).add(sel.IamRoleArn));
+  }
+  return resources.flatMap((resource) => {
+    const tag = own(resource.Tags, policies.tagKey)?.trim();
+    if (!tag || tag === 'none') return [];
+    return [...(rolesIn.get(resource.Region) ?? [])].map((roleArn) => ({ roleArn, resource }));
+  });
 }

@@ -1,12 +1,20 @@
 /** Coverage: is each tagged resource really in the backup plan its policy names? */
 
 import { vaultArn } from '../../inventory/arn.js';
-import { backupResourceType, isClusterMember, resourceName } from '../../inventory/index.js';
+import { backupResourceType, isClusterMember, regionOf, resourceName } from '../../inventory/index.js';
 import { closest } from '../../issues.js';
 import type { Action } from '../../remediation/actions.js';
 import { createVault, newBackupPlan } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
-import { compliant, defineRule, nonCompliant, notApplicable, notRead } from '../types.js';
+import {
+  cannotEvaluate,
+  compliant,
+  defineRule,
+  nonCompliant,
+  notApplicable,
+  notRead,
+  type Outcome,
+} from '../types.js';
 
 const ALL_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] as const;
 const PLANS_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
@@ -223,4 +231,58 @@ export const discovery = defineRule<'account'>({
   },
 });
 
-export const coverageRules = [discovery, policyDeclared, selected, singlePlan, resourceTypeOptIn];
+/** The role each selection that picks the resource passes to AWS Backup may do what a backup of it needs. */
+export const backupRoleCan = defineRule<'resource'>({
+  id: 'coverage.backup-role-can',
+  title: "The role a resource's selection passes to AWS Backup may back it up",
+  area: 'coverage',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
+  permissions: { collect: [] },
+  proposes: [],
+  example:
+    "SSE-KMS bucket whose selection's role may not kms:Decrypt the bucket key -> NON_COMPLIANT: the job would skip its objects",
+  evaluate({ resource }, { index, inventory }) {
+    const roles = new Set<string>();
+    for (const plan of inventory.backupPlans) {
+      if (regionOf(plan.BackupPlanArn) !== resource.Region) continue;
+      for (const sel of index.selectionsByPlanId.get(plan.BackupPlanId) ?? [])
+        if (sel.IamRoleArn && matchSelection(sel, resource, index).selected) roles.add(sel.IamRoleArn);
+    }
+    if (roles.size === 0) return notApplicable('no selection picks it (coverage.selected says so)');
+    return [...roles].map((role): Outcome => {
+      const check = inventory.roleChecks.find((c) => c.RoleArn === role && c.ResourceArn === resource.Arn);
+      if (!check) {
+        const failed = inventory.collectionErrors.find((e) => e.Arn === `${role}|${resource.Arn}`);
+        if (failed?.Code === 'NoSuchEntityException' || failed?.Code === 'NoSuchEntity')
+          return nonCompliant(`the selection passes ${role}, which does not exist: every backup job fails`, {
+            expected: 'an existing role',
+            actual: 'NoSuchEntity',
+          });
+        return cannotEvaluate(
+          `could not evaluate ${role}: iam:SimulatePrincipalPolicy ${failed ? `failed with ${failed.Code}` : 'was not run'}`,
+        );
+      }
+      const scope =
+        'identity policies and permissions boundary simulated; key policies, bucket policies and SCPs are not';
+      if (check.Denied.length === 0)
+        return compliant(`${role} may do all ${check.Checked} actions a backup of it needs (${scope})`);
+      const shown = check.Denied.slice(0, 5).map((d) => `${d.Action} on ${d.Resource} (${d.Decision})`);
+      const keyOnly = check.Denied.every((d) => d.Action.startsWith('kms:'));
+      return nonCompliant(
+        `${role} may not ${shown.join(', ')}${check.Denied.length > 5 ? ` and ${check.Denied.length - 5} more` : ''}: ${keyOnly && resource.Type === 'AWS::S3::Bucket' ? 'the backup "succeeds" with the objects under that key skipped' : 'its backup jobs fail'} (${scope})`,
+        { expected: `all ${check.Checked} actions allowed`, actual: `${check.Denied.length} not allowed` },
+      );
+    });
+  },
+});
+
+export const coverageRules = [
+  discovery,
+  policyDeclared,
+  selected,
+  singlePlan,
+  resourceTypeOptIn,
+  backupRoleCan,
+];
