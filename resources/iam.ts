@@ -199,6 +199,13 @@ function writeGrants(s: RoleScope): Grant[] {
       only: AUDITORS,
     },
     {
+      // coverage.backup-role-can: what the roles selections pass to AWS Backup may do (a read in effect).
+      Sid: 'SimulateBackupRoles',
+      actions: ['iam:SimulatePrincipalPolicy'],
+      Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
+      only: AUDITORS,
+    },
+    {
       // The escrow copies are verified through each destination's reader role.
       Sid: 'ReadEscrow',
       actions: ['sts:AssumeRole'],
