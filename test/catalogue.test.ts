@@ -120,6 +120,13 @@ describe('example account', () => {
       ['kms.key-usable', 'key/5f1c2d3e-0a1b-4c2d-8e3f-111111111104'],
       ['kms.imported-material', 'key/5f1c2d3e-0a1b-4c2d-8e3f-111111111102'],
       ['kms.material-replicas', 'key/5f1c2d3e-0a1b-4c2d-8e3f-111111111102'],
+      // The copy preflight: a database whose copies to a partner account cannot land.
+      ['copies.cross-account-allowed', 'db:finance-ledger'],
+      ['copies.destination-accepts', 'db:finance-ledger'],
+      ['copies.destination-key', 'db:finance-ledger'],
+      ['copies.rds-key-shared', 'db:finance-ledger'],
+      ['copies.rds-key-shared', 'cluster:ledger-cluster'],
+      ['coverage.backup-role-can', 'acme-ml-datasets'],
     ];
     expect(expected.filter(([rule, name]) => !failed(rule, name))).toEqual([]);
     expect(findings.filter((f) => f.status === 'ERROR').map((f) => [f.ruleId, f.resourceArn])).toEqual([

@@ -30,7 +30,7 @@ describe('backup-sentinel audit', () => {
     );
     expect(stdout).toMatch(/ {2}FAIL {2}critical copies\.rds-cmk/);
     expect(stdout).toMatch(
-      /^Summary: 23 resources and \d+ plans\/vaults\/keys audited · \d+ checks: \d+ non-compliant \(/m,
+      /^Summary: 24 resources and \d+ plans\/vaults\/keys audited · \d+ checks: \d+ non-compliant \(/m,
     );
     expect(stdout).not.toContain('  ok  ');
   });
@@ -129,7 +129,7 @@ describe('backup-sentinel policies and rules', () => {
   it('validates a good policy file', async () => {
     expect(await cli('policies', 'validate', 'examples/policies.yml')).toEqual({
       code: 0,
-      stdout: 'examples/policies.yml: valid — 3 policies (gold, silver, bronze), tag key backup:policy\n',
+      stdout: 'examples/policies.yml: valid — 4 policies (gold, silver, bronze, partner), tag key backup:policy\n',
       stderr: '',
     });
   });
@@ -211,7 +211,7 @@ describe('the built CLI bundle', () => {
     const result = await run(bundle, ['audit', ...DEMO, '--fail-on', 'non-compliant']);
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Summary: 23 resources');
+    expect(result.stdout).toContain('Summary: 24 resources');
   });
 
   it('exits 2 without a stack trace on an invalid file', async () => {

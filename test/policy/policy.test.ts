@@ -55,7 +55,7 @@ describe('parsePolicies', () => {
     const example = parsePolicies(readFileSync('examples/policies.yml', 'utf8'));
     const starter = parsePolicies(readFileSync('policies.yml', 'utf8'));
     // Assess
-    expect(Object.keys(example.policies)).toEqual(['gold', 'silver', 'bronze']);
+    expect(Object.keys(example.policies)).toEqual(['gold', 'silver', 'bronze', 'partner']);
     expect(example.policies.gold?.restoreTest).toEqual({
       everyDays: 7,
       maxRestoreMinutes: 60,
