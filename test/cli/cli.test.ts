@@ -129,7 +129,8 @@ describe('backup-sentinel policies and rules', () => {
   it('validates a good policy file', async () => {
     expect(await cli('policies', 'validate', 'examples/policies.yml')).toEqual({
       code: 0,
-      stdout: 'examples/policies.yml: valid — 4 policies (gold, silver, bronze, partner), tag key backup:policy\n',
+      stdout:
+        'examples/policies.yml: valid — 4 policies (gold, silver, bronze, partner), tag key backup:policy\n',
       stderr: '',
     });
   });
