@@ -1,8 +1,9 @@
 /** Copies: cross-region / cross-account copies exist in the plan, succeed, and can succeed. */
 
 import { parseArn } from '../../inventory/arn.js';
+import type { InventoryIndex } from '../../inventory/index.js';
 import { backupResourceType, isUsablePoint } from '../../inventory/index.js';
-import type { Resource } from '../../inventory/schema.js';
+import type { BackupVault, Resource } from '../../inventory/schema.js';
 import { copyDestinations, destinations } from '../../policy/destinations.js';
 import type { Policy } from '../../policy/index.js';
 import { formatHours } from '../../policy/schedule.js';
@@ -288,8 +289,26 @@ function crossAccount(resource: Resource, policy: Policy) {
   return copyDestinations(policy, resource.Region, resource.AccountId).filter((d) => d.crossAccount);
 }
 
-/** "the source side (111111111111, read)" — which side a verdict rests on. */
+/** "source (111111111111)" — which side a verdict rests on. */
 const side = (what: string, account: string) => `${what} (${account})`;
+
+/**
+ * A cross-account destination vault, read through the DR role — or the outcome that stands in
+ * for it: ERROR where the destination was not read, NOT_APPLICABLE where it is missing (vault.exists
+ * and copies.recent report that).
+ */
+function destinationVault(
+  d: ReturnType<typeof crossAccount>[number],
+  index: InventoryIndex,
+  what: string,
+): { vault: BackupVault } | { outcome: Outcome } {
+  const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
+  if (unread) return { outcome: notRead(what, unread) };
+  const vault = index.vaultsByArn.get(d.arn);
+  if (!vault)
+    return { outcome: notApplicable(`${d.arn} does not exist (vault.exists and copies.recent say so)`) };
+  return { vault };
+}
 
 export const crossAccountAllowed = defineRule<'resource'>({
   id: 'copies.cross-account-allowed',
@@ -322,10 +341,7 @@ export const crossAccountAllowed = defineRule<'resource'>({
       const settings = failed(resource.AccountId, 'backup:DescribeGlobalSettings');
       if (src.CrossAccountBackupEnabled === false)
         return nonCompliant(
-          `cross-account backup is turned off for the organization (DescribeGlobalSettings in ${resource.AccountId}): every copy to ${d.account} fails; turn it on from the management account ${src.ManagementAccountId ?? ''} (aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true)`.replace(
-            ' )',
-            ')',
-          ),
+          `cross-account backup is turned off for the organization (DescribeGlobalSettings in ${resource.AccountId}): every copy to ${d.account} fails; turn it on from the management account${src.ManagementAccountId ? ` ${src.ManagementAccountId}` : ''} (aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true)`,
           { expected: 'isCrossAccountBackupEnabled=true', actual: 'false' },
         );
       const dst = inventory.accounts.find((a) => a.AccountId === d.account);
@@ -370,10 +386,9 @@ export const destinationAccepts = defineRule<'resource'>({
     if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
     const org = inventory.accounts.find((a) => a.AccountId === resource.AccountId)?.OrganizationId;
     return dests.map((d): Outcome => {
-      const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
-      if (unread) return notRead(`whether ${d.arn} accepts copies from ${resource.AccountId}`, unread);
-      const vault = index.vaultsByArn.get(d.arn);
-      if (!vault) return notApplicable(`${d.arn} does not exist (vault.exists and copies.recent say so)`);
+      const read = destinationVault(d, index, `whether ${d.arn} accepts copies from ${resource.AccountId}`);
+      if ('outcome' in read) return read.outcome;
+      const { vault } = read;
       const failed = inventory.collectionErrors.find(
         (e) => e.Arn === d.arn && e.Action === 'backup:GetBackupVaultAccessPolicy',
       );
@@ -417,10 +432,9 @@ export const destinationKey = defineRule<'resource'>({
     const dests = crossAccount(resource, policy);
     if (dests.length === 0) return notApplicable(`policy ${policy.name} has no cross-account copy`);
     return dests.map((d): Outcome => {
-      const unread = index.scope.unread('backup:ListBackupVaults', d.account, d.region);
-      if (unread) return notRead(`which key ${d.arn} is encrypted with`, unread);
-      const vault = index.vaultsByArn.get(d.arn);
-      if (!vault) return notApplicable(`${d.arn} does not exist (vault.exists and copies.recent say so)`);
+      const read = destinationVault(d, index, `which key ${d.arn} is encrypted with`);
+      if ('outcome' in read) return read.outcome;
+      const { vault } = read;
       const manager = index.keyManager(vault.EncryptionKeyArn);
       if (manager === undefined)
         return cannotEvaluate(
