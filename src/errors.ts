@@ -65,3 +65,9 @@ export function oneLine(text: string, max: number): string {
   const line = printable(text.length > max * 6 ? text.slice(0, max * 6) : text, false);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** "Name: message" of anything thrown (an AWS SDK error, an Error, a value), for results and logs. */
+export function errorText(e: unknown): string {
+  const err = e as Error | undefined;
+  return `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
+}

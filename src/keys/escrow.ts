@@ -19,6 +19,7 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination } from '../policy/index.js';
 import { checkValue, isCheckValue, zero } from './material.js';
@@ -282,6 +283,15 @@ export class EscrowStore {
       ...(s.DeletedDate ? { deletedDate: s.DeletedDate.toISOString() } : {}),
     };
   }
+}
+
+/** A destination's escrow, signed by its writer role (the rotator) or its reader role (verification, restore). */
+export function writerStore(aws: Aws, d: EscrowDestination): EscrowStore {
+  const writer = aws.assume(d.writerRoleArn, d.region);
+  return new EscrowStore(d, writer.secretsManager(d.region), writer.kms(d.region));
+}
+export function readerStore(aws: Aws, d: EscrowDestination): EscrowStore {
+  return new EscrowStore(d, aws.assume(d.readerRoleArn, d.region).secretsManager(d.region));
 }
 
 /** Whether a secret's resource policy admits only the destination's escrow roles, and why not. */

@@ -12,9 +12,10 @@
  */
 import type { KeyMetadata, KMSClient } from '@aws-sdk/client-kms';
 import type { Aws } from '../aws/clients.js';
+import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
-import { type EscrowCopy, EscrowStore, where } from './escrow.js';
+import { type EscrowCopy, type EscrowStore, readerStore, where } from './escrow.js';
 import { describeImport, expiryFor, type ImportHow, importMaterial } from './import.js';
 import { checkValue, zero } from './material.js';
 import { readKey, type Step } from './rotate.js';
@@ -64,10 +65,7 @@ export interface RestoreOptions {
 }
 
 /** The escrow stores of the destinations, through each one's reader role. */
-export const readerStores = (aws: Aws) => (d: EscrowDestination) =>
-  new EscrowStore(d, aws.assume(d.readerRoleArn, d.region).secretsManager(d.region));
-
-const message = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+export const readerStores = (aws: Aws) => (d: EscrowDestination) => readerStore(aws, d);
 
 const IMPORT_CALL = 'kms:GetParametersForImport+ImportKeyMaterial';
 const READ_CALL = 'secretsmanager:GetSecretValue';
@@ -124,7 +122,7 @@ export async function restoreKey(aws: Aws, keyArn: string, o: RestoreOptions): P
   try {
     ({ key, materials } = await readKey(kms, keyArn));
   } catch (e) {
-    return failed(`could not read the key: ${message(e)}`);
+    return failed(`could not read the key: ${errorText(e)}`);
   }
   const arn = key.Arn ?? keyArn;
   const base = { keyArn: arn, applied, ...(key.KeyState ? { keyState: key.KeyState } : {}) };
@@ -154,7 +152,7 @@ export async function restoreKey(aws: Aws, keyArn: string, o: RestoreOptions): P
         try {
           return { store, copies: await store.list(escrowedAs) };
         } catch (e) {
-          return { store, error: message(e) };
+          return { store, error: errorText(e) };
         }
       }),
     );
@@ -179,7 +177,7 @@ export async function restoreKey(aws: Aws, keyArn: string, o: RestoreOptions): P
       await restoreMaterial(kms, arn, m, row, await list(), o);
     } catch (e) {
       // restoreMaterial reports its own failures; this is the last guard of "never throws".
-      Object.assign(row, { status: 'failed', detail: message(e) });
+      Object.assign(row, { status: 'failed', detail: errorText(e) });
     }
   }
 
@@ -189,7 +187,7 @@ export async function restoreKey(aws: Aws, keyArn: string, o: RestoreOptions): P
     try {
       keyStateAfter = (await readKey(kms, arn)).key.KeyState;
     } catch (e) {
-      after = `; the key could not be read again: ${message(e)}`;
+      after = `; the key could not be read again: ${errorText(e)}`;
     }
   }
   const count = (s: MaterialStatus) => out.filter((r) => r.status === s).length;
@@ -279,10 +277,10 @@ async function restoreMaterial(
     try {
       material = await store.read(copy.secretArn);
     } catch (e) {
-      row.steps.push({ call: READ_CALL, target: copy.secretArn, status: 'failed', detail: message(e) });
+      row.steps.push({ call: READ_CALL, target: copy.secretArn, status: 'failed', detail: errorText(e) });
       set(
         'failed',
-        `${gone}; its escrow copy ${copy.secretArn} in ${destination} could not be read: ${message(e)}`,
+        `${gone}; its escrow copy ${copy.secretArn} in ${destination} could not be read: ${errorText(e)}`,
       );
       return;
     }
@@ -315,8 +313,8 @@ async function restoreMaterial(
     try {
       id = await importMaterial(kms, { keyArn, material, checkValue: kcv, how, expiry });
     } catch (e) {
-      row.steps.push(importStep('failed', `${plan}: ${message(e)}`));
-      set('failed', `${gone}; importing it from ${copy.secretArn} (${destination}) failed: ${message(e)}`);
+      row.steps.push(importStep('failed', `${plan}: ${errorText(e)}`));
+      set('failed', `${gone}; importing it from ${copy.secretArn} (${destination}) failed: ${errorText(e)}`);
       return;
     }
     row.steps.push(importStep('done'));

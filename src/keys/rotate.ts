@@ -21,9 +21,10 @@ import {
 } from '@aws-sdk/client-kms';
 import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Aws } from '../aws/clients.js';
+import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
-import { type EscrowCopy, EscrowStore, secretName, where } from './escrow.js';
+import { type EscrowCopy, type EscrowStore, secretName, where, writerStore } from './escrow.js';
 import { describeImport, expiryFor, type ImportHow, importMaterial } from './import.js';
 import { checkValue, newMaterial, zero } from './material.js';
 import {
@@ -65,10 +66,7 @@ export interface RotateOptions {
 }
 
 /** The escrow stores of the destinations, through each one's writer role. */
-export const writerStores = (aws: Aws) => (d: EscrowDestination) => {
-  const writer = aws.assume(d.writerRoleArn, d.region);
-  return new EscrowStore(d, writer.secretsManager(d.region), writer.kms(d.region));
-};
+export const writerStores = (aws: Aws) => (d: EscrowDestination) => writerStore(aws, d);
 
 /** The keys the rotator manages in `regions`: tagged `<optInTag>=escrow`, or named in the policy file. */
 export async function managedKeys(
@@ -111,8 +109,6 @@ export async function readKey(
   return { key, materials: materialsOf(rotations) };
 }
 
-const message = (e: unknown) => `${(e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`;
-
 /** Reads, decides and (when applying) rotates one key. Never throws: the outcome says what failed. */
 export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Promise<KeyOutcome> {
   const region = parseArn(keyArn)?.region ?? '';
@@ -130,7 +126,7 @@ export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Pro
         try {
           return { where: where(s.destination), copies: await s.listWith(arn, kcvs) };
         } catch (e) {
-          return { where: where(s.destination), error: message(e) };
+          return { where: where(s.destination), error: errorText(e) };
         }
       }),
     );
@@ -143,14 +139,14 @@ export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Pro
                 try {
                   return { ...r, materials: (await readKey(aws.kms(r.region), r.arn)).materials };
                 } catch (e) {
-                  return { ...r, error: message(e) };
+                  return { ...r, error: errorText(e) };
                 }
               }),
           )
         : [];
     state = { key, materials, destinations, replicas };
   } catch (e) {
-    return { keyArn, status: 'failed', reason: `could not read the key: ${message(e)}`, steps: [] };
+    return { keyArn, status: 'failed', reason: `could not read the key: ${errorText(e)}`, steps: [] };
   }
   const decision = decide(state, o.settings, o.now);
   if (decision.kind === 'skip') return { keyArn, status: 'skipped', reason: decision.reason, steps: [] };
@@ -168,7 +164,7 @@ export async function rotateKey(aws: Aws, keyArn: string, o: RotateOptions): Pro
     try {
       await run.carryOut(action);
     } catch (e) {
-      failures.push(`${action.kind}: ${message(e)}`);
+      failures.push(`${action.kind}: ${errorText(e)}`);
     }
   }
   const reasons = decision.actions.map((a) => a.reason);
@@ -212,7 +208,7 @@ class Run {
       this.steps.push({ call, target, status: 'done', ...(detail ? { detail } : {}) });
       return out;
     } catch (e) {
-      this.steps.push({ call, target, status: 'failed', detail: message(e) });
+      this.steps.push({ call, target, status: 'failed', detail: errorText(e) });
       throw e;
     }
   }
@@ -418,7 +414,12 @@ export async function rotateAll(
     keys = await managedKeys(aws, regions, o.settings);
   } catch (e) {
     return [
-      { keyArn: '*', status: 'failed', reason: `could not list the managed keys: ${message(e)}`, steps: [] },
+      {
+        keyArn: '*',
+        status: 'failed',
+        reason: `could not list the managed keys: ${errorText(e)}`,
+        steps: [],
+      },
     ];
   }
   const out: KeyOutcome[] = [];

@@ -7,7 +7,7 @@
  * whole-call error in that account and Region, so the rules say ERROR there rather than "no copy".
  */
 import type { Aws } from '../../aws/clients.js';
-import { EscrowStore, policyProblem } from '../../keys/escrow.js';
+import { policyProblem, readerStore } from '../../keys/escrow.js';
 import type { KeyMaterialSettings } from '../../policy/index.js';
 import { parseArn } from '../arn.js';
 import type { Collection, Input } from './calls.js';
@@ -23,7 +23,7 @@ export async function collectEscrow(
   if (imported.length === 0) return [];
   const out: Input<'keyMaterialReplicas'>[] = [];
   for (const d of settings.escrow) {
-    const store = new EscrowStore(d, aws.assume(d.readerRoleArn, d.region).secretsManager(d.region));
+    const store = readerStore(aws, d);
     for (const key of imported) {
       const kcvs = (key.Materials ?? []).flatMap((m) => (m.CheckValue ? [m.CheckValue] : []));
       const mark = c.errors.length;
