@@ -28,6 +28,7 @@ import {
 import {
   DescribeKeyCommand,
   type DescribeKeyResponse,
+  GetKeyPolicyCommand,
   KMSClient,
   ListAliasesCommand,
   ListKeyRotationsCommand,
@@ -809,6 +810,11 @@ describe('collectInventory maps a live account into the inventory', () => {
     });
     expect(kms.commandCalls(ListAliasesCommand)).toHaveLength(1);
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(3);
+    // Key policies of this account's customer-managed keys only (copies.rds-key-shared), once each.
+    const asked = kms.commandCalls(GetKeyPolicyCommand).map((c) => c.args[0].input);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const input of asked) expect(input.PolicyName).toBe('default');
+    expect(new Set(asked.map((i) => i.KeyId)).size).toBe(asked.length);
   });
 });
 

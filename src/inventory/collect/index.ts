@@ -98,7 +98,7 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
     const mark = c.errors.length;
     const managed = await managedKeyIds(aws, c, region, options.policies.keyMaterial);
     c.stamp(mark, accountId, region);
-    homeKeys.push(...(await collectKeys(aws, c, { region, ids, limit, managed })));
+    homeKeys.push(...(await collectKeys(aws, c, { region, ids, limit, managed, keyPolicies: true })));
   }
   push('kmsKeys', homeKeys);
   // The roles selections pass to AWS Backup, simulated for each tagged resource of their Region
@@ -198,6 +198,7 @@ export async function collectResource(
     ids,
     limit: EVENT_LIMIT,
     managed: managed.filter((k) => ids.includes(k)),
+    keyPolicies: true,
   });
   // The resource's own keys' escrow, so that the event and Config paths judge it as the sweep does.
   const keyMaterialReplicas = await collectEscrow(aws, c, kmsKeys, options.policies.keyMaterial, accountId);

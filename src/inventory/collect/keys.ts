@@ -61,6 +61,8 @@ export interface KeyReadOptions {
   limit: number;
   /** Key ARNs the rotator manages (marked Managed). */
   managed?: string[];
+  /** Read the key policies of customer-managed keys (this account's keys: copies.rds-key-shared). */
+  keyPolicies?: boolean;
 }
 
 /** The keys `ids` name in the region, each once. */
@@ -92,7 +94,7 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
         : undefined;
     // Who else may use a customer-managed key (cross-account copies need the DR account admitted).
     const policy =
-      m.KeyManager === 'CUSTOMER'
+      o.keyPolicies && m.KeyManager === 'CUSTOMER'
         ? await c.try(m.Arn, 'kms:GetKeyPolicy', () =>
             kms.send(new GetKeyPolicyCommand({ KeyId: m.Arn, PolicyName: 'default' })),
           )
