@@ -22,6 +22,7 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination } from '../policy/index.js';
+import { onlyPrincipalsProblem } from '../rules/policy-doc.js';
 import { checkValue, isCheckValue, zero } from './material.js';
 
 export const SECRET_PREFIX = 'backup-sentinel/key-material/';
@@ -296,42 +297,10 @@ export function readerStore(aws: Aws, d: EscrowDestination): EscrowStore {
 
 /** Whether a secret's resource policy admits only the destination's escrow roles, and why not. */
 export function policyProblem(policy: string | undefined, d: EscrowDestination): string | undefined {
-  if (!policy) return 'no resource policy: any principal of that account with IAM access could read it';
-  let doc: unknown;
-  try {
-    doc = JSON.parse(policy);
-  } catch {
-    return 'resource policy is not JSON';
-  }
-  const raw = (doc as { Statement?: unknown }).Statement;
-  const statements = (Array.isArray(raw) ? raw : [raw]).filter(
-    (s): s is Record<string, unknown> => typeof s === 'object' && s !== null,
+  return onlyPrincipalsProblem(
+    policy,
+    d.account,
+    [d.writerRoleArn, d.readerRoleArn],
+    'secretsmanager:GetSecretValue',
   );
-  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
-  const principals = (p: unknown) =>
-    p === '*' ? ['*'] : typeof p === 'object' && p !== null ? list((p as { AWS?: unknown }).AWS) : [];
-  // A service or federated principal allowed on an escrow secret is never intended.
-  const others = (p: unknown) =>
-    typeof p === 'object' && p !== null
-      ? [...list((p as { Service?: unknown }).Service), ...list((p as { Federated?: unknown }).Federated)]
-      : [];
-  for (const s of statements) {
-    if (s.Effect !== 'Allow') continue;
-    const other = others(s.Principal)[0];
-    if (other) return `resource policy allows ${other}`;
-    for (const p of principals(s.Principal))
-      if (p === '*' || !(p === d.account || p.includes(`::${d.account}:`)))
-        return `resource policy allows ${p} (outside ${d.account})`;
-  }
-  const intended = new Set([d.writerRoleArn, d.readerRoleArn]);
-  const guard = statements.find((s) => {
-    if (s.Effect !== 'Deny' || !principals(s.Principal).includes('*')) return false;
-    const actions = list(s.Action);
-    if (!actions.some((a) => a === '*' || a === 'secretsmanager:*' || a === 'secretsmanager:GetSecretValue'))
-      return false;
-    const c = s.Condition as Record<string, Record<string, unknown>> | undefined;
-    const except = list(c?.StringNotEquals?.['aws:PrincipalArn'] ?? c?.ArnNotEquals?.['aws:PrincipalArn']);
-    return except.length > 0 && except.every((a) => intended.has(a));
-  });
-  return guard ? undefined : 'resource policy does not deny reading to all but the escrow roles';
 }

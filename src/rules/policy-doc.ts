@@ -22,6 +22,10 @@ interface Statement {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
+/** The AWS principals of a statement ("*" for Principal "*"). */
+const awsPrincipals = (p: unknown): string[] =>
+  p === '*' ? ['*'] : typeof p === 'object' && p !== null ? list((p as { AWS?: unknown }).AWS) : [];
+
 export function statements(policy: string): Statement[] | undefined {
   let doc: unknown;
   try {
@@ -35,11 +39,12 @@ export function statements(policy: string): Statement[] | undefined {
   );
 }
 
-/** The condition values of one key under any operator (StringEquals, ForAnyValue:StringLike, ...), lower-cased key match. */
-function conditionValues(condition: unknown, key: string): string[] | undefined {
+/** The condition values of one key (case-insensitive) under the operators `only` names, or any operator without it. */
+function conditionValues(condition: unknown, key: string, only?: string[]): string[] | undefined {
   if (typeof condition !== 'object' || condition === null) return undefined;
   let found: string[] | undefined;
-  for (const block of Object.values(condition as Record<string, unknown>)) {
+  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
+    if (only && !only.includes(operator)) continue;
     if (typeof block !== 'object' || block === null) continue;
     for (const [k, v] of Object.entries(block as Record<string, unknown>))
       if (k.toLowerCase() === key.toLowerCase()) found = [...(found ?? []), ...list(v)];
@@ -107,4 +112,39 @@ export function grantFor(
   if (missing.length === 0) return { kind: 'allowed', by: 'the policy' };
   if (unknown) return { kind: 'unknown', why: unknown };
   return { kind: 'not-allowed' };
+}
+
+/**
+ * Whether a resource policy lets only `intended` principals (of `account`) do `action`: no Allow
+ * to anyone outside the account or to a service, and a Deny of `action` to everyone but them.
+ */
+export function onlyPrincipalsProblem(
+  policy: string | undefined,
+  account: string,
+  intended: string[],
+  action: string,
+): string | undefined {
+  if (!policy) return 'no resource policy: any principal of that account with IAM access could read it';
+  const all = statements(policy);
+  if (!all) return 'resource policy is not JSON';
+  for (const s of all) {
+    if (s.Effect !== 'Allow') continue;
+    const p = s.Principal as { Service?: unknown; Federated?: unknown } | undefined;
+    const other =
+      typeof p === 'object' && p !== null ? [...list(p.Service), ...list(p.Federated)][0] : undefined;
+    if (other) return `resource policy allows ${other}`;
+    for (const a of awsPrincipals(s.Principal))
+      if (a === '*' || !(a === account || a.includes(`::${account}:`)))
+        return `resource policy allows ${a} (outside ${account})`;
+  }
+  const service = action.split(':')[0] ?? '';
+  const guard = all.find((s) => {
+    if (s.Effect !== 'Deny' || !awsPrincipals(s.Principal).includes('*')) return false;
+    if (!list(s.Action).some((a) => a === '*' || a === `${service}:*` || a === action)) return false;
+    // Only a negated match ("everyone but these") makes the Deny a guard.
+    const except =
+      conditionValues(s.Condition, 'aws:PrincipalArn', ['StringNotEquals', 'ArnNotEquals']) ?? [];
+    return except.length > 0 && except.every((a) => intended.includes(a));
+  });
+  return guard ? undefined : 'resource policy does not deny reading to all but the escrow roles';
 }

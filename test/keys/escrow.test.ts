@@ -52,6 +52,11 @@ describe('escrow names and policies', () => {
     expect(policyProblem(policy([wider]), D)).toBe(
       'resource policy does not deny reading to all but the escrow roles',
     );
+    // A Deny of only the named roles is no guard at all.
+    const inverted = { ...guard, Condition: { StringEquals: { 'aws:PrincipalArn': [D.writerRoleArn] } } };
+    expect(policyProblem(policy([inverted]), D)).toBe(
+      'resource policy does not deny reading to all but the escrow roles',
+    );
     // Same-account allows are fine: the guard still denies them the value.
     expect(
       policyProblem(policy([guard, allow({ AWS: 'arn:aws:iam::222222222222:role/ops' })]), D),
