@@ -7,7 +7,6 @@ import {
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   GetResourcesCommand,
@@ -26,18 +25,12 @@ import {
 import { Aws } from '../../src/aws/clients.js';
 import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
-import { mockSimulation } from '../support/iam-simulation.js';
+import { mockAccountReads } from '../support/account-reads.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/real/config/${name}`, 'utf8'));
 const config = mockClient(ConfigServiceClient);
 const sts = mockClient(STSClient);
-// DescribeOrganization as the AWS CLI documents it: the account is in an organization.
-mockSimulation();
-mockClient(OrganizationsClient)
-  .on(DescribeOrganizationCommand)
-  .resolves(
-    JSON.parse(readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8')),
-  );
+mockAccountReads();
 const backup = mockClient(BackupClient);
 const kms = mockClient(KMSClient);
 const rds = mockClient(RDSClient);

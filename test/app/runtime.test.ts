@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BackupClient, ListBackupJobsCommand } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import {
   GetResourcesCommand,
@@ -26,7 +25,7 @@ import { iamActionOf } from '../../src/iam.js';
 import { BackupStateCache } from '../../src/inventory/collect/index.js';
 import { parseInventory } from '../../src/inventory/index.js';
 import { parsePolicies } from '../../src/policy/index.js';
-import { mockSimulation } from '../support/iam-simulation.js';
+import { mockAccountReads } from '../support/account-reads.js';
 
 const demo = () => {
   const inventory = parseInventory(readFileSync('examples/demo-account.json', 'utf8'));
@@ -166,15 +165,7 @@ describe('onResourceChange with the container cache', () => {
   const ACCOUNT = '111111111111';
   const BUCKET = 'arn:aws:s3:::orders-export';
   const sts = mockClient(STSClient);
-  // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
-  mockSimulation();
-  mockClient(OrganizationsClient)
-    .on(DescribeOrganizationCommand)
-    .resolves(
-      JSON.parse(
-        readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8'),
-      ),
-    );
+  mockAccountReads();
   const s3 = mockClient(S3Client);
   const tagging = mockClient(ResourceGroupsTaggingAPIClient);
   const backup = mockClient(BackupClient);

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -26,8 +25,8 @@ import { own } from '../../src/maps.js';
 import { parsePolicies } from '../../src/policy/index.js';
 import { audit } from '../../src/rules/engine.js';
 import { RULES } from '../../src/rules/registry.js';
+import { mockAccountReads } from '../support/account-reads.js';
 import { FIXTURES } from '../support/fixtures.js';
-import { mockSimulation } from '../support/iam-simulation.js';
 import { edits, HOSTILE_STRINGS, mutate, RUNS } from './mutate.js';
 
 const CASE_BUDGET_MS = 1000;
@@ -203,15 +202,7 @@ describe('fuzz: AWS Config entry', () => {
   ];
   const mocks = clients.map((c) => mockClient(c as never));
   const sts = mockClient(STSClient);
-  // DescribeOrganization as the AWS CLI documents it: the account is in an organization.
-  mockSimulation();
-  mockClient(OrganizationsClient)
-    .on(DescribeOrganizationCommand)
-    .resolves(
-      JSON.parse(
-        readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8'),
-      ),
-    );
+  mockAccountReads();
   const aws = new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   const invocations = [
     'config/config_rule_change_notification_s3_bucket_custodian.json',

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -33,7 +32,6 @@ import {
   ListAliasesCommand,
   ListKeyRotationsCommand,
 } from '@aws-sdk/client-kms';
-import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   type DBClusterMessage,
   type DBInstanceMessage,
@@ -69,9 +67,9 @@ import { collectInventory } from '../../src/inventory/collect/index.js';
 import type { Inventory } from '../../src/inventory/schema.js';
 import { audit } from '../../src/rules/engine.js';
 import type { Finding } from '../../src/rules/types.js';
+import { mockAccountReads } from '../support/account-reads.js';
 import { policies as policySet } from '../support/builders.js';
 import { placebo, raw as rawFixture } from '../support/fixtures.js';
-import { mockSimulation } from '../support/iam-simulation.js';
 
 // ---------------------------------------------------------------------------------------------
 // Real payloads, converted to what the SDK hands back (Date objects, no ResponseMetadata)
@@ -183,13 +181,7 @@ const MATERIAL_ID = '96083e4fb6dbc41d77578a213a6b6669c044dd4c143e96755396d2bf11f
 const KCV = 'kcv1:c0ffee00000000000000000000000000';
 
 const sts = mockClient(STSClient);
-// DescribeOrganization as the AWS CLI documents it: the account is in an organization.
-mockSimulation();
-mockClient(OrganizationsClient)
-  .on(DescribeOrganizationCommand)
-  .resolves(
-    JSON.parse(readFileSync('test/fixtures/real/api/organizations_DescribeOrganization_awscli.json', 'utf8')),
-  );
+mockAccountReads();
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const rds = mockClient(RDSClient);
 const s3 = mockClient(S3Client);
