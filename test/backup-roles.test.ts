@@ -5,22 +5,10 @@
  * but restore-test resources, copies only into the named vaults, and is created only when the
  * parameters it needs are given.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { cfnLint, covers, ensureVenv, list, loadTemplate, type Statement } from './support/cfn.js';
 
 const FILE = 'resources/backup-roles.yml';
-const text = readFileSync(FILE, 'utf8');
-
-type Statement = {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-};
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 type Template = {
   Parameters: Record<string, { Type: string; Default?: string }>;
@@ -28,7 +16,7 @@ type Template = {
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Condition?: string; Value: unknown }>;
 };
-const template = parse(text) as Template;
+const { text, template, resource } = loadTemplate<Template>(FILE);
 
 /** Each role's logical id and the <kind> of its name backup-sentinel-backup-<kind>-<region>. */
 const ROLES = {
@@ -43,21 +31,6 @@ const ROLES = {
 type Role = keyof typeof ROLES;
 const roleIds = Object.keys(ROLES) as Role[];
 
-const resource = (id: string): Resource => {
-  const r = template.Resources[id];
-  if (!r) throw new Error(`${FILE} has no resource ${id}`);
-  return r;
-};
-const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-/** Whether an IAM pattern ("kms:Generate*", "arn:...:snapshot:awsbackup:*") covers `value`. */
-const covers = (pattern: string, value: string, flags = '') =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replaceAll('*', '.*')
-      .replaceAll('?', '.')}$`,
-    flags,
-  ).test(value);
 const coversAction = (pattern: string, action: string) => covers(pattern, action, 'i');
 
 /** Both branches of an Fn::If (the statement or resource that exists under either), NoValue dropped. */
@@ -279,16 +252,13 @@ const created = (params: Record<string, string>) =>
   });
 
 describe(FILE, () => {
-  beforeAll(() => {
-    // Creates .venv (cfn-lint) on first use; quiet and quick when it is up to date.
-    execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'pipe', timeout: 600_000 });
-  }, 600_000);
+  beforeAll(ensureVenv, 600_000);
 
   it('is a template cfn-lint finds no error in', () => {
     // Act
-    const run = spawnSync('.venv/bin/cfn-lint', [FILE], { encoding: 'utf8' });
-    // Assess: cfn-lint exit code bit 2 = errors (4 = warnings, 8 = informational)
-    expect(run.status !== null && (run.status & 2) === 0, `${run.stdout}${run.stderr}`).toBe(true);
+    const lint = cfnLint(FILE);
+    // Assess
+    expect(lint.ok, lint.output).toBe(true);
   });
 
   it('parses as plain YAML (long-form intrinsics only), says how to deploy it and cites its sources', () => {

@@ -4,25 +4,13 @@
  * exactly the source roles resources/iam.ts names, and nothing in it can change or delete an escrow
  * copy or lets the account root use the escrow key.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type RoleScope, roles } from '../resources/iam.js';
 import { ESCROW_TAGS, SECRET_PREFIX } from '../src/keys/escrow.js';
 import { ESCROW_KEY_ALIAS, ESCROW_READER_ROLE, ESCROW_WRITER_ROLE } from '../src/policy/index.js';
+import { cfnLint, covers, ensureVenv, list, loadTemplate, type Statement } from './support/cfn.js';
 
 const FILE = 'resources/escrow-destination.yml';
-const text = readFileSync(FILE, 'utf8');
-
-type Statement = {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-};
 type Resource = {
   Type: string;
   DeletionPolicy?: string;
@@ -35,19 +23,9 @@ type Template = {
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
 };
-const template = parse(text) as Template;
-
-const resource = (id: string): Resource => {
-  const r = template.Resources[id];
-  if (!r) throw new Error(`${FILE} has no resource ${id}`);
-  return r;
-};
-const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-/** Whether an IAM action pattern ("kms:Generate*", "secretsmanager:*") covers `action`. */
-const covers = (pattern: string, action: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`, 'i').test(action);
+const { text, template, resource } = loadTemplate<Template>(FILE);
 const grants = (s: Statement, action: string) =>
-  s.Effect === 'Allow' && list(s.Action).some((p) => covers(p, action));
+  s.Effect === 'Allow' && list(s.Action).some((p) => covers(p, action, 'i'));
 
 /** The identity-policy statements of one role: its inline Policies and the RolePolicy resources on it. */
 function roleStatements(role: string): Statement[] {
@@ -99,16 +77,13 @@ const admitted = (statement: unknown) =>
   ).map((a) => a['Fn::Sub']);
 
 describe(FILE, () => {
-  beforeAll(() => {
-    // Creates .venv (cfn-lint) on first use; quiet and quick when it is up to date.
-    execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'pipe', timeout: 600_000 });
-  }, 600_000);
+  beforeAll(ensureVenv, 600_000);
 
   it('is a template cfn-lint finds no error in', () => {
     // Act
-    const run = spawnSync('.venv/bin/cfn-lint', [FILE], { encoding: 'utf8' });
-    // Assess: cfn-lint exit code bit 2 = errors (4 = warnings, 8 = informational)
-    expect(run.status !== null && (run.status & 2) === 0, `${run.stdout}${run.stderr}`).toBe(true);
+    const lint = cfnLint(FILE);
+    // Assess
+    expect(lint.ok, lint.output).toBe(true);
   });
 
   it('parses as plain YAML (long-form intrinsics only) and says how to deploy it', () => {
