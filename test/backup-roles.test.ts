@@ -172,6 +172,10 @@ const CAPABILITIES: Record<Role, Capability[]> = {
     ['rds:CopyDBSnapshot', 'regionSnapshot'],
     ['kms:CreateGrant', 'regionKey'], // destination vault KMS key
     ['kms:CreateGrant', 'awsBackupKeys'], // AWS managed backup KMS key (CR)
+
+    // copies of continuous backups go through a temporary snapshot it deletes
+    ['rds:DeleteDBSnapshot', 'snapshot'],
+    ['rds:DeleteDBClusterSnapshot', 'clusterSnapshot'],
   ],
   RdsCopyAccountRole: [
     ...RDS_REGULAR,
@@ -182,6 +186,8 @@ const CAPABILITIES: Record<Role, Capability[]> = {
     ['rds:ModifyDBClusterSnapshotAttribute', 'clusterSnapshot'],
     ['kms:CreateGrant', 'destinationKey'], // destination vault KMS key
     ['kms:GenerateDataKey', 'destinationKey'],
+    ['rds:DeleteDBSnapshot', 'snapshot'],
+    ['rds:DeleteDBClusterSnapshot', 'clusterSnapshot'],
   ],
   RestoreTestingRole: [
     ['kms:Decrypt', 'vaultKey'], // source vault KMS key
@@ -207,6 +213,15 @@ const DELETES: Record<string, { roles: Role[]; on: string[] }> = {
   'rds:DeleteDBCluster': {
     roles: ['RestoreTestingRole'],
     on: [`arn:${HERE}:cluster:awsbackup-restore-test*`],
+  },
+  // The temporary snapshot of a continuous backup's copy (point-in-time-recovery-copying.html).
+  'rds:DeleteDBSnapshot': {
+    roles: ['RdsCopyRegionRole', 'RdsCopyAccountRole'],
+    on: [`arn:${HERE}:snapshot:awsbackup:*`, `arn:${HERE}:cluster-snapshot:awsbackup:*`],
+  },
+  'rds:DeleteDBClusterSnapshot': {
+    roles: ['RdsCopyRegionRole', 'RdsCopyAccountRole'],
+    on: [`arn:${HERE}:snapshot:awsbackup:*`, `arn:${HERE}:cluster-snapshot:awsbackup:*`],
   },
   's3:DeleteObject': {
     roles: ['S3RestoreRole'],
@@ -342,7 +357,7 @@ describe(FILE, () => {
       expect(grantsOn(role, action, arn[on]).length, `${role}: ${action} on ${arn[on]}`).toBeGreaterThan(0);
   });
 
-  it('deletes nothing but restore-test resources (and AWS Backup managed rules of S3 backups)', () => {
+  it('deletes nothing but restore-test resources, AWS Backup managed rules of S3 backups and its temporary copy snapshots', () => {
     for (const role of roleIds)
       for (const s of roleStatements(role))
         for (const action of list(s.Action).filter((a) => /^[a-z0-9-]+:Delete/.test(a))) {
@@ -351,14 +366,37 @@ describe(FILE, () => {
           for (const r of resourceStrings(s.Resource))
             expect(allowed?.on, `${role} ${s.Sid} ${action}`).toContain(r);
         }
-    // rds:DeleteDBSnapshot and the other snapshot deletes of the managed policies are left to AWS
-    // Backup's service-linked role (expired recovery points).
+    // The other snapshot deletes of the managed policies are left to AWS Backup's service-linked
+    // role (expired recovery points); the copy roles delete their temporary snapshots only when
+    // plans take continuous backups.
     for (const role of roleIds)
-      for (const action of ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot', 's3:DeleteBucket'])
-        expect(
-          grantsOn(role, action, arn.snapshot).concat(grantsOn(role, action, arn.testBucket)),
-          `${role} ${action}`,
-        ).toEqual([]);
+      for (const action of ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot', 's3:DeleteBucket']) {
+        const copies = DELETES[action]?.roles.includes(role) ?? false;
+        expect(grantsOn(role, action, arn.testBucket), `${role} ${action}`).toEqual([]);
+        expect(grantsOn(role, action, arn.snapshot).length > 0, `${role} ${action}`).toBe(copies);
+      }
+  });
+
+  it('lets the copy roles delete their temporary snapshots only for continuous backups', () => {
+    // The statements as CloudFormation creates them under these parameter values.
+    const under = (v: unknown, params: Record<string, string>): unknown[] => {
+      if (Array.isArray(v)) return v.flatMap((x) => under(x, params));
+      if (v && typeof v === 'object' && 'Fn::If' in v) {
+        const [cond, yes, no] = (v as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+        return under(evaluate(template.Conditions[cond], params) === true ? yes : no, params);
+      }
+      if (v && typeof v === 'object' && 'Ref' in v && (v as { Ref: string }).Ref === 'AWS::NoValue')
+        return [];
+      return [v];
+    };
+    const snapshotStatements = (role: Role, params: Record<string, string>) =>
+      (resource(role).Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[])
+        .flatMap((p) => under(p.PolicyDocument.Statement, params) as Statement[])
+        .filter((s) => list(s.Action).includes('rds:DeleteDBSnapshot'));
+    for (const role of ['RdsCopyRegionRole', 'RdsCopyAccountRole'] as Role[]) {
+      expect(snapshotStatements(role, { RdsContinuousBackup: 'true' }).length, role).toBe(1);
+      expect(snapshotStatements(role, { RdsContinuousBackup: 'false' }), role).toEqual([]);
+    }
   });
 
   it('lets the copy roles copy into the named vaults only, and the other roles into none', () => {
