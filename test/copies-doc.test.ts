@@ -14,12 +14,12 @@ function section(): string {
   const rows = COPY_PRECONDITIONS.map((p) => {
     const rule = RULES.find((r) => r.id === p.ruleId);
     if (!rule) throw new Error(`${p.ruleId} is not a rule`);
-    return `| \`${rule.id}\` (${rule.severity}) | ${rule.title} | ${p.source} | ${p.destination} |`;
+    return `| \`${rule.id}\` (${rule.severity}) | ${p.copies} | ${rule.title} | ${p.source} | ${p.destination} |`;
   });
   return [
     '',
-    '| rule | what must be true | read on the source side | read on the destination side |',
-    '| --- | --- | --- | --- |',
+    '| rule | copies | what must be true | read on the source side | read on the destination side |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

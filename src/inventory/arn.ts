@@ -74,3 +74,9 @@ function globMatches(pattern: string, value: string, question: boolean): boolean
   while (pattern[p] === '*') p++;
   return p === pattern.length;
 }
+
+/** RDS's own option groups (default:<engine>-<major version>): every Region has them. */
+export const isDefaultOptionGroup = (name: string) => name.startsWith('default:');
+
+export const optionGroupArn = (account: string, region: string, name: string) =>
+  `arn:${partitionOf(region)}:rds:${region}:${account}:og:${name}`;

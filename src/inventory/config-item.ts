@@ -36,6 +36,9 @@ const num = (v: unknown): number | undefined =>
       ? Number(v)
       : undefined;
 const bool = (v: unknown): boolean => v === true || v === 'true';
+/** optionGroupMemberships: [{ optionGroupName, status }] — the first (an instance has one). */
+const optionGroupOf = (v: unknown): string | undefined =>
+  Array.isArray(v) ? str((v[0] as { optionGroupName?: unknown } | undefined)?.optionGroupName) : undefined;
 
 function captureTime(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
@@ -127,6 +130,9 @@ export function resourceFromConfigItem(item: unknown): ConfigItemResult {
             DBInstanceIdentifier: str(config.dBInstanceIdentifier) ?? str(ci.resourceName) ?? '',
             ...(str(config.dBClusterIdentifier)
               ? { DBClusterIdentifier: str(config.dBClusterIdentifier) }
+              : {}),
+            ...(optionGroupOf(config.optionGroupMemberships)
+              ? { OptionGroupName: optionGroupOf(config.optionGroupMemberships) }
               : {}),
             ...(str(config.readReplicaSourceDBInstanceIdentifier)
               ? { ReadReplicaSourceDBInstanceIdentifier: str(config.readReplicaSourceDBInstanceIdentifier) }

@@ -13,6 +13,7 @@ import {
   type Inventory,
   inventorySchema,
   type KmsKey,
+  type OptionGroup,
   type RecoveryPoint,
   type Resource,
   type RestoreJob,
@@ -151,6 +152,13 @@ export class InventoryIndex {
     const key = this.key(idOrArn);
     if (key) return key.KeyManager;
     return idOrArn && /:alias\/aws\//.test(idOrArn) ? 'AWS' : undefined;
+  }
+
+  /** What DescribeOptionGroups said of a group name in one account and Region (undefined: not read). */
+  optionGroup(account: string, region: string, name: string): OptionGroup | undefined {
+    return this.inventory.optionGroups.find(
+      (g) => g.AccountId === account && g.Region === region && g.OptionGroupName === name,
+    );
   }
 
   /** A KMS key by ARN, key id or alias ARN. */

@@ -40,6 +40,8 @@ export const dbInstanceSchema = z.looseObject({
   Type: z.literal('AWS::RDS::DBInstance'),
   DBInstanceIdentifier: z.string(),
   DBClusterIdentifier: z.string().optional(),
+  /** Its option group (OptionGroupMemberships); default:<engine>-<version> ones need nothing elsewhere. */
+  OptionGroupName: z.string().optional(),
   ...rdsCommon,
 });
 
@@ -305,6 +307,30 @@ export const roleCheckSchema = z.looseObject({
     .default([]),
 });
 
+/**
+ * DescribeOptionGroups of one option group, by name, in one account and Region: the source
+ * database's, and the same name where its copies land (option groups do not travel with copies).
+ */
+export const optionGroupSchema = z.looseObject({
+  AccountId: z.string(),
+  Region: z.string(),
+  OptionGroupName: z.string(),
+  /** false: DescribeOptionGroups answered OptionGroupNotFoundFault — there is none of that name there. */
+  Exists: z.boolean(),
+  EngineName: z.string().optional(),
+  Options: z
+    .array(
+      z.looseObject({
+        OptionName: z.string(),
+        /** Cannot be removed from a DB instance once added. */
+        Persistent: z.boolean().default(false),
+        /** Cannot be removed from the option group. */
+        Permanent: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+});
+
 /** What an account's organization and AWS Backup's global settings say (home, and each DR account read). */
 export const accountSchema = z.looseObject({
   AccountId: z.string(),
@@ -364,6 +390,7 @@ export const inventorySchema = z.looseObject({
   kmsKeys: z.array(kmsKeySchema).default([]),
   accounts: z.array(accountSchema).default([]),
   roleChecks: z.array(roleCheckSchema).default([]),
+  optionGroups: z.array(optionGroupSchema).default([]),
   keyMaterialReplicas: z.array(keyMaterialReplicaSchema).default([]),
   collectionErrors: z.array(collectionErrorSchema).default([]),
   /** Start of the window jobs and recovery points were listed from (absent: long enough for every policy). */
@@ -375,6 +402,7 @@ export const inventorySchema = z.looseObject({
 export type Inventory = z.output<typeof inventorySchema>;
 export type InventoryInput = z.input<typeof inventorySchema>;
 export type Resource = z.output<typeof resourceSchema>;
+export type OptionGroup = z.output<typeof optionGroupSchema>;
 export type DbInstance = z.output<typeof dbInstanceSchema>;
 export type DbCluster = z.output<typeof dbClusterSchema>;
 export type Bucket = z.output<typeof bucketSchema>;

@@ -410,6 +410,7 @@ describe('collectInventory maps a live account into the inventory', () => {
         StorageEncrypted: true,
         KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/38db0a99-0bec-40f1-8d65-c73a1a16e83a',
         DBSubnetGroupName: 'default-vpc-0d9dd54496f180583',
+        OptionGroupName: 'default:mysql-8-0',
         DBInstanceStatus: 'available',
         DbiResourceId: 'db-WYY6G33SJTXPDRM37WAJIIIIXE',
       },
@@ -866,6 +867,7 @@ describe('collectInventory turns failed calls into collection errors the rules r
       }),
     ]);
     const others = {
+      'copies.continuous-as-snapshots': 'NOT_APPLICABLE',
       'copies.cross-account-allowed': 'NOT_APPLICABLE',
       'copies.destination-accepts': 'NOT_APPLICABLE',
       'copies.recent': 'NOT_APPLICABLE',

@@ -69,6 +69,7 @@ describe('resourceFromConfigItem', () => {
       Engine: 'postgres',
       BackupRetentionPeriod: 7,
       DBSubnetGroupName: 'default',
+      OptionGroupName: 'default:postgres-9-6',
     });
     expect(fromApi.kind === 'resource' && fromApi.resource).toMatchObject({
       DBInstanceIdentifier: 'myrdstest',
@@ -76,6 +77,7 @@ describe('resourceFromConfigItem', () => {
       StorageEncrypted: true,
       CopyTagsToSnapshot: false,
       Tags: { 'workload-type': 'production' },
+      OptionGroupName: 'default:mysql-5-6',
     });
   });
 

@@ -19,6 +19,7 @@ const ABSENT = new Set([
   'ServerSideEncryptionConfigurationNotFoundError',
   'OwnershipControlsNotFoundError',
   'ResourceNotFoundException',
+  'OptionGroupNotFoundFault',
 ]);
 
 /** The errors of one collection run. */

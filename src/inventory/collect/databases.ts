@@ -81,6 +81,9 @@ export function toInstance(db: DBInstance, region: string, accountId: string): I
     StorageEncrypted: db.StorageEncrypted ?? false,
     ...(db.KmsKeyId ? { KmsKeyId: db.KmsKeyId } : {}),
     ...(db.DBSubnetGroup?.DBSubnetGroupName ? { DBSubnetGroupName: db.DBSubnetGroup.DBSubnetGroupName } : {}),
+    ...(db.OptionGroupMemberships?.[0]?.OptionGroupName
+      ? { OptionGroupName: db.OptionGroupMemberships[0].OptionGroupName }
+      : {}),
     ...(db.DBInstanceStatus ? { DBInstanceStatus: db.DBInstanceStatus } : {}),
     ...(db.ReadReplicaSourceDBInstanceIdentifier
       ? { ReadReplicaSourceDBInstanceIdentifier: db.ReadReplicaSourceDBInstanceIdentifier }

@@ -11,7 +11,8 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Aws } from '../../aws/clients.js';
 import { own } from '../../maps.js';
-import type { PolicySet } from '../../policy/index.js';
+import { copyDestinations } from '../../policy/destinations.js';
+import { type PolicySet, resolvePolicy } from '../../policy/index.js';
 import { parseArn } from '../arn.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from '../schema.js';
 import { DISCOVERY_READS } from '../scope.js';
@@ -20,6 +21,7 @@ import type { BackupState, BackupStateCache, BackupStateKey } from './cache.js';
 import { Collection, type Input, type Progress } from './calls.js';
 import { collectEscrow } from './escrow.js';
 import { collectKeys, keyIdsIn, managedKeyIds } from './keys.js';
+import { collectOptionGroups } from './option-groups.js';
 import { collectResources, readResource } from './resources.js';
 import { collectRoleChecks } from './roles.js';
 
@@ -108,6 +110,7 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
     await collectRoleChecks(aws, c, rolePairs(state.lists, discovered.resources, options.policies), limit),
   );
 
+  push('optionGroups', await collectOptionGroups(aws, c, discovered.resources, options.policies, limit));
   push('keyMaterialReplicas', await collectEscrow(aws, c, homeKeys, options.policies.keyMaterial, accountId));
   inv.collectionErrors = c.errors;
   inv.scope = state.scope.map((e) =>
@@ -208,6 +211,7 @@ export async function collectResource(
     rolePairs(backup.state.lists, resources, options.policies),
     EVENT_LIMIT,
   );
+  const optionGroups = await collectOptionGroups(aws, c, resources, options.policies, EVENT_LIMIT);
   return inventorySchema.parse({
     version: INVENTORY_VERSION,
     capturedAt: options.now.toISOString(),
@@ -219,6 +223,7 @@ export async function collectResource(
     kmsKeys: [...(backup.state.lists.kmsKeys ?? []), ...kmsKeys],
     keyMaterialReplicas,
     roleChecks,
+    optionGroups,
     collectionErrors: [...backup.errors, ...c.errors],
     scope: backup.state.scope,
   });
@@ -247,7 +252,7 @@ function rolePairs(
   lists: Partial<BackupLists>,
   resources: Input<'resources'>[],
   policies: PolicySet,
-): { roleArn: string; resource: Input<'resources'> }[] {
+): { roleArn: string; resource: Input<'resources'>; continuousCopies: boolean }[] {
   const planRegion = new Map(
     (lists.backupPlans ?? []).map((p) => [p.BackupPlanId, parseArn(p.BackupPlanArn)?.region]),
   );
@@ -260,6 +265,16 @@ function rolePairs(
   return resources.flatMap((resource) => {
     const tag = own(resource.Tags, policies.tagKey)?.trim();
     if (!tag || tag === 'none') return [];
-    return [...(rolesIn.get(resource.Region) ?? [])].map((roleArn) => ({ roleArn, resource }));
+    // A tag naming no policy still gets the backup's own actions simulated.
+    const resolution = resolvePolicy(resource.Tags ?? {}, policies);
+    const continuousCopies =
+      resolution.kind === 'policy' &&
+      resolution.policy.continuous &&
+      copyDestinations(resolution.policy, resource.Region, resource.AccountId).length > 0;
+    return [...(rolesIn.get(resource.Region) ?? [])].map((roleArn) => ({
+      roleArn,
+      resource,
+      continuousCopies,
+    }));
   });
 }

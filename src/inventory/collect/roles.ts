@@ -6,6 +6,7 @@
  */
 import { paginateSimulatePrincipalPolicy } from '@aws-sdk/client-iam';
 import type { Aws } from '../../aws/clients.js';
+import { partitionOf } from '../arn.js';
 import { all, type Collection, type Input, mapLimit } from './calls.js';
 
 /** AWSBackupServiceRolePolicyForS3Backup, the bucket-level reads and the notifications it sets up. */
@@ -47,8 +48,20 @@ export const RDS_CLUSTER_ACTIONS = [
 ];
 export const RDS_KEY_ACTIONS = ['kms:CreateGrant', 'kms:DescribeKey'];
 
-/** The actions a backup of `r` needs, each on the resource it is about. */
-export function neededFor(r: Input<'resources'>): { action: string; resource: string }[] {
+/**
+ * A copy of a continuous RDS backup goes through a temporary snapshot AWS Backup deletes once
+ * copied (point-in-time-recovery-copying.html); a sample of the names it gives them.
+ */
+const TEMPORARY_SNAPSHOT = 'awsbackup:job-00000000-0000-0000-0000-000000000000';
+
+/**
+ * The actions a backup of `r` needs, each on the resource it is about; with `continuousCopies`
+ * (its policy copies continuous backups), also deleting the copy's temporary snapshot.
+ */
+export function neededFor(
+  r: Input<'resources'>,
+  { continuousCopies = false }: { continuousCopies?: boolean } = {},
+): { action: string; resource: string }[] {
   const on = (actions: string[], resource: string) => actions.map((action) => ({ action, resource }));
   if (r.Type === 'AWS::S3::Bucket') {
     const rules =
@@ -74,19 +87,27 @@ export function neededFor(r: Input<'resources'>): { action: string; resource: st
   }
   const key =
     'StorageEncrypted' in r && r.StorageEncrypted && typeof r.KmsKeyId === 'string' ? r.KmsKeyId : undefined;
-  const actions = r.Type === 'AWS::RDS::DBCluster' ? RDS_CLUSTER_ACTIONS : RDS_INSTANCE_ACTIONS;
-  return [...on(actions, r.Arn), ...(key ? on(RDS_KEY_ACTIONS, key) : [])];
+  const cluster = r.Type === 'AWS::RDS::DBCluster';
+  const actions = cluster ? RDS_CLUSTER_ACTIONS : RDS_INSTANCE_ACTIONS;
+  const temporary = `arn:${partitionOf(r.Region)}:rds:${r.Region}:${r.AccountId}:${cluster ? 'cluster-snapshot' : 'snapshot'}:${TEMPORARY_SNAPSHOT}`;
+  return [
+    ...on(actions, r.Arn),
+    ...(key ? on(RDS_KEY_ACTIONS, key) : []),
+    ...(continuousCopies
+      ? on([cluster ? 'rds:DeleteDBClusterSnapshot' : 'rds:DeleteDBSnapshot'], temporary)
+      : []),
+  ];
 }
 
 /** Simulates, for each (role, resource), every action the backup needs; one call per pair. */
 export async function collectRoleChecks(
   aws: Aws,
   c: Collection,
-  pairs: { roleArn: string; resource: Input<'resources'> }[],
+  pairs: { roleArn: string; resource: Input<'resources'>; continuousCopies?: boolean }[],
   limit: number,
 ): Promise<Input<'roleChecks'>[]> {
-  const out = await mapLimit(pairs, limit, async ({ roleArn, resource }) => {
-    const needed = neededFor(resource);
+  const out = await mapLimit(pairs, limit, async ({ roleArn, resource, continuousCopies }) => {
+    const needed = neededFor(resource, { continuousCopies: continuousCopies ?? false });
     const pages = await c.try(`${roleArn}|${resource.Arn}`, 'iam:SimulatePrincipalPolicy', () =>
       all(
         paginateSimulatePrincipalPolicy(

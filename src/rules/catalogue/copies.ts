@@ -1,9 +1,9 @@
 /** Copies: cross-region / cross-account copies exist in the plan, succeed, and can succeed. */
 
-import { parseArn } from '../../inventory/arn.js';
+import { isDefaultOptionGroup, optionGroupArn, parseArn } from '../../inventory/arn.js';
 import type { InventoryIndex } from '../../inventory/index.js';
 import { backupResourceType, isUsablePoint } from '../../inventory/index.js';
-import type { BackupVault, Resource } from '../../inventory/schema.js';
+import type { BackupVault, OptionGroup, Resource } from '../../inventory/schema.js';
 import { copyDestinations, destinations } from '../../policy/destinations.js';
 import type { Policy } from '../../policy/index.js';
 import { formatHours } from '../../policy/schedule.js';
@@ -19,7 +19,7 @@ import {
   notRead,
   type Outcome,
 } from '../types.js';
-import { copyKeepDays, lockRejects, primaryRule, raisedDays } from './plan.js';
+import { copyKeepDays, gapOf, lockRejects, primaryRule, raisedDays } from './plan.js';
 
 export const copyActions = defineRule<'plan'>({
   id: 'copies.configured',
@@ -506,42 +506,241 @@ export const rdsKeyShared = defineRule<'resource'>({
   },
 });
 
+/** Options RDS cannot share a snapshot with (USER_ShareSnapshot.html), Oracle's Timezone and OLS excepted. */
+function unshareable(group: OptionGroup): string[] {
+  const oracle = (group.EngineName ?? '').startsWith('oracle');
+  return group.Options.filter(
+    (o) =>
+      (o.Persistent || o.Permanent) && !(oracle && (o.OptionName === 'Timezone' || o.OptionName === 'OLS')),
+  ).map((o) => o.OptionName);
+}
+
+/** The group as read in (account, region), or the ERROR that stands for it, naming the side. */
+function readGroup(
+  index: InventoryIndex,
+  inventory: { collectionErrors: { Arn: string; Action: string; Code: string }[] },
+  side: string,
+  account: string,
+  region: string,
+  name: string,
+): { group: OptionGroup } | { outcome: Outcome } {
+  const group = index.optionGroup(account, region, name);
+  if (group) return { group };
+  const failed = inventory.collectionErrors.find(
+    (e) => e.Arn === optionGroupArn(account, region, name) && e.Action === 'rds:DescribeOptionGroups',
+  );
+  return {
+    outcome: cannotEvaluate(
+      `could not evaluate the ${side} side (${account}/${region}): rds:DescribeOptionGroups of ${name} ${failed ? `failed with ${failed.Code}` : 'was not read'}`,
+    ),
+  };
+}
+
+export const rdsOptionGroup = defineRule<'resource'>({
+  id: 'copies.rds-option-group',
+  title: "The option group a database's copies need exists where they land",
+  area: 'copies',
+  severity: 'high',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance'],
+  permissions: { collect: ['rds:DescribeOptionGroups'] },
+  proposes: [],
+  example:
+    'db on option group ora-tde (TDE is persistent), policy copies to eu-west-1, which has no ora-tde -> NON_COMPLIANT: every copy fails ("The snapshot requires a target option group with the following options: TDE")',
+  evaluate({ resource, policy }, { index, inventory }) {
+    const dests = copyDestinations(policy, resource.Region, resource.AccountId);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
+    const name = typeof resource.OptionGroupName === 'string' ? resource.OptionGroupName : undefined;
+    if (!name) return notApplicable('no option group membership recorded');
+    if (isDefaultOptionGroup(name))
+      return compliant(`on the default option group ${name}, which every Region has`);
+    const source = readGroup(index, inventory, 'source', resource.AccountId, resource.Region, name);
+    if ('outcome' in source) return source.outcome;
+    const { group } = source;
+    const sticky = group.Options.filter((o) => o.Persistent || o.Permanent).map((o) => o.OptionName);
+    return dests.map((d): Outcome => {
+      if (d.crossAccount) {
+        const blocking = unshareable(group);
+        if (blocking.length)
+          return nonCompliant(
+            `option group ${name} has persistent or permanent options (${blocking.join(', ')}): RDS cannot share a snapshot with them, so every copy to ${d.account} fails (read in ${resource.AccountId}/${resource.Region})`,
+            { expected: 'no persistent or permanent options', actual: blocking.join(', ') },
+          );
+        return compliant(
+          `option group ${name} has no persistent or permanent options: its snapshots can be shared with ${d.account} (read in ${resource.AccountId}/${resource.Region})`,
+        );
+      }
+      const there = readGroup(index, inventory, 'destination', d.account, d.region, name);
+      if ('outcome' in there) return there.outcome;
+      const has = new Set(there.group.Exists ? there.group.Options.map((o) => o.OptionName) : []);
+      const missing = group.Options.map((o) => o.OptionName).filter((o) => !has.has(o));
+      const missingSticky = sticky.filter((o) => !has.has(o));
+      const absent = there.group.Exists
+        ? `${d.region}'s ${name} lacks`
+        : `${d.region} has no option group ${name}, so it lacks`;
+      if (missingSticky.length)
+        return nonCompliant(
+          `${absent} the persistent or permanent options ${missingSticky.join(', ')}: AWS Backup does not carry option groups with copies, so every copy to ${d.arn} fails ("The snapshot requires a target option group with the following options: ..."). Create ${name} in ${d.region} with the same options`,
+          {
+            expected: `${name} in ${d.region} with ${sticky.join(', ')}`,
+            actual: there.group.Exists ? `lacks ${missingSticky.join(', ')}` : 'none',
+          },
+        );
+      if (missing.length)
+        return nonCompliant(
+          `${absent} ${missing.join(', ')}: copies to ${d.arn} succeed, but land on the default option group, and a restore there comes up without those options. Create ${name} in ${d.region} with the same options`,
+          {
+            expected: `${name} in ${d.region} with ${missing.join(', ')}`,
+            actual: there.group.Exists ? `lacks ${missing.join(', ')}` : 'none',
+          },
+        );
+      return compliant(
+        group.Options.length
+          ? `${name} exists in ${d.region} with its options (${group.Options.map((o) => o.OptionName).join(', ')}; read in both Regions)`
+          : `${name} has no options: the default option group copies land on restores the same`,
+      );
+    });
+  },
+});
+
+export const continuousCopies = defineRule<'resource'>({
+  id: 'copies.continuous-as-snapshots',
+  title: 'Copies of continuous backups, which are snapshots, still meet the RPO where they land',
+  area: 'copies',
+  severity: 'medium',
+  subject: 'resource',
+  resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
+  permissions: { collect: ['backup:GetBackupPlan'] },
+  proposes: [],
+  example:
+    'continuous policy, RPO 24h, its copy to eu-west-1 made only by the continuous rule scheduled weekly -> NON_COMPLIANT: no point-in-time recovery there, and copies a week apart',
+  evaluate({ resource, policy }, { index, now }) {
+    if (!policy.continuous) return notApplicable(`policy ${policy.name} takes no continuous backups`);
+    const dests = copyDestinations(policy, resource.Region, resource.AccountId);
+    if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
+    if (isMultiAzCluster(resource))
+      return notApplicable(
+        'Multi-AZ DB cluster: its snapshots cannot be copied (see copies.multi-az-cluster)',
+      );
+    const plan = index.plan(resource.Region, policy.planName);
+    if (!plan)
+      return notApplicable(
+        `plan ${policy.planName} does not exist yet (coverage and copies.configured say so)`,
+      );
+    const rpo = formatHours(policy.rpoHours);
+    return dests.map((d): Outcome => {
+      const copying = plan.Rules.filter((r) =>
+        r.CopyActions.some((c) => c.DestinationBackupVaultArn === d.arn),
+      );
+      if (copying.length === 0)
+        return notApplicable(`no copy action to ${d.arn} yet (see copies.configured)`);
+      const gaps = copying.map((r) => gapOf(r, now));
+      const known = gaps.filter((g): g is number => g !== undefined);
+      const gap = known.length ? Math.min(...known) : undefined;
+      const from = copying
+        .map((r) => `${r.RuleName}${r.EnableContinuousBackup ? ' (continuous)' : ''}`)
+        .join(', ');
+      const noPitr = `copies to ${d.arn} are snapshots: point-in-time recovery stays in ${resource.Region}${d.crossAccount ? `/${resource.AccountId}` : ''}, and a restore from ${d.region}${d.crossAccount ? `/${d.account}` : ''} goes back to a copy`;
+      if (gap === undefined)
+        return cannotEvaluate(`${noPitr}; how often rule ${from} runs could not be read from its schedule`);
+      if (gap > policy.rpoHours)
+        return nonCompliant(
+          `${noPitr}, and rule ${from} makes one every ${formatHours(gap)}, more than the policy's RPO of ${rpo}. Copy from a rule scheduled at least every ${rpo}`,
+          { expected: `a copy at least every ${rpo}`, actual: `every ${formatHours(gap)}` },
+        );
+      return compliant(`${noPitr}, one every ${formatHours(gap)} (rule ${from}; RPO ${rpo})`);
+    });
+  },
+});
+
 /**
- * What must be true on each side of a cross-account copy, and where each rule reads it (README
- * "Cross-account copies", generated from this list and the rules' titles).
+ * What must be true on each side of a cross-account or cross-Region copy, and where each rule
+ * reads it (README "Cross-account copies", generated from this list and the rules' titles).
  */
-export const COPY_PRECONDITIONS: { ruleId: string; source: string; destination: string }[] = [
+export const COPY_PRECONDITIONS: {
+  ruleId: string;
+  copies: 'cross-account' | 'cross-Region' | 'both';
+  source: string;
+  destination: string;
+}[] = [
   {
     ruleId: 'copies.cross-account-allowed',
+    copies: 'cross-account',
     source: 'organizations:DescribeOrganization; backup:DescribeGlobalSettings (isCrossAccountBackupEnabled)',
     destination: 'organizations:DescribeOrganization, through the DR read role',
   },
   {
     ruleId: 'copies.destination-accepts',
+    copies: 'cross-account',
     source: "the source account's organization id (for aws:PrincipalOrgID policies)",
     destination:
       'backup:GetBackupVaultAccessPolicy of the destination vault: Allow backup:CopyIntoBackupVault for the source account or organization, no Deny',
   },
   {
     ruleId: 'copies.destination-key',
+    copies: 'cross-account',
     source: '—',
     destination:
       "kms:DescribeKey of the destination vault's key: customer-managed (RDS and Aurora are not fully managed by AWS Backup)",
   },
   {
     ruleId: 'copies.rds-cmk',
+    copies: 'cross-account',
     source: "kms:DescribeKey of the database's key: customer-managed (aws/rds snapshots cannot be shared)",
     destination: '—',
   },
   {
     ruleId: 'copies.rds-key-shared',
+    copies: 'cross-account',
     source:
       "kms:GetKeyPolicy of the database's key: kms:CreateGrant, kms:Decrypt, kms:DescribeKey allowed for the destination account",
     destination: '—',
   },
   {
     ruleId: 'copies.multi-az-cluster',
+    copies: 'both',
     source: 'rds:DescribeDBClusters: a Multi-AZ DB cluster (its snapshots cannot be copied)',
+    destination: '—',
+  },
+  {
+    ruleId: 'copies.rds-single-hop',
+    copies: 'both',
+    source: "the policy's copies and the plan's copy actions: RDS and Aurora copy cross-Region or cross-account in one plan, not both",
+    destination: '—',
+  },
+  {
+    ruleId: 'vault.exists',
+    copies: 'both',
+    source: '—',
+    destination:
+      'backup:ListBackupVaults in the destination Region (and account, through the DR read role): the vault exists',
+  },
+  {
+    ruleId: 'kms.key-usable',
+    copies: 'both',
+    source: "kms:DescribeKey of the source vault's and the database's keys: enabled",
+    destination: "kms:DescribeKey of the destination vault's key: enabled, not pending deletion",
+  },
+  {
+    ruleId: 'copies.rds-option-group',
+    copies: 'both',
+    source:
+      "rds:DescribeOptionGroups of the database's custom option group: no persistent or permanent options when copied to another account (RDS cannot share such snapshots; Oracle Timezone and OLS excepted)",
+    destination:
+      'rds:DescribeOptionGroups of the same name in the destination Region: it exists with the same options (persistent ones, or every copy fails; the others, or restores there lack them)',
+  },
+  {
+    ruleId: 'copies.continuous-as-snapshots',
+    copies: 'both',
+    source:
+      "backup:GetBackupPlan: the rule copying a continuous policy's backups runs at least every RPO (copies are snapshots: no point-in-time recovery where they land)",
+    destination: '—',
+  },
+  {
+    ruleId: 'coverage.backup-role-can',
+    copies: 'both',
+    source:
+      "iam:SimulatePrincipalPolicy of the selection's role: the backup's actions on the resource and its key, and rds:DeleteDBSnapshot / DeleteDBClusterSnapshot of the temporary snapshot a continuous backup's copy goes through",
     destination: '—',
   },
 ];
@@ -556,4 +755,6 @@ export const copyRules = [
   destinationAccepts,
   destinationKey,
   rdsKeyShared,
+  rdsOptionGroup,
+  continuousCopies,
 ];

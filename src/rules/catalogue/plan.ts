@@ -23,7 +23,7 @@ function timezoneOf(r: PlanRule): string | undefined {
 }
 
 /** Largest gap between two runs of a rule, measured from `from`; undefined when unreadable. */
-const gapOf = (r: PlanRule, from?: Date) =>
+export const gapOf = (r: PlanRule, from?: Date) =>
   r.ScheduleExpression
     ? scheduleMaxGapHours(r.ScheduleExpression, { timezone: timezoneOf(r), from })
     : undefined;
