@@ -11,7 +11,17 @@ import { Aws } from '../../src/aws/clients.js';
 import { Collection } from '../../src/inventory/collect/calls.js';
 import { collectRoleChecks, neededFor, S3_KEY_ACTIONS } from '../../src/inventory/collect/roles.js';
 import type { InventoryInput } from '../../src/inventory/schema.js';
-import { bucket, findings, inventory, plan, planRule, policies, selection } from '../support/builders.js';
+import {
+  bucket,
+  cluster,
+  db,
+  findings,
+  inventory,
+  plan,
+  planRule,
+  policies,
+  selection,
+} from '../support/builders.js';
 
 const ROLE = 'arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole';
 const KEY = 'arn:aws:kms:eu-central-1:111111111111:key/bucket-key';
@@ -38,6 +48,24 @@ function account(more: Partial<InventoryInput> = {}) {
 const set = policies();
 const verdict = (inv: ReturnType<typeof inventory>) =>
   findings('coverage.backup-role-can', inv, set, 'arn:aws:s3:::data').map((f) => [f.status, f.message]);
+
+describe('neededFor', () => {
+  it("asks for the delete of a continuous backup's temporary copy snapshot only when the policy copies continuous backups", () => {
+    const orders = db('orders');
+    const ledger = cluster('ledger');
+    expect(neededFor(orders).map((n) => n.action)).not.toContain('rds:DeleteDBSnapshot');
+    expect(neededFor(orders, { continuousCopies: true })).toContainEqual({
+      action: 'rds:DeleteDBSnapshot',
+      resource:
+        'arn:aws:rds:eu-central-1:111111111111:snapshot:awsbackup:job-00000000-0000-0000-0000-000000000000',
+    });
+    expect(neededFor(ledger, { continuousCopies: true })).toContainEqual({
+      action: 'rds:DeleteDBClusterSnapshot',
+      resource:
+        'arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:awsbackup:job-00000000-0000-0000-0000-000000000000',
+    });
+  });
+});
 
 describe('collectRoleChecks', () => {
   it('simulates the S3 backup actions on the bucket, its objects and its SSE-KMS key', async () => {
