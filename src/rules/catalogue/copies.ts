@@ -705,7 +705,8 @@ export const COPY_PRECONDITIONS: {
   {
     ruleId: 'copies.rds-single-hop',
     copies: 'both',
-    source: "the policy's copies and the plan's copy actions: RDS and Aurora copy cross-Region or cross-account in one plan, not both",
+    source:
+      "the policy's copies and the plan's copy actions: RDS and Aurora copy cross-Region or cross-account in one plan, not both",
     destination: '—',
   },
   {
