@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { CONFIG_RULE_NAME, resources } from './resources/app.js';
-import { DEFAULT_BACKUP_ROLE, type RoleScope, roleName, roles } from './resources/iam.js';
+import {
+  DEFAULT_BACKUP_ROLE,
+  type RoleScope,
+  roleName,
+  roles,
+  USES_BACKUP_ROLE_TEMPLATE,
+} from './resources/iam.js';
 import { BACKUP_CALLS, RDS_CALLS, S3_CALLS, VAULT_DRIFT_CALLS } from './src/app/events.js';
 import { KMS_CALLS } from './src/app/keys.js';
 import { parsePolicies } from './src/policy/index.js';
@@ -31,7 +37,8 @@ const drAccounts = [
 ].sort();
 const policies = Object.values(policySet.policies);
 const keyMaterial = policySet.keyMaterial;
-// The one role selections and restore tests hand to AWS Backup: the parameter, else the default.
+// The one role selections and restore tests hand to AWS Backup without backupRoles=template: the
+// parameter, else the default.
 const backupRoleArn = { 'Fn::If': ['HasBackupRoleArn', { Ref: 'BackupRoleArn' }, DEFAULT_BACKUP_ROLE] };
 // The Slack incoming-webhook URL lives in Secrets Manager under this name; none there: no Slack.
 const slackSecretName = "${param:slackSecretName, 'backup-sentinel/${sls:stage}/slack-webhook'}";
@@ -86,6 +93,8 @@ const config = {
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
       VAULT_EVENTS_TOPIC_ARN: { Ref: 'VaultEventsTopic' },
       BACKUP_ROLE_ARN: backupRoleArn,
+      // The same parameter decides the PassRole grant (resources/iam.ts): the two cannot disagree.
+      BACKUP_ROLES: { Ref: 'BackupRoles' },
       DR_ROLE_ARN: "${param:drRoleArn, ''}",
       // Our own changes come back as CloudTrail events: recognised by these exact roles.
       OWN_ROLE_ARNS: {
@@ -266,9 +275,17 @@ const config = {
         Description:
           'Role AWS Backup uses for the selections and restore tests backup-sentinel creates (empty: AWSBackupDefaultServiceRole)',
       },
+      BackupRoles: {
+        Type: 'String',
+        Default: "${param:backupRoles, 'none'}",
+        AllowedValues: ['none', 'template'],
+        Description:
+          'template: resources/backup-roles.yml is deployed in this account and Region, and each selection and restore test backup-sentinel creates gets its role from it (BackupRoleArn is then not used); none: the one BackupRoleArn',
+      },
     },
     Conditions: {
       HasBackupRoleArn: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BackupRoleArn' }, ''] }] },
+      [USES_BACKUP_ROLE_TEMPLATE]: { 'Fn::Equals': [{ Ref: 'BackupRoles' }, 'template'] },
     },
     Resources: { ...roles(scope), ...resources },
   },

@@ -6,6 +6,7 @@
  * its blast radius explained in resources/README.md.
  */
 import { type FunctionName, functionActions } from '../src/iam.js';
+import { BACKUP_ROLE_NAMES } from '../src/remediation/backup-roles.js';
 import { OWNER_TAG } from '../src/remediation/step.js';
 
 const LOGICAL: Record<FunctionName, string> = {
@@ -49,6 +50,14 @@ export const DEFAULT_BACKUP_ROLE = {
   'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/AWSBackupDefaultServiceRole',
 };
 
+/** The condition (serverless.ts) that holds when the stack is deployed with backupRoles=template. */
+export const USES_BACKUP_ROLE_TEMPLATE = 'UsesBackupRoleTemplate';
+
+/** The seven roles resources/backup-roles.yml creates in this account and Region. */
+export const TEMPLATE_BACKUP_ROLES = Object.values(BACKUP_ROLE_NAMES).map((name) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}-\${AWS::Region}`,
+}));
+
 export interface RoleScope {
   /** The vaults the policies name (vault writes are granted on these only). */
   vaultNames: string[];
@@ -60,7 +69,10 @@ export interface RoleScope {
   remediateTagKey: string;
   /** Customer-managed keys vaults are created with (encryption.vaultKeyArn). */
   vaultKeyArns: string[];
-  /** The one role selections and restore tests hand to AWS Backup (a CloudFormation value). */
+  /**
+   * The one role selections and restore tests hand to AWS Backup (a CloudFormation value) when
+   * the stack is not deployed with backupRoles=template; with it, they hand the template's roles.
+   */
   backupRoleArn: unknown;
   /** The Slack webhook secret's ARN pattern (a CloudFormation value), or none. */
   slackSecretArn?: unknown;
@@ -170,9 +182,10 @@ function writeGrants(s: RoleScope): Grant[] {
       Condition: { StringEquals: { 'kms:ViaService': sub('backup.${AWS::Region}.amazonaws.com') } },
     },
     {
+      // Exactly the roles the executor passes (src/remediation/backup-roles.ts), by deploy parameter.
       Sid: 'PassBackupRole',
       actions: ['iam:PassRole'],
-      Resource: s.backupRoleArn,
+      Resource: { 'Fn::If': [USES_BACKUP_ROLE_TEMPLATE, TEMPLATE_BACKUP_ROLES, s.backupRoleArn] },
       Condition: {
         StringEquals: {
           'iam:PassedToService': ['backup.amazonaws.com', 'restore-testing.backup.amazonaws.com'],

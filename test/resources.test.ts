@@ -1,6 +1,6 @@
 /** The roles' statements: every write scoped, or refused at package time. */
 import { describe, expect, it } from 'vitest';
-import { type RoleScope, statementsFor } from '../resources/iam.js';
+import { type RoleScope, statementsFor, USES_BACKUP_ROLE_TEMPLATE } from '../resources/iam.js';
 
 const scope: RoleScope = {
   vaultNames: ['backup-sentinel-gold'],
@@ -42,6 +42,40 @@ describe('statementsFor', () => {
 
   it('assumes no role when the policies copy to no other account', () => {
     expect(sids(statementsFor('sweep', scope, ['sts:AssumeRole']))).not.toContain('ReadDrAccount');
+  });
+
+  it('passes exactly the configured role, or with backupRoles=template exactly the seven template roles', () => {
+    // Act
+    const pass = statementsFor('sweep', scope, ['iam:PassRole']).find((s) => s.Sid === 'PassBackupRole');
+    // Assess
+    const role = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/backup-sentinel-backup-${name}-\${AWS::Region}`,
+    });
+    expect(pass).toEqual({
+      Sid: 'PassBackupRole',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: {
+        'Fn::If': [
+          USES_BACKUP_ROLE_TEMPLATE,
+          [
+            role('s3-regular'),
+            role('s3-copy'),
+            role('s3-restore'),
+            role('rds-regular'),
+            role('rds-copy-region'),
+            role('rds-copy-account'),
+            role('restore-testing'),
+          ],
+          'arn:aws:iam::111111111111:role/backup',
+        ],
+      },
+      Condition: {
+        StringEquals: {
+          'iam:PassedToService': ['backup.amazonaws.com', 'restore-testing.backup.amazonaws.com'],
+        },
+      },
+    });
   });
 
   it('lets the publisher use the alert topic key through SNS only', () => {

@@ -40,6 +40,8 @@ export interface FixOptions extends LiveOptions {
   apply: boolean;
   maxChanges: number;
   backupRoleArn?: string;
+  /** 'template': each selection and restore test gets its kind's role of resources/backup-roles.yml. */
+  backupRoles?: 'template';
   alertTopicArn?: string;
   /** Only fix findings of these rule ids or areas ("s3", "rds.deletion-protection"). */
   only?: string[];
@@ -66,6 +68,8 @@ export async function fixAccount(aws: Aws, o: FixOptions): Promise<FixResult> {
     apply: o.apply,
     maxChanges: o.maxChanges,
     backupRoleArn: o.backupRoleArn ?? defaultBackupRole(inventory),
+    ...(o.backupRoles ? { backupRoles: o.backupRoles } : {}),
+    accountId: inventory.accountId,
     ...(o.ownedPlansOnly ? { ownedPlansOnly: true } : {}),
     ...(o.onResult ? { onResult: o.onResult } : {}),
   });

@@ -85,6 +85,8 @@ export async function onResourceChange(
             apply: settings.mode === 'on',
             maxChanges: settings.maxChanges,
             backupRoleArn: settings.backupRoleArn ?? defaultBackupRole(inventory),
+            ...(settings.backupRoles ? { backupRoles: settings.backupRoles } : {}),
+            accountId: inventory.accountId,
             ownedPlansOnly: true,
           });
     forgetFixedRegions(cache, results);
@@ -122,6 +124,7 @@ export async function sweep(aws: Aws, policies: PolicySet, settings: Settings, n
     maxChanges: settings.mode === 'off' ? 0 : settings.maxChanges,
     ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
     ...(settings.backupRoleArn ? { backupRoleArn: settings.backupRoleArn } : {}),
+    ...(settings.backupRoles ? { backupRoles: settings.backupRoles } : {}),
     ...(settings.vaultEventsTopicArn ? { alertTopicArn: settings.vaultEventsTopicArn } : {}),
     ownedPlansOnly: true,
   });

@@ -23,6 +23,11 @@ export interface Settings {
   /** The exact role ARNs of this stack's functions (their own changes are not audited again). */
   ownRoleArns: string[];
   backupRoleArn?: string;
+  /**
+   * 'template': resources/backup-roles.yml is deployed in this account and Region, and each
+   * selection and restore test gets its kind's role from it (src/remediation/backup-roles.ts).
+   */
+  backupRoles?: 'template';
   drRoleArn?: string;
   /** The Config rule the config-rule function answers (other rules' invocations are dropped). */
   configRuleName?: string;
@@ -54,6 +59,11 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
   const keyMode = env.KEY_ROTATION_MODE ?? 'on';
   if (keyMode !== 'off' && keyMode !== 'dry-run' && keyMode !== 'on')
     throw new Error(`KEY_ROTATION_MODE must be off, dry-run or on (got "${keyMode}")`);
+  const backupRoles = env.BACKUP_ROLES || 'none';
+  if (backupRoles !== 'none' && backupRoles !== 'template')
+    throw new Error(
+      `BACKUP_ROLES must be none or template (got "${backupRoles}"): template once resources/backup-roles.yml is deployed in this account and Region`,
+    );
   const max = Number(env.MAX_CHANGES ?? '20');
   const alerts = alertSettingsFrom(env);
   return {
@@ -65,6 +75,7 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
     ...(env.VAULT_EVENTS_TOPIC_ARN ? { vaultEventsTopicArn: env.VAULT_EVENTS_TOPIC_ARN } : {}),
     ...(env.BACKUP_ROLE_ARN ? { backupRoleArn: env.BACKUP_ROLE_ARN } : {}),
+    ...(backupRoles === 'template' ? { backupRoles } : {}),
     ...(env.DR_ROLE_ARN ? { drRoleArn: env.DR_ROLE_ARN } : {}),
     ...(env.CONFIG_RULE_NAME ? { configRuleName: env.CONFIG_RULE_NAME } : {}),
     ...(alerts ? { alerts } : {}),

@@ -81,7 +81,8 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
   fix: {
     usage: [
       'backup-sentinel fix      LIVE [--apply] [--max-changes N] [--only RULES] [--policies FILE]',
-      '                         [--backup-role-arn ARN] [--alert-topic-arn ARN] [--format table|json]',
+      '                         [--backup-role-arn ARN | --backup-roles none|template] [--alert-topic-arn ARN]',
+      '                         [--format table|json]',
     ],
     flags: [
       'apply',
@@ -89,6 +90,7 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
       'only',
       'policies',
       'backup-role-arn',
+      'backup-roles',
       'alert-topic-arn',
       'format',
       ...LIVE_FLAGS,
@@ -159,6 +161,10 @@ Options:
   --apply            fix, keys: make the changes (without it, a dry run that reads and reports)
   --max-changes N    fix: at most N changes in this run, 0-${MAX_CHANGES} (default 20)
   --only RULES       fix: only what fixes these rule ids or areas, e.g. s3,rds.deletion-protection
+  --backup-roles template
+                     fix: resources/backup-roles.yml is deployed in the account and regions: each
+                     selection and restore test gets its kind's role from it (default none: the
+                     one --backup-role-arn, else AWSBackupDefaultServiceRole)
   --key ARN          keys: the KMS key (rotate: only that managed key; restore: the key whose
                      material expired or was deleted)
   --from ACCOUNT/REGION
@@ -227,6 +233,7 @@ const FLAGS = {
   apply: { type: 'boolean', default: false },
   'max-changes': { type: 'string' },
   'backup-role-arn': { type: 'string' },
+  'backup-roles': { type: 'string' },
   only: { type: 'string' },
   key: { type: 'string' },
   from: { type: 'string' },
@@ -388,6 +395,25 @@ function arn(values: Values, flag: keyof typeof ARNS): string | undefined {
   if (!pattern.test(value)) {
     throw new UsageError(`--${flag} must be an ARN like ${example} (got "${printable(value, false)}")`);
   }
+  return value;
+}
+
+/** --backup-roles: 'template', or none; with --backup-role-arn the two would name different roles. */
+function backupRolesFlag(
+  value: string | undefined,
+  backupRoleArn: string | undefined,
+): 'template' | undefined {
+  if (value === undefined || value === 'none') return undefined;
+  if (value !== 'template')
+    throw new UsageError(
+      `--backup-roles must be none or template (got "${printable(value, false)}"); template once resources/backup-roles.yml is deployed in the account and regions`,
+      'fix',
+    );
+  if (backupRoleArn)
+    throw new UsageError(
+      '--backup-roles template gives each selection its role from resources/backup-roles.yml, and --backup-role-arn names one role for all: pass one of them',
+      'fix',
+    );
   return value;
 }
 
@@ -593,6 +619,7 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
           : wholeNumber(values['max-changes'], '--max-changes', 0, MAX_CHANGES);
       const only = values.only === undefined ? undefined : onlyRules(values.only);
       const backupRoleArn = arn(values, 'backup-role-arn');
+      const backupRoles = backupRolesFlag(values['backup-roles'], backupRoleArn);
       const alertTopicArn = arn(values, 'alert-topic-arn');
       const policies = policiesFrom(io, values);
       const { aws, options } = live(io, values, policies, context);
@@ -601,6 +628,7 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
         apply: values.apply,
         maxChanges,
         ...(backupRoleArn ? { backupRoleArn } : {}),
+        ...(backupRoles ? { backupRoles } : {}),
         ...(alertTopicArn ? { alertTopicArn } : {}),
         ...(only ? { only } : {}),
       });

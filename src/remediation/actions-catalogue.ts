@@ -92,7 +92,7 @@ export const ACTION_SPECS: ActionSpecs = {
       'iam:PassRole',
     ],
     describe: (a) =>
-      `assign resources tagged ${a.tagKey}=${a.tagValue} to plan ${a.planName} in ${a.region} (selection ${a.selectionName})`,
+      `assign ${a.kind === 's3' ? 'S3 buckets' : 'RDS and Aurora databases'} tagged ${a.tagKey}=${a.tagValue} to plan ${a.planName} in ${a.region} (selection ${a.selectionName})`,
   },
   // Plan rules and copies
   AddBackupPlanRule: {

@@ -6,6 +6,8 @@
  * How each is ordered, described and permitted: actions-catalogue.ts; how it is applied: handlers/.
  */
 
+import type { Copies, SelectionKind } from './backup-roles.js';
+
 export type DbChanges = {
   BackupRetentionPeriod?: number;
   DeletionProtection?: true;
@@ -67,6 +69,10 @@ export type Action =
       tagValue: string;
       /** Resources tagged with this key = "false" are audit-only: the selection leaves them out. */
       auditOnlyTagKey: string;
+      /** What it picks: each kind gets its own selection, so that it can get its own role. */
+      kind: SelectionKind;
+      /** Where the plan copies to: the role of the selection must be allowed to copy there. */
+      copies: Copies;
     }
   | { type: 'AddBackupPlanRule'; region: string; planName: string; rule: NewPlanRule }
   | {

@@ -12,16 +12,15 @@
 import type { Aws } from '../aws/clients.js';
 import { SentinelError } from '../errors.js';
 import type { Action } from './actions.js';
+import type { BackupRoleSettings } from './backup-roles.js';
 import { handlerOf } from './handlers/index.js';
 import type { PlannedAction } from './planner.js';
 import { MADE_BY_ANOTHER_RUN, type Step } from './step.js';
 
-export interface ExecuteOptions {
+export interface ExecuteOptions extends BackupRoleSettings {
   apply: boolean;
   /** At most this many writes per run; the rest is reported as over the cap. */
   maxChanges: number;
-  /** Role AWS Backup assumes for selections and restore tests (iam:PassRole). */
-  backupRoleArn: string;
   /**
    * Change only backup plans tagged managed-by=backup-sentinel: the functions' roles may change
    * no other (resources/README.md), so another plan's fix is refused with the reason, not failed.

@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import type { Aws } from '../aws/clients.js';
 import type { Action, ActionOf, ActionType } from './actions.js';
+import type { BackupRoleSettings } from './backup-roles.js';
 
-/** What a handler needs besides the action: the run's settings (ExecuteOptions). */
-export interface HandlerContext {
-  /** Role AWS Backup assumes for selections and restore tests (iam:PassRole). */
-  backupRoleArn: string;
+/**
+ * What a handler needs besides the action: the run's settings (ExecuteOptions). The roles AWS
+ * Backup assumes for selections and restore tests (iam:PassRole): see backup-roles.ts.
+ */
+export interface HandlerContext extends BackupRoleSettings {
   /** Change only backup plans tagged managed-by=backup-sentinel (see ExecuteOptions). */
   ownedPlansOnly?: boolean;
 }

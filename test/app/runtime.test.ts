@@ -58,6 +58,15 @@ describe('settingsFrom', () => {
       'REMEDIATION_MODE must be off, dry-run or on (got "yes")',
     );
   });
+
+  it('reads BACKUP_ROLES: template, or none (the default), and refuses anything else', () => {
+    expect(settingsFrom({ BACKUP_ROLES: 'template' }).backupRoles).toBe('template');
+    expect(settingsFrom({ BACKUP_ROLES: 'none' })).not.toHaveProperty('backupRoles');
+    expect(settingsFrom({})).not.toHaveProperty('backupRoles');
+    expect(() => settingsFrom({ BACKUP_ROLES: 'Template' })).toThrow(
+      'BACKUP_ROLES must be none or template (got "Template")',
+    );
+  });
 });
 
 describe('reportSweep', () => {
@@ -136,7 +145,7 @@ describe('digest', () => {
     const { subject, message } = digest(result, [], 'dry-run');
     // Assess
     expect(counts['s3.versioning']).toEqual({ NON_COMPLIANT: 2, ERROR: 1, COMPLIANT: 4 });
-    expect(subject).toBe('backup-sentinel 111111111111: 67 non-compliant, 1 errors');
+    expect(subject).toBe('backup-sentinel 111111111111: 68 non-compliant, 1 errors');
     expect(message).toContain('  s3.versioning: 2 non-compliant, 1 errors');
     expect(message).toContain('No changes made.');
   });
@@ -212,6 +221,28 @@ describe('onResourceChange with the container cache', () => {
     const applied = first.kind === 'resources' ? first.outcomes.flatMap((o) => o.results) : [];
     expect(applied.some((r) => r.status === 'applied' && r.action.region === REGION)).toBe(true);
     expect(stateReads()).toBe(2);
+  });
+
+  it('with backupRoles=template, plans the S3 selection with the template role of this account and Region', async () => {
+    // Act
+    const outcome = await onResourceChange(
+      aws(),
+      tagChange,
+      policies,
+      { ...settings('dry-run'), backupRoles: 'template' },
+      new Date(),
+    );
+    // Assess
+    const results = outcome.kind === 'resources' ? outcome.outcomes.flatMap((o) => o.results) : [];
+    const selection = results.find((r) => r.action.type === 'CreateBackupSelection');
+    expect(selection).toMatchObject({
+      status: 'would-apply',
+      after: {
+        SelectionName: 'backup-sentinel-gold-s3',
+        IamRoleArn: `arn:aws:iam::${ACCOUNT}:role/backup-sentinel-backup-s3-regular-${REGION}`,
+        Resources: ['arn:aws:s3:::*'],
+      },
+    });
   });
 
   it('serves the next event of the region from the cache when no fix was applied', async () => {

@@ -49,6 +49,7 @@ import { INCIDENT_TABLE } from '../../src/alerts/store.js';
 import { type FunctionName, functionActions } from '../../src/iam.js';
 import { EscrowStore } from '../../src/keys/escrow.js';
 import { parsePolicies } from '../../src/policy/index.js';
+import { BACKUP_ROLE_NAMES } from '../../src/remediation/backup-roles.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
 import { mockSimulation } from '../support/iam-simulation.js';
 import { KmsFake } from '../support/kms-fake.js';
@@ -77,6 +78,29 @@ function statementsOf(template: Template, role: string): RoleStatement[] {
   }[];
   return policies[0]?.PolicyDocument.Statement ?? [];
 }
+type Deployable = { Parameters: Record<string, unknown>; Conditions: Record<string, unknown> };
+/** A value of the template as CloudFormation deploys it with these parameters (Fn::If resolved). */
+function deployed(value: unknown, params: Record<string, string>): unknown {
+  const { Conditions } = template as unknown as Deployable;
+  const operand = (v: unknown) =>
+    v && typeof v === 'object' && 'Ref' in v ? params[(v as { Ref: string }).Ref] : v;
+  const holds = (c: unknown): boolean => {
+    if (c && typeof c === 'object' && 'Fn::Equals' in c) {
+      const [a, b] = (c as { 'Fn::Equals': [unknown, unknown] })['Fn::Equals'];
+      return operand(a) === operand(b);
+    }
+    if (c && typeof c === 'object' && 'Fn::Not' in c)
+      return !holds((c as { 'Fn::Not': [unknown] })['Fn::Not'][0]);
+    throw new Error(`unexpected condition ${JSON.stringify(c)}`);
+  };
+  if (Array.isArray(value)) return value.map((v) => deployed(v, params));
+  if (value && typeof value === 'object' && 'Fn::If' in value) {
+    const [name, yes, no] = (value as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+    return deployed(holds(Conditions[name]) ? yes : no, params);
+  }
+  return value;
+}
+
 /** "*", or an ARN pattern whose resource part is only a wildcard (arn:aws:s3:::*, …:db:*). */
 const everything = (resource: unknown): boolean => {
   const text = JSON.stringify(resource);
@@ -160,7 +184,7 @@ describe('serverless package', () => {
     }
   });
 
-  it('scopes database writes to the policy tag, plan writes to owned plans, PassRole to one role', () => {
+  it('scopes database writes to the policy tag, plan writes to owned plans, PassRole to the deployed backup roles', () => {
     // Prepare
     const statements = statementsOf(template, 'SweepRole');
     const sid = (id: string) => statements.find((s) => s.Sid === id);
@@ -185,7 +209,28 @@ describe('serverless package', () => {
     const env = template.Resources.SweepLambdaFunction?.Properties.Environment as {
       Variables: Record<string, unknown>;
     };
-    expect(env.Variables.BACKUP_ROLE_ARN).toEqual(pass?.Resource);
+    // Changed: PassRole follows BackupRoles (the one role, or the template's seven); the functions
+    // are told the same parameter, so what they pass and what they may pass agree.
+    const deploy = (params: Record<string, string>) => (v: unknown) => deployed(v, params);
+    const none = deploy({ BackupRoles: 'none', BackupRoleArn: '' });
+    const own = deploy({ BackupRoles: 'none', BackupRoleArn: 'arn:aws:iam::111111111111:role/mine' });
+    const withTemplate = deploy({ BackupRoles: 'template', BackupRoleArn: '' });
+    expect(none(pass?.Resource)).toEqual(none(env.Variables.BACKUP_ROLE_ARN));
+    expect(none(pass?.Resource)).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/service-role/AWSBackupDefaultServiceRole`,
+    });
+    expect(own(pass?.Resource)).toEqual({ Ref: 'BackupRoleArn' });
+    expect(own(env.Variables.BACKUP_ROLE_ARN)).toEqual({ Ref: 'BackupRoleArn' });
+    expect(withTemplate(pass?.Resource)).toEqual(
+      Object.values(BACKUP_ROLE_NAMES).map((name) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}-\${AWS::Region}`,
+      })),
+    );
+    expect(env.Variables.BACKUP_ROLES).toEqual({ Ref: 'BackupRoles' });
+    expect((template as unknown as Deployable).Parameters.BackupRoles).toMatchObject({
+      Default: 'none',
+      AllowedValues: ['none', 'template'],
+    });
     expect(sid('ReadDrAccount')?.Resource).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:iam::222222222222:role/${DR_READ_ROLE}` },
     ]);

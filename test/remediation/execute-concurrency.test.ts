@@ -329,7 +329,7 @@ describe('creates another run makes first', () => {
     new AlreadyExistsException({ message, $metadata: { httpStatusCode: 400 }, Arn: 'arn:aws:backup:…' });
   const SELECTION = {
     SelectionId: 'sel-1',
-    SelectionName: 'backup-sentinel-gold',
+    SelectionName: 'backup-sentinel-gold-s3',
     BackupPlanId: PLAN_ID,
     IamRoleArn: ROLE,
   };
@@ -376,10 +376,12 @@ describe('creates another run makes first', () => {
         type: 'CreateBackupSelection',
         region: REGION,
         planName: 'test',
-        selectionName: 'backup-sentinel-gold',
+        selectionName: 'backup-sentinel-gold-s3',
         tagKey: 'backup:policy',
         tagValue: 'gold',
         auditOnlyTagKey: 'backup:remediate',
+        kind: 's3',
+        copies: { crossRegion: false, crossAccount: false },
       },
       create: CreateBackupSelectionCommand,
       given: () => {

@@ -945,24 +945,44 @@ describe('CreateBackupPlan', () => {
 });
 
 describe('CreateBackupSelection', () => {
-  const SELECT: Action = {
+  const NO_COPIES = { crossRegion: false, crossAccount: false };
+  // Changed: one selection per kind (S3 here), named for it, picking only its kind's resources.
+  const select = (
+    kind: 's3' | 'rds' = 's3',
+    copies = NO_COPIES,
+  ): Extract<Action, { type: 'CreateBackupSelection' }> => ({
     type: 'CreateBackupSelection',
     region: REGION,
     planName: 'test',
-    selectionName: 'backup-sentinel-gold',
+    selectionName: `backup-sentinel-gold-${kind}`,
     tagKey: 'backup:policy',
     tagValue: 'gold',
     auditOnlyTagKey: 'backup:remediate',
+    kind,
+    copies,
+  });
+  const SELECT: Action = select();
+  const CONDITIONS = {
+    StringEquals: [{ ConditionKey: 'aws:ResourceTag/backup:policy', ConditionValue: 'gold' }],
+    StringNotEquals: [{ ConditionKey: 'aws:ResourceTag/backup:remediate', ConditionValue: 'false' }],
   };
   const SELECTION = {
-    SelectionName: 'backup-sentinel-gold',
+    SelectionName: 'backup-sentinel-gold-s3',
     IamRoleArn: ROLE,
-    Resources: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*', 'arn:aws:s3:::*'],
-    Conditions: {
-      StringEquals: [{ ConditionKey: 'aws:ResourceTag/backup:policy', ConditionValue: 'gold' }],
-      StringNotEquals: [{ ConditionKey: 'aws:ResourceTag/backup:remediate', ConditionValue: 'false' }],
-    },
+    Resources: ['arn:aws:s3:::*'],
+    Conditions: CONDITIONS,
   };
+  const RDS_SELECTION = {
+    SelectionName: 'backup-sentinel-gold-rds',
+    IamRoleArn: ROLE,
+    Resources: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*'],
+    Conditions: CONDITIONS,
+  };
+  const templateRole = (name: string) =>
+    `arn:aws:iam::${ACCOUNT}:role/backup-sentinel-backup-${name}-${REGION}`;
+  const TEMPLATE = { backupRoles: 'template', accountId: ACCOUNT } as const;
+  const sentSelections = () =>
+    backup.commandCalls(CreateBackupSelectionCommand).map((c) => c.args[0].input.BackupSelection);
 
   it('assigns the tagged resources, less the audit-only ones, to the plan with the backup role', async () => {
     // Prepare
@@ -989,7 +1009,7 @@ describe('CreateBackupSelection', () => {
       BackupSelectionsList: [
         {
           SelectionId: 'sel-1',
-          SelectionName: 'backup-sentinel-gold',
+          SelectionName: 'backup-sentinel-gold-s3',
           BackupPlanId: PLAN_ID,
           IamRoleArn: ROLE,
           CreationDate: new Date('2024-01-01T00:00:00Z'),
@@ -1036,6 +1056,84 @@ describe('CreateBackupSelection', () => {
     expect(backup.commandCalls(CreateBackupSelectionCommand).map((c) => c.args[0].input)).toEqual([
       { BackupPlanId: PLAN_ID, BackupSelection: SELECTION, CreatorRequestId: TOKEN },
     ]);
+  });
+
+  it('without the template: an RDS selection picks instances and clusters only, with the one backup role', async () => {
+    // Prepare
+    givenPlan();
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+
+    // Act: even a policy copying cross-account passes the one role
+    const result = await runOne(select('rds', { crossRegion: false, crossAccount: true }));
+
+    // Assess
+    expect(sentSelections()).toEqual([RDS_SELECTION]);
+    expect(result).toMatchObject({ status: 'applied', after: RDS_SELECTION });
+  });
+
+  it("with the template: each kind passes the role made for it, never the other kind's", async () => {
+    // Prepare
+    givenPlan();
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+    const copies = (crossRegion: boolean, crossAccount: boolean) => ({ crossRegion, crossAccount });
+
+    // Act: one run per selection (each checks by name whether it exists)
+    for (const action of [
+      select('s3'),
+      select('s3', copies(true, false)),
+      select('rds'),
+      select('rds', copies(true, false)),
+      select('rds', copies(false, true)),
+      select('rds', copies(true, true)),
+    ])
+      await runOne(action, TEMPLATE);
+
+    // Assess
+    const RDS = RDS_SELECTION.Resources;
+    expect(sentSelections().map((s) => [s?.SelectionName, s?.Resources, s?.IamRoleArn])).toEqual([
+      ['backup-sentinel-gold-s3', ['arn:aws:s3:::*'], templateRole('s3-regular')],
+      ['backup-sentinel-gold-s3', ['arn:aws:s3:::*'], templateRole('s3-copy')],
+      ['backup-sentinel-gold-rds', RDS, templateRole('rds-regular')],
+      ['backup-sentinel-gold-rds', RDS, templateRole('rds-copy-region')],
+      ['backup-sentinel-gold-rds', RDS, templateRole('rds-copy-account')],
+      // AWS Backup cannot copy an RDS point both ways (copies.rds-single-hop): the account copy wins
+      ['backup-sentinel-gold-rds', RDS, templateRole('rds-copy-account')],
+    ]);
+  });
+
+  it('shows in the dry run the role and resources the write then sends', async () => {
+    // Prepare
+    givenPlan();
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+    const action = select('rds', { crossRegion: true, crossAccount: false });
+
+    // Act
+    const dry = await runOne(action, { ...TEMPLATE, apply: false });
+    const writesInDryRun = writesSent();
+    const applied = await runOne(action, TEMPLATE);
+
+    // Assess
+    expect(writesInDryRun).toBe(0);
+    expect(dry).toMatchObject({
+      status: 'would-apply',
+      after: { IamRoleArn: templateRole('rds-copy-region'), Resources: RDS_SELECTION.Resources },
+    });
+    expect(sentSelections()).toEqual([dry.after]);
+    expect(applied.after).toEqual(dry.after);
+  });
+
+  it('fails, sending nothing, when the template is used without the account of the run', async () => {
+    // Prepare
+    givenPlan();
+    backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [] });
+
+    // Act
+    const result = await runOne(SELECT, { backupRoles: 'template' });
+
+    // Assess
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain('backupRoles=template needs the account id of the run');
+    expect(writesSent()).toBe(0);
   });
 });
 
@@ -1695,6 +1793,44 @@ describe('CreateRestoreTestingSelection', () => {
       RestoreTestingSelection: SELECTION,
       CreatorRequestId: TOKEN,
     });
+  });
+
+  it('with the template: RDS restore tests pass restore-testing, S3 ones s3-restore', async () => {
+    // Prepare
+    backup.on(GetRestoreTestingSelectionCommand).rejects(notFound());
+    const template = { backupRoles: 'template', accountId: ACCOUNT } as const;
+    const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/backup-sentinel-backup-${name}-${REGION}`;
+    const s3: Action = {
+      type: 'CreateRestoreTestingSelection',
+      region: REGION,
+      planName: 'backup-sentinel-gold',
+      selectionName: 'backup_sentinel_gold_s3',
+      resourceType: 'S3',
+      tagKey: 'backup:policy',
+      tagValue: 'gold',
+      auditOnlyTagKey: 'backup:remediate',
+      overrides: {},
+      validationWindowHours: 0,
+    };
+
+    // Act
+    const dry = await runOne(select({}), { ...template, apply: false });
+    await runOne(select({}), template);
+    await runOne(s3, template);
+
+    // Assess
+    expect(dry.after).toMatchObject({ IamRoleArn: role('restore-testing') });
+    expect(
+      backup
+        .commandCalls(CreateRestoreTestingSelectionCommand)
+        .map((c) => [
+          c.args[0].input.RestoreTestingSelection?.ProtectedResourceType,
+          c.args[0].input.RestoreTestingSelection?.IamRoleArn,
+        ]),
+    ).toEqual([
+      ['RDS', role('restore-testing')],
+      ['S3', role('s3-restore')],
+    ]);
   });
 
   it('is already done when the selection exists', async () => {

@@ -156,10 +156,12 @@ const SAMPLES: { [T in ActionType]: ActionOf<T> } = {
     type: 'CreateBackupSelection',
     region: REGION,
     planName: 'gold',
-    selectionName: 'backup-sentinel-gold',
+    selectionName: 'backup-sentinel-gold-s3',
     tagKey: 'backup:policy',
     tagValue: 'gold',
     auditOnlyTagKey: 'backup:remediate',
+    kind: 's3',
+    copies: { crossRegion: false, crossAccount: false },
   },
   AddBackupPlanRule: {
     type: 'AddBackupPlanRule',

@@ -39,10 +39,12 @@ const actions: Action[] = [
     type: 'CreateBackupSelection',
     region: 'us-east-1',
     planName: PLAN_NAME,
-    selectionName: 'backup-sentinel-gold',
+    selectionName: 'backup-sentinel-gold-s3',
     tagKey: 'backup:policy',
     tagValue: 'gold',
     auditOnlyTagKey: 'backup:remediate',
+    kind: 's3',
+    copies: { crossRegion: false, crossAccount: false },
   },
 ];
 
@@ -96,7 +98,7 @@ describe('ownedPlansOnly', () => {
     // Assess
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     expect(backup).toHaveReceivedCommandWith(CreateBackupSelectionCommand, {
-      BackupSelection: expect.objectContaining({ SelectionName: 'backup-sentinel-gold' }),
+      BackupSelection: expect.objectContaining({ SelectionName: 'backup-sentinel-gold-s3' }),
     });
   });
 

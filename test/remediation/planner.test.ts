@@ -307,6 +307,8 @@ describe('planRemediation', () => {
           tagKey: 'k',
           tagValue: 'v',
           auditOnlyTagKey: 'r',
+          kind: 'rds',
+          copies: { crossRegion: false, crossAccount: false },
         },
       ]),
       finding('arn:6', [{ type: 'CreateBackupPlan', region: REGION, plan: BACKUP_PLAN }]),

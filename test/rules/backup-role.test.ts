@@ -150,6 +150,25 @@ describe('coverage.backup-role-can', () => {
     expect(message).toContain('the backup "succeeds" with the objects under that key skipped');
   });
 
+  it('says what a denied delete of the temporary copy snapshot costs: an expired recovery point per copy', () => {
+    const temporary =
+      'arn:aws:rds:eu-central-1:111111111111:snapshot:awsbackup:job-00000000-0000-0000-0000-000000000000';
+    const [status, message] = verdict(
+      account({
+        roleChecks: [
+          {
+            RoleArn: ROLE,
+            ResourceArn: 'arn:aws:s3:::data',
+            Checked: 20,
+            Denied: [{ Action: 'rds:DeleteDBSnapshot', Resource: temporary, Decision: 'implicitDeny' }],
+          },
+        ],
+      }),
+    )[0] as [string, string];
+    expect(status).toBe('NON_COMPLIANT');
+    expect(message).toContain('each copy of its continuous backups leaves an expired recovery point');
+  });
+
   it('flags a role that does not exist, and cannot tell when the simulation failed', () => {
     const missing = account({
       collectionErrors: [

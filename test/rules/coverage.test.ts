@@ -34,15 +34,22 @@ const createGoldPlan = {
     ],
   },
 };
-const selectionAction = {
+/** Changed: one selection per kind, named for it, carrying what its role depends on (the copies). */
+const selectionAction = (
+  kind: 's3' | 'rds',
+  copies = { crossRegion: false, crossAccount: false },
+  planName = 'backup-sentinel-gold',
+) => ({
   type: 'CreateBackupSelection',
   region: REGION,
-  planName: 'backup-sentinel-gold',
-  selectionName: 'backup-sentinel-gold',
+  planName,
+  selectionName: `backup-sentinel-gold-${kind}`,
   tagKey: 'backup:policy',
   tagValue: 'gold',
   auditOnlyTagKey: 'backup:remediate',
-};
+  kind,
+  copies,
+});
 
 describe('coverage.policy-declared', () => {
   it('accepts a resource that names a known policy', () => {
@@ -134,7 +141,7 @@ describe('coverage.selected', () => {
     expect(f.actions).toEqual([
       { type: 'CreateBackupVault', region: REGION, vaultName: 'backup-sentinel-gold', policy: 'gold' },
       createGoldPlan,
-      selectionAction,
+      selectionAction('rds'),
     ]);
   });
 
@@ -145,7 +152,7 @@ describe('coverage.selected', () => {
     const f = only('coverage.selected', inv, policies(), DB_ARN);
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
-    expect(f.actions).toEqual([createGoldPlan, selectionAction]);
+    expect(f.actions).toEqual([createGoldPlan, selectionAction('rds')]);
   });
 
   it('creates the vault with the key the policy names', () => {
@@ -167,7 +174,7 @@ describe('coverage.selected', () => {
         encryptionKeyArn: keyArn,
       },
       createGoldPlan,
-      selectionAction,
+      selectionAction('rds'),
     ]);
   });
 
@@ -214,7 +221,7 @@ describe('coverage.selected', () => {
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.message).toContain('not selected by plan backup-sentinel-gold');
-    expect(f.actions).toEqual([selectionAction]);
+    expect(f.actions).toEqual([selectionAction('rds')]);
   });
 
   it('adds a selection when the plan has no selections', () => {
@@ -228,7 +235,7 @@ describe('coverage.selected', () => {
     // Assess
     expect(f.status).toBe('NON_COMPLIANT');
     expect(f.message).toContain('the plan has no selections');
-    expect(f.actions).toEqual([selectionAction]);
+    expect(f.actions).toEqual([selectionAction('rds')]);
   });
 
   it('flags a resource excluded by NotResources without any action', () => {
@@ -272,7 +279,117 @@ describe('coverage.selected', () => {
     // Act
     const f = only('coverage.selected', inv, set, BUCKET_ARN);
     // Assess
-    expect(f.actions).toContainEqual({ ...selectionAction, tagKey: 'dr:tier', auditOnlyTagKey: 'dr:heal' });
+    expect(f.actions).toContainEqual({
+      ...selectionAction('s3'),
+      tagKey: 'dr:tier',
+      auditOnlyTagKey: 'dr:heal',
+    });
+  });
+
+  it('proposes a selection of its own kind for a bucket and for a database of one policy', () => {
+    // Prepare
+    const inv = inventory({
+      resources: [bucket('b1'), db('orders'), cluster('ledger')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+    });
+    const clusterArn = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:ledger`;
+    // Act
+    const actions = [BUCKET_ARN, DB_ARN, clusterArn].map(
+      (arn) => only('coverage.selected', inv, policies(), arn).actions,
+    );
+    // Assess
+    expect(actions).toEqual([[selectionAction('s3')], [selectionAction('rds')], [selectionAction('rds')]]);
+  });
+
+  it.each([
+    ['another Region', [{ region: 'eu-west-1' }], { crossRegion: true, crossAccount: false }],
+    [
+      'another account',
+      [{ account: '222222222222', vault: 'dr-vault' }],
+      { crossRegion: false, crossAccount: true },
+    ],
+    [
+      'another account in another Region',
+      [{ account: '222222222222', region: 'eu-west-1', vault: 'dr-vault' }],
+      { crossRegion: true, crossAccount: true },
+    ],
+    [
+      'a vault of its own Region and account',
+      [{ region: REGION, vault: 'local-copy' }],
+      { crossRegion: false, crossAccount: false },
+    ],
+  ])(
+    'says the policy copies to %s, so that the selection gets a role that may copy',
+    (_, copies, expected) => {
+      // Prepare
+      const inv = inventory({
+        resources: [db('orders')],
+        backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      });
+      const set = policies({ policies: { gold: { copies } } });
+      // Act
+      const f = only('coverage.selected', inv, set, DB_ARN);
+      // Assess
+      expect(f.actions).toEqual([selectionAction('rds', expected)]);
+    },
+  );
+
+  it("counts the plan's own copies too: the selection's role must make them", () => {
+    // Prepare
+    const drVault = `arn:aws:backup:${REGION}:222222222222:backup-vault:dr-vault`;
+    const inv = inventory({
+      resources: [bucket('b1')],
+      backupPlans: [
+        plan('backup-sentinel-gold', [
+          planRule({
+            CopyActions: [{ DestinationBackupVaultArn: drVault, Lifecycle: { DeleteAfterDays: 35 } }],
+          }),
+        ]),
+      ],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies(), BUCKET_ARN);
+    // Assess
+    expect(f.actions).toEqual([selectionAction('s3', { crossRegion: false, crossAccount: true })]);
+  });
+
+  it('still counts a selection that picks every kind with one role (made before selections were per kind)', () => {
+    // Prepare
+    const combined = selection('backup-sentinel-gold', {
+      SelectionName: 'backup-sentinel-gold',
+      Resources: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*', 'arn:aws:s3:::*'],
+      Conditions: {
+        StringEquals: [{ ConditionKey: 'aws:ResourceTag/backup:policy', ConditionValue: 'gold' }],
+        StringNotEquals: [{ ConditionKey: 'aws:ResourceTag/backup:remediate', ConditionValue: 'false' }],
+      },
+    });
+    const inv = inventory({
+      resources: [bucket('b1'), db('orders')],
+      backupPlans: [plan('backup-sentinel-gold', [planRule()])],
+      backupSelections: [combined],
+    });
+    // Act
+    const found = [BUCKET_ARN, DB_ARN].map((arn) => only('coverage.selected', inv, policies(), arn));
+    // Assess
+    expect(found.map((f) => [f.status, f.actions])).toEqual([
+      ['COMPLIANT', []],
+      ['COMPLIANT', []],
+    ]);
+  });
+
+  it('keeps the selection name within the 50 characters AWS Backup allows', () => {
+    // Prepare
+    const name = 'a'.repeat(34);
+    const inv = inventory({
+      resources: [db('orders', { Tags: { 'backup:policy': name } })],
+      backupPlans: [plan(`backup-sentinel-${name}`, [planRule()])],
+    });
+    // Act
+    const f = only('coverage.selected', inv, policies({ policies: { [name]: {} } }), DB_ARN);
+    // Assess
+    const [action] = f.actions as { selectionName: string }[];
+    expect(action?.selectionName.length).toBeLessThanOrEqual(50);
+    expect(action?.selectionName).toMatch(/^backup-sentinel-a+_[0-9a-f]{8}$/);
   });
 });
 

@@ -20,6 +20,7 @@ import type { Aws } from '../../aws/clients.js';
 import { own } from '../../maps.js';
 import { keepDays, raisedDays, showDays } from '../../rules/catalogue/plan.js';
 import type { Action, NewBackupPlan } from '../actions.js';
+import { backupRoleFor, type SelectionKind, selectionRoleKind } from '../backup-roles.js';
 import {
   createOnce,
   creatorRequestId,
@@ -74,12 +75,16 @@ async function createPlan(aws: Aws, region: string, plan: NewBackupPlan): Promis
 }
 
 /**
- * Type patterns: RDS instances and clusters named by type are picked without the service-wide
- * opt-in (Aurora, Neptune and DocumentDB still need theirs: they share the cluster ARN). S3 bucket
- * ARNs name no type, so `arn:aws:s3:::*` still needs the S3 opt-in (namesResourceType in
- * src/rules/selection.ts).
+ * What a selection of each kind picks, by pattern: one kind per selection, so that each gets the
+ * role its kind needs. RDS instances and clusters named by type are picked without the
+ * service-wide opt-in (Aurora, Neptune and DocumentDB still need theirs: they share the cluster
+ * ARN). S3 bucket ARNs name no type, so `arn:aws:s3:::*` still needs the S3 opt-in
+ * (namesResourceType in src/rules/selection.ts).
  */
-const SELECTION_RESOURCES = ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*', 'arn:aws:s3:::*'];
+const SELECTION_RESOURCES: Record<SelectionKind, string[]> = {
+  s3: ['arn:aws:s3:::*'],
+  rds: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:*:*:cluster:*'],
+};
 
 /** Why a plan may not be changed under `ownedPlansOnly`, or undefined when it may. */
 async function notOwned(aws: Aws, region: string, plan: { BackupPlanArn?: string }, o: HandlerContext) {
@@ -102,8 +107,8 @@ async function createSelection(
   if (foreign) return refuse({ exists: false }, foreign);
   const selection = {
     SelectionName: a.selectionName,
-    IamRoleArn: o.backupRoleArn,
-    Resources: SELECTION_RESOURCES,
+    IamRoleArn: backupRoleFor(selectionRoleKind(a.kind, a.copies), a.region, o),
+    Resources: SELECTION_RESOURCES[a.kind],
     Conditions: {
       StringEquals: [{ ConditionKey: `aws:ResourceTag/${a.tagKey}`, ConditionValue: a.tagValue }],
       StringNotEquals: [{ ConditionKey: `aws:ResourceTag/${a.auditOnlyTagKey}`, ConditionValue: 'false' }],

@@ -8,11 +8,13 @@ import {
 } from '@aws-sdk/client-backup';
 import type { Aws } from '../../aws/clients.js';
 import type { Action, NewRestoreTestingPlan } from '../actions.js';
+import { backupRoleFor, restoreTestingRoleKind } from '../backup-roles.js';
 import { absent, createOnce, creatorRequestId, type Handlers, OWNER_TAGS, type Step } from '../step.js';
 
 export const restoreTestingHandlers = {
   CreateRestoreTestingPlan: (aws, a) => createRestoreTestingPlan(aws, a.region, a.plan),
-  CreateRestoreTestingSelection: (aws, a, o) => createRestoreTestingSelection(aws, a, o.backupRoleArn),
+  CreateRestoreTestingSelection: (aws, a, o) =>
+    createRestoreTestingSelection(aws, a, backupRoleFor(restoreTestingRoleKind(a.resourceType), a.region, o)),
 } satisfies Partial<Handlers>;
 
 /** Creates the plan the action carries, tagged as ours, unless a plan of that name exists. */

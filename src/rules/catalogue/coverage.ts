@@ -1,9 +1,13 @@
 /** Coverage: is each tagged resource really in the backup plan its policy names? */
 
-import { vaultArn } from '../../inventory/arn.js';
+import { parseArn, vaultArn } from '../../inventory/arn.js';
 import { backupResourceType, isClusterMember, regionOf, resourceName } from '../../inventory/index.js';
+import type { BackupPlan } from '../../inventory/schema.js';
 import { closest } from '../../issues.js';
+import { copyDestinations } from '../../policy/destinations.js';
+import type { Policy } from '../../policy/index.js';
 import type { Action } from '../../remediation/actions.js';
+import type { Copies } from '../../remediation/backup-roles.js';
 import { createVault, newBackupPlan } from '../provision.js';
 import { matchSelection, plansSelecting } from '../selection.js';
 import {
@@ -15,6 +19,7 @@ import {
   notRead,
   type Outcome,
 } from '../types.js';
+import { fitName } from './restore.js';
 
 const ALL_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'] as const;
 const PLANS_READ = ['backup:ListBackupPlans', 'backup:GetBackupPlan'];
@@ -58,6 +63,24 @@ export const policyDeclared = defineRule<'tagged'>({
   },
 });
 
+/** AWS Backup's limit on a selection name. */
+const SELECTION_NAME_MAX = 50;
+
+/**
+ * Where the plan copies a resource of `region` and `account` to: what the policy asks for and
+ * what the plan already does both count, as the selection's role must make every copy.
+ */
+function planCopies(policy: Policy, plan: BackupPlan | undefined, region: string, account: string): Copies {
+  const planned = (plan?.Rules ?? []).flatMap((r) =>
+    r.CopyActions.map((c) => parseArn(c.DestinationBackupVaultArn)),
+  );
+  const all = [
+    ...copyDestinations(policy, region, account),
+    ...planned.map((a) => ({ crossRegion: a?.region !== region, crossAccount: a?.account !== account })),
+  ];
+  return { crossRegion: all.some((d) => d.crossRegion), crossAccount: all.some((d) => d.crossAccount) };
+}
+
 export const selected = defineRule<'resource'>({
   id: 'coverage.selected',
   title: "Resource is assigned to its policy's backup plan",
@@ -71,17 +94,21 @@ export const selected = defineRule<'resource'>({
     'db tagged backup:policy=gold, plan backup-sentinel-gold selects only tag team=x -> NON_COMPLIANT + CreateBackupSelection',
   evaluate({ resource, policy }, { index, policies, inventory }) {
     const region = resource.Region;
+    const account = resource.AccountId;
+    const plan = index.plan(region, policy.planName);
+    const kind = resource.Type === 'AWS::S3::Bucket' ? 's3' : 'rds';
     const selection: Action = {
       type: 'CreateBackupSelection',
       region,
       planName: policy.planName,
-      selectionName: `backup-sentinel-${policy.name}`,
+      // One selection per kind (each with its kind's role), within AWS Backup's 50 characters.
+      selectionName: fitName(`backup-sentinel-${policy.name}-${kind}`, SELECTION_NAME_MAX),
       tagKey: policies.tagKey,
       tagValue: policy.name,
       auditOnlyTagKey: policies.remediateTagKey,
+      kind,
+      copies: planCopies(policy, plan, region, account),
     };
-    const plan = index.plan(region, policy.planName);
-    const account = resource.AccountId;
     if (!plan) {
       // "No such plan" needs the plan list, and every plan read (an unreadable one may be ours).
       const unread = index.scope.unread(PLANS_READ, account, region);
@@ -270,8 +297,15 @@ export const backupRoleCan = defineRule<'resource'>({
         return compliant(`${role} may do all ${check.Checked} actions a backup of it needs (${scope})`);
       const shown = check.Denied.slice(0, 5).map((d) => `${d.Action} on ${d.Resource} (${d.Decision})`);
       const keyOnly = check.Denied.every((d) => d.Action.startsWith('kms:'));
+      // point-in-time-recovery-copying.html: without it the copy still lands.
+      const temporaryOnly = check.Denied.every((d) => /^rds:DeleteDB(Cluster)?Snapshot$/.test(d.Action));
+      const effect = temporaryOnly
+        ? 'each copy of its continuous backups leaves an expired recovery point to delete by hand (AWS Backup cannot remove the temporary snapshot)'
+        : keyOnly && resource.Type === 'AWS::S3::Bucket'
+          ? 'the backup "succeeds" with the objects under that key skipped'
+          : 'its backup jobs fail';
       return nonCompliant(
-        `${role} may not ${shown.join(', ')}${check.Denied.length > 5 ? ` and ${check.Denied.length - 5} more` : ''}: ${keyOnly && resource.Type === 'AWS::S3::Bucket' ? 'the backup "succeeds" with the objects under that key skipped' : 'its backup jobs fail'} (${scope})`,
+        `${role} may not ${shown.join(', ')}${check.Denied.length > 5 ? ` and ${check.Denied.length - 5} more` : ''}: ${effect} (${scope})`,
         { expected: `all ${check.Checked} actions allowed`, actual: `${check.Denied.length} not allowed` },
       );
     });
