@@ -145,7 +145,7 @@ describe('digest', () => {
     const { subject, message } = digest(result, [], 'dry-run');
     // Assess
     expect(counts['s3.versioning']).toEqual({ NON_COMPLIANT: 2, ERROR: 1, COMPLIANT: 4 });
-    expect(subject).toBe('backup-sentinel 111111111111: 68 non-compliant, 1 errors');
+    expect(subject).toBe('backup-sentinel 111111111111: 72 non-compliant, 1 errors');
     expect(message).toContain('  s3.versioning: 2 non-compliant, 1 errors');
     expect(message).toContain('No changes made.');
   });

@@ -30,7 +30,7 @@ describe('backup-sentinel audit', () => {
     );
     expect(stdout).toMatch(/ {2}FAIL {2}critical copies\.rds-cmk/);
     expect(stdout).toMatch(
-      /^Summary: 24 resources and \d+ plans\/vaults\/keys audited · \d+ checks: \d+ non-compliant \(/m,
+      /^Summary: 25 resources and \d+ plans\/vaults\/keys audited · \d+ checks: \d+ non-compliant \(/m,
     );
     expect(stdout).not.toContain('  ok  ');
   });
@@ -212,7 +212,7 @@ describe('the built CLI bundle', () => {
     const result = await run(bundle, ['audit', ...DEMO, '--fail-on', 'non-compliant']);
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Summary: 24 resources');
+    expect(result.stdout).toContain('Summary: 25 resources');
   });
 
   it('exits 2 without a stack trace on an invalid file', async () => {

@@ -68,9 +68,9 @@ describe('the installed CLI', () => {
     // Assess
     expect(failing.stderr).toBe('');
     expect(failing.code).toBe(1);
-    expect(failing.stdout).toMatch(/^Summary: 24 resources and \d+ plans\/vaults\/keys audited/m);
+    expect(failing.stdout).toMatch(/^Summary: 25 resources and \d+ plans\/vaults\/keys audited/m);
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toContain('Summary: 24 resources');
+    expect(passing.stdout).toContain('Summary: 25 resources');
   });
 
   it('exits 2 with the command usage on a bad flag', async () => {
