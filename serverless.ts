@@ -100,11 +100,18 @@ const config = {
       OWN_ROLE_ARNS: {
         'Fn::Join': [
           ',',
-          (['onResourceChange', 'configRule', 'sweep', 'onBackupEvent', 'rotateKeyMaterial'] as const).map(
-            (fn) => ({
-              'Fn::GetAtt': [roleName(fn), 'Arn'],
-            }),
-          ),
+          (
+            [
+              'onResourceChange',
+              'configRule',
+              'sweep',
+              'onBackupEvent',
+              'rotateKeyMaterial',
+              'validateRestore',
+            ] as const
+          ).map((fn) => ({
+            'Fn::GetAtt': [roleName(fn), 'Arn'],
+          })),
         ],
       },
     },
@@ -250,6 +257,28 @@ const config = {
               source: ['aws.kms'],
               'detail-type': ['AWS API Call via CloudTrail'],
               detail: { eventSource: ['kms.amazonaws.com'], eventName: KMS_CALLS },
+            },
+          },
+        },
+      ],
+    },
+    validateRestore: {
+      handler: 'functions/validate-restore/handler.handler',
+      role: roleName('validateRestore'),
+      // on: answers PutRestoreValidationResult; dry-run: logs the verdict only; off: does nothing.
+      environment: { RESTORE_VALIDATION: "${param:restoreValidation, 'on'}" },
+      // Two bounded bucket listings, or a database waited for while it settles (about a minute).
+      timeout: 180,
+      destinations: failures,
+      events: [
+        {
+          // The event names no restore testing plan: the function reads the job and answers only
+          // restore tests (CreatedBy.RestoreTestingPlanArn) not yet validated.
+          eventBridge: {
+            pattern: {
+              source: ['aws.backup'],
+              'detail-type': ['Restore Job State Change'],
+              detail: { status: ['COMPLETED'] },
             },
           },
         },

@@ -139,6 +139,7 @@ function bundles(): void {
     sweep: 'sweep',
     onBackupEvent: 'on-backup-event',
     rotateKeyMaterial: 'rotate-key-material',
+    validateRestore: 'validate-restore',
   };
   for (const [fn, dir] of Object.entries(fns)) {
     const out = `.serverless/bench/${fn}`;

@@ -2,7 +2,14 @@
 export const CONFIG_RULE_NAME = 'backup-sentinel-${sls:stage}';
 
 /** The functions whose failures raise an alarm (their CloudFormation logical ids). */
-const FUNCTIONS = ['OnResourceChange', 'ConfigRule', 'Sweep', 'OnBackupEvent', 'RotateKeyMaterial'];
+const FUNCTIONS = [
+  'OnResourceChange',
+  'ConfigRule',
+  'Sweep',
+  'OnBackupEvent',
+  'RotateKeyMaterial',
+  'ValidateRestore',
+];
 
 /** One alarm to the alert topic: any datapoint at or above 1 in five minutes. */
 function alarm(

@@ -15,6 +15,7 @@ const LOGICAL: Record<FunctionName, string> = {
   sweep: 'Sweep',
   onBackupEvent: 'OnBackupEvent',
   rotateKeyMaterial: 'RotateKeyMaterial',
+  validateRestore: 'ValidateRestore',
 };
 
 export function roleName(fn: FunctionName): string {
@@ -40,6 +41,8 @@ export const UNSCOPABLE_WRITES: Record<string, string> = {
   'backup:UpdateRegionSettings': 'account-and-Region setting, no resource type',
   'backup-storage:MountCapsule': 'made by CreateBackupVault, no resource type',
   'config:PutEvaluations': 'no resource type; the result token ties it to the invoking rule',
+  'backup:PutRestoreValidationResult':
+    'no resource type or condition key; names one restore job of this account by id (validateRestore)',
 };
 
 /** The DR read role the functions assume in each DR account the policies copy to. */
@@ -90,6 +93,9 @@ const SCOPED_READS = new Set([
   'dynamodb:Scan',
   // Not a read: the wrapping key and token of an import, granted on the managed keys only.
   'kms:GetParametersForImport',
+  // The object keys of a bucket are its data's names, not the audit's business: the buckets of
+  // this account only, for the restore validator.
+  's3:ListBucket',
 ]);
 
 /** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see), but SCOPED_READS. */
@@ -249,6 +255,15 @@ function writeGrants(s: RoleScope): Grant[] {
       },
       only: ['rotateKeyMaterial'],
     },
+    {
+      // Restore validation lists the restored (awsbackup-restore-test-*) and the source bucket, both
+      // of this account; S3 offers no tag condition on ListBucket without bucket ABAC.
+      Sid: 'ListValidatedBuckets',
+      actions: ['s3:ListBucket'],
+      Resource: here('s3:::*'),
+      Condition: { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+      only: ['validateRestore'],
+    },
     { Sid: 'Unscopable', actions: Object.keys(UNSCOPABLE_WRITES), Resource: '*' },
   ];
 }
@@ -330,7 +345,7 @@ function role(fn: FunctionName, scope: RoleScope) {
   };
 }
 
-/** The five roles. */
+/** The six roles. */
 export function roles(scope: RoleScope) {
   return {
     [roleName('onResourceChange')]: role('onResourceChange', scope),
@@ -338,5 +353,6 @@ export function roles(scope: RoleScope) {
     [roleName('sweep')]: role('sweep', scope),
     [roleName('onBackupEvent')]: role('onBackupEvent', scope),
     [roleName('rotateKeyMaterial')]: role('rotateKeyMaterial', scope),
+    [roleName('validateRestore')]: role('validateRestore', scope),
   };
 }

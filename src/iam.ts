@@ -45,7 +45,8 @@ export type FunctionName =
   | 'configRule'
   | 'sweep'
   | 'onBackupEvent'
-  | 'rotateKeyMaterial';
+  | 'rotateKeyMaterial'
+  | 'validateRestore';
 
 /**
  * What sending an alert calls: the incident table (one alert per incident), the alert topic, and
@@ -75,9 +76,27 @@ export const ROTATOR_ACTIONS = [
   'sts:AssumeRole',
 ];
 
+/**
+ * What the restore validator calls (src/restore-validation): the restore job read and answered,
+ * the recovery point's restore metadata, the restored and source databases described, the
+ * restored and source buckets listed (keys, sizes, ETags: no object is read), their Region and
+ * default encryption (whether ETags are MD5s).
+ */
+export const VALIDATOR_ACTIONS = [
+  'backup:DescribeRestoreJob',
+  'backup:GetRecoveryPointRestoreMetadata',
+  'backup:PutRestoreValidationResult',
+  'rds:DescribeDBInstances',
+  'rds:DescribeDBClusters',
+  's3:ListBucket',
+  's3:GetBucketLocation',
+  's3:GetEncryptionConfiguration',
+];
+
 /** Every AWS action a function's code path may call. */
 export function functionActions(fn: FunctionName): string[] {
   if (fn === 'onBackupEvent') return sorted(ALERT_ACTIONS);
+  if (fn === 'validateRestore') return sorted(VALIDATOR_ACTIONS);
   if (fn === 'rotateKeyMaterial') return sorted([...ROTATOR_ACTIONS, ...ALERT_ACTIONS]);
   if (fn === 'configRule')
     return sorted([

@@ -13,6 +13,11 @@ export interface Settings {
   mode: RemediationMode;
   /** rotateKeyMaterial: on (default: the opt-in tag is the consent), dry-run or off. */
   keyRotationMode?: RemediationMode;
+  /**
+   * validateRestore: on (default: answers PutRestoreValidationResult), dry-run (logs the verdict
+   * only) or off (validates nothing). Absent when RESTORE_VALIDATION is not set: read it as 'on'.
+   */
+  restoreValidation?: RemediationMode;
   maxChanges: number;
   alertTopicArn?: string;
   /**
@@ -59,6 +64,14 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
   const keyMode = env.KEY_ROTATION_MODE ?? 'on';
   if (keyMode !== 'off' && keyMode !== 'dry-run' && keyMode !== 'on')
     throw new Error(`KEY_ROTATION_MODE must be off, dry-run or on (got "${keyMode}")`);
+  const restoreValidation = env.RESTORE_VALIDATION || undefined;
+  if (
+    restoreValidation !== undefined &&
+    restoreValidation !== 'off' &&
+    restoreValidation !== 'dry-run' &&
+    restoreValidation !== 'on'
+  )
+    throw new Error(`RESTORE_VALIDATION must be off, dry-run or on (got "${restoreValidation}")`);
   const backupRoles = env.BACKUP_ROLES || 'none';
   if (backupRoles !== 'none' && backupRoles !== 'template')
     throw new Error(
@@ -71,6 +84,7 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     mode,
     keyRotationMode: keyMode,
     maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
+    ...(restoreValidation ? { restoreValidation } : {}),
     ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
     ...(env.VAULT_EVENTS_TOPIC_ARN ? { vaultEventsTopicArn: env.VAULT_EVENTS_TOPIC_ARN } : {}),

@@ -60,6 +60,7 @@ const FUNCTIONS: FunctionName[] = [
   'sweep',
   'onBackupEvent',
   'rotateKeyMaterial',
+  'validateRestore',
 ];
 const roleNameOf = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}Role`;
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -159,8 +160,8 @@ describe('serverless package', () => {
     const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
     const watched = alarms.map(([, r]) => `${r.Properties.Namespace}/${r.Properties.MetricName}`).sort();
     expect(watched).toEqual([
-      ...Array(5).fill('AWS/Lambda/Errors'),
-      ...Array(5).fill('AWS/Lambda/Throttles'),
+      ...Array(6).fill('AWS/Lambda/Errors'),
+      ...Array(6).fill('AWS/Lambda/Throttles'),
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
     ]);
     for (const [, r] of alarms) expect(r.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
@@ -290,6 +291,7 @@ async function load(
     sweep: 'sweep',
     onBackupEvent: 'on-backup-event',
     rotateKeyMaterial: 'rotate-key-material',
+    validateRestore: 'validate-restore',
   }[fn];
   const mod = (await import(
     pathToFileURL(join(process.cwd(), dir, 'functions', path, 'handler.mjs')).href
@@ -431,6 +433,20 @@ describe('the built bundles against moto', () => {
     // A COMPLETED job also clears "completed with issues", which was never open: nothing sent for it.
     expect([first, again, unrelated]).toEqual([['alert'], ['none'], []]);
     expect(recovered.filter((s) => s !== 'none')).toEqual(['recovery']);
+  });
+
+  it('validateRestore leaves a restore that is not COMPLETED alone, and with restoreValidation=off every restore', async () => {
+    // Prepare
+    process.env.RESTORE_VALIDATION = 'off';
+    const off = await load('validateRestore', 'validate-off');
+    delete process.env.RESTORE_VALIDATION;
+    const on = await load('validateRestore');
+    // Act
+    const created = await on(event('events/restore_job_state_change_created.json'), context);
+    const offCompleted = await off(event('events/restore_job_state_change_completed.json'), context);
+    // Assess: neither reads the job (moto has no restore jobs: a read would fail the invocation).
+    expect(created).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('CREATED') });
+    expect(offCompleted).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('off') });
   });
 });
 
