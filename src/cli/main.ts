@@ -7,12 +7,12 @@
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type AuditResult, auditInventory } from '../app/audit.js';
-import { auditAccount, fixAccount, type LiveOptions, snapshot } from '../app/live.js';
+import { fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
 import { printable, SentinelError } from '../errors.js';
 import { describeFileError, formatBytes, MiB, UnreadableFileError } from '../files.js';
 import { parseArn } from '../inventory/arn.js';
-import { parseInventory } from '../inventory/index.js';
+import { type Inventory, parseInventory } from '../inventory/index.js';
 import { closest } from '../issues.js';
 import { where } from '../keys/escrow.js';
 import { restoreKey } from '../keys/restore.js';
@@ -22,6 +22,7 @@ import { policyJsonSchema } from '../policy/schema.js';
 import { planRemediation } from '../remediation/planner.js';
 import { RULES } from '../rules/registry.js';
 import { type AwsContext, describeAwsFailure } from './aws-errors.js';
+import { drReportFlags, runDrReport } from './dr-report.js';
 import {
   FORMATS,
   type Format,
@@ -32,6 +33,13 @@ import {
   renderRotation,
   renderRules,
 } from './format.js';
+import {
+  RESTORE_FLAGS,
+  RESTORE_HELP,
+  RESTORE_SHARED_FLAGS,
+  RESTORE_USAGE,
+  restoreCommand,
+} from './restore.js';
 
 /** `fix` exits 1 only when a change failed; a change refused for safety is not a failure. */
 export function fixExitCode(results: readonly { status: string }[]): 0 | 1 {
@@ -56,7 +64,16 @@ export interface Io {
 const MAX_CHANGES = 10_000;
 const MAX_WINDOW_DAYS = 3650;
 
-type Command = 'audit' | 'plan' | 'fix' | 'snapshot' | 'keys' | 'policies' | 'rules';
+type Command =
+  | 'audit'
+  | 'plan'
+  | 'dr-report'
+  | 'fix'
+  | 'snapshot'
+  | 'keys'
+  | 'restore'
+  | 'policies'
+  | 'rules';
 
 const LIVE_FLAGS = ['region', 'profile', 'endpoint-url', 'dr-role-arn', 'window-days'] as const;
 
@@ -76,6 +93,14 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
       '                         [--alert-topic-arn ARN]',
     ],
     flags: ['inventory', 'policies', 'format', 'alert-topic-arn', ...LIVE_FLAGS],
+    live: true,
+  },
+  'dr-report': {
+    usage: [
+      'backup-sentinel dr-report (--inventory FILE | LIVE) [--policies FILE] [--out FILE]',
+      '                         [--format table|json|csv|markdown|html] [--fail-on rpo|never] [--now ISO-DATE]',
+    ],
+    flags: ['inventory', 'policies', 'format', 'out', 'fail-on', 'now', ...LIVE_FLAGS],
     live: true,
   },
   fix: {
@@ -111,6 +136,7 @@ const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; liv
     flags: ['key', 'from', 'apply', 'policies', 'format', 'region', 'profile', 'endpoint-url'],
     live: true,
   },
+  restore: { usage: RESTORE_USAGE, flags: [...Object.keys(RESTORE_FLAGS), ...RESTORE_SHARED_FLAGS] },
   policies: {
     usage: ['backup-sentinel policies validate FILE', 'backup-sentinel policies schema'],
     flags: [],
@@ -127,6 +153,10 @@ const REFUSALS: Partial<Record<Command, Partial<Record<Flag, string>>>> = {
     'dr-role-arn':
       'keys reads and writes the escrow through the roles of keyMaterial.escrow in the policy file; it does not take --dr-role-arn',
     'window-days': 'keys reads no backup jobs or recovery points; it does not take --window-days',
+  },
+  restore: {
+    'dr-role-arn':
+      'restore runs in another account through --from-account and --role-arn; it does not take --dr-role-arn',
   },
 };
 
@@ -158,6 +188,9 @@ Options:
   --now ISO-DATE     evaluate a snapshot as of this time, e.g. 2026-11-25T06:00:00Z (default: its
                      capturedAt)
   --fail-on LEVEL    exit 1 when a finding is non-compliant (or an error); default never
+  --fail-on rpo      dr-report: exit 1 when a resource does not meet its RPO if its region or its
+                     account is lost; "no copy" and "not read" count as not met (default never)
+  --out FILE         snapshot: the file to write; dr-report: write the report there, not to stdout
   --apply            fix, keys: make the changes (without it, a dry run that reads and reports)
   --max-changes N    fix: at most N changes in this run, 0-${MAX_CHANGES} (default 20)
   --only RULES       fix: only what fixes these rule ids or areas, e.g. s3,rds.deletion-protection
@@ -170,7 +203,7 @@ Options:
   --from ACCOUNT/REGION
                      keys restore: read the escrow copies from this keyMaterial.escrow destination
                      only, e.g. 222222222222/eu-central-1 (default: the first that holds each)
-
+${RESTORE_HELP}
 Exit codes: 0 ok, 1 findings matched --fail-on (or a fix action, a key or a key material failed or
 is unrecoverable), 2 bad usage, invalid file, unusable AWS credentials or unreachable endpoint,
 3 unexpected failure.
@@ -238,6 +271,7 @@ const FLAGS = {
   key: { type: 'string' },
   from: { type: 'string' },
   all: { type: 'boolean', default: false },
+  ...RESTORE_FLAGS,
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -536,6 +570,30 @@ function live(io: Io, values: Values, policies: PolicySet, context: AwsContext) 
   return { aws, options };
 }
 
+/** --inventory and the time to judge it at (`now`, default its capturedAt), or the live account now. */
+async function inventoryFrom(
+  io: Io,
+  values: Values,
+  policies: PolicySet,
+  context: AwsContext,
+  now?: Date,
+): Promise<{ inventory: Inventory; at: Date }> {
+  if (values.inventory) {
+    const liveFlag = LIVE_FLAGS.find((f) => values[f] !== undefined);
+    if (liveFlag) throw new UsageError(`--${liveFlag} reads a live account; it does not go with --inventory`);
+    const inventory = parseInventory(
+      read(io, values.inventory, 'inventory', MAX_INVENTORY_BYTES),
+      values.inventory,
+    );
+    return { inventory, at: now ?? new Date(inventory.capturedAt) };
+  }
+  if (now !== undefined) throw new UsageError('--now needs --inventory (a live audit is as of now)');
+  const { aws, options } = live(io, values, policies, context);
+  const inventory = await snapshot(aws, options);
+  io.stderr(`read ${inventory.resources.length} resources with ${aws.totalCalls()} AWS calls\n`);
+  return { inventory, at: options.now };
+}
+
 /** The audit of --inventory (as of `now`, default its capturedAt) or of the live account. */
 async function auditFrom(
   io: Io,
@@ -544,20 +602,8 @@ async function auditFrom(
   context: AwsContext,
   now?: Date,
 ): Promise<AuditResult> {
-  if (values.inventory) {
-    const liveFlag = LIVE_FLAGS.find((f) => values[f] !== undefined);
-    if (liveFlag) throw new UsageError(`--${liveFlag} reads a live account; it does not go with --inventory`);
-    const inventory = parseInventory(
-      read(io, values.inventory, 'inventory', MAX_INVENTORY_BYTES),
-      values.inventory,
-    );
-    return auditInventory(inventory, policies, now ?? new Date(inventory.capturedAt));
-  }
-  if (now !== undefined) throw new UsageError('--now needs --inventory (a live audit is as of now)');
-  const { aws, options } = live(io, values, policies, context);
-  const { result } = await auditAccount(aws, options);
-  io.stderr(`read ${result.summary.resources} resources with ${aws.totalCalls()} AWS calls\n`);
-  return result;
+  const { inventory, at } = await inventoryFrom(io, values, policies, context, now);
+  return auditInventory(inventory, policies, at);
 }
 
 function noArguments(command: Command, args: string[]): void {
@@ -576,7 +622,7 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
     return 0;
   }
   const { command, values, args } = line;
-  if (command !== 'policies' && command !== 'keys') noArguments(command, args);
+  if (command !== 'policies' && command !== 'keys' && command !== 'restore') noArguments(command, args);
   switch (command) {
     case 'audit': {
       const failOn = values['fail-on'] ?? 'never';
@@ -600,6 +646,20 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
       const result = await auditFrom(io, values, policiesFrom(io, values), context);
       io.stdout(renderPlan(planRemediation(result.findings, topic ? { alertTopicArn: topic } : {}), fmt));
       return 0;
+    }
+    case 'dr-report': {
+      const flags = drReportFlags(values.format, values['fail-on']);
+      if ('error' in flags) throw new UsageError(flags.error, command);
+      const now = values.now === undefined ? undefined : isoDate(values.now);
+      const policies = policiesFrom(io, values);
+      const { inventory, at } = await inventoryFrom(io, values, policies, context, now);
+      const { text, exitCode, summary } = runDrReport(inventory, policies, at, flags);
+      if (values.out === undefined) io.stdout(text);
+      else {
+        write(io, values.out, text);
+        io.stderr(`wrote ${printable(values.out, false)}: ${summary}\n`);
+      }
+      return exitCode;
     }
     case 'snapshot': {
       if (!values.out) throw new UsageError('snapshot needs --out FILE', command);
@@ -637,6 +697,8 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
     }
     case 'keys':
       return keys(io, values, args, context);
+    case 'restore':
+      return restoreCommand(io, values, args, context);
     case 'policies': {
       const [sub, file, extra] = args;
       if (sub === 'schema' && file === undefined) {

@@ -10,6 +10,7 @@ const cli = (...argv: string[]) => runMain(argv);
 const USAGE_LINE = {
   audit: '  backup-sentinel audit    (--inventory FILE | LIVE)',
   plan: '  backup-sentinel plan     (--inventory FILE | LIVE)',
+  'dr-report': '  backup-sentinel dr-report (--inventory FILE | LIVE)',
   fix: '  backup-sentinel fix      LIVE [--apply]',
   snapshot: '  backup-sentinel snapshot LIVE --out FILE',
   policies: '  backup-sentinel policies validate FILE',
@@ -21,24 +22,24 @@ describe('flags that a command does not take', () => {
   it.each<[string[], string]>([
     [
       ['audit', ...DEMO, '--apply'],
-      "error: Unknown option '--apply' for audit (it is an option of fix, keys)\n",
+      "error: Unknown option '--apply' for audit (it is an option of fix, keys, restore)\n",
     ],
     [
       ['rules', '--region', 'x'],
-      "error: Unknown option '--region' for rules (it is an option of audit, plan, fix, snapshot, keys)\n",
+      "error: Unknown option '--region' for rules (it is an option of audit, plan, dr-report, fix, snapshot, keys, restore)\n",
     ],
     [
       ['plan', ...DEMO, '--fail-on', 'error'],
-      "error: Unknown option '--fail-on' for plan (it is an option of audit)\n",
+      "error: Unknown option '--fail-on' for plan (it is an option of audit, dr-report)\n",
     ],
     [
       ['plan', ...DEMO, '--now', '2027-01-01'],
-      "error: Unknown option '--now' for plan (it is an option of audit)\n",
+      "error: Unknown option '--now' for plan (it is an option of audit, dr-report)\n",
     ],
     [['fix', ...LIVE, '--all'], "error: Unknown option '--all' for fix (it is an option of audit)\n"],
     [
       ['snapshot', ...LIVE, '--format', 'json'],
-      "error: Unknown option '--format' for snapshot (it is an option of audit, plan, fix, keys, rules)\n",
+      "error: Unknown option '--format' for snapshot (it is an option of audit, plan, dr-report, fix, keys, restore, rules)\n",
     ],
     [
       ['snapshot', ...LIVE, '--inventory', 'x.json'],
@@ -46,7 +47,7 @@ describe('flags that a command does not take', () => {
     ],
     [
       ['policies', 'validate', 'examples/policies.yml', '--format', 'json'],
-      "error: Unknown option '--format' for policies (it is an option of audit, plan, fix, keys, rules)\n",
+      "error: Unknown option '--format' for policies (it is an option of audit, plan, dr-report, fix, keys, restore, rules)\n",
     ],
     [['audit', '--bogus'], "error: Unknown option '--bogus' for audit\n"],
     [['rules', '-x'], "error: Unknown option '-x' for rules\n"],
@@ -96,7 +97,12 @@ describe('malformed command lines', () => {
     [['--bogus', 'audit'], "error: Unknown option '--bogus'\n"],
     [
       ['--region', 'eu-central-1'],
-      'error: name a command before --region: audit, plan, fix, snapshot, keys, policies, rules\n',
+      'error: name a command before --region: audit, plan, dr-report, fix, snapshot, keys, restore, policies, rules\n',
+    ],
+    [['restore'], 'error: restore needs what to restore: rds or s3\n'],
+    [
+      ['restore', 'rds', '--dr-role-arn', 'arn:aws:iam::{account}:role/r'],
+      'error: restore runs in another account through --from-account and --role-arn; it does not take --dr-role-arn\n',
     ],
     [['\u001b[2J'], 'error: unknown command "\\u001b[2J"\n'],
   ])('%j exits 2', async (argv, message) => {
