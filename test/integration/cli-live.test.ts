@@ -70,6 +70,30 @@ describe('backup-sentinel against a live account', () => {
     ).toHaveLength(2);
   });
 
+  it('reports DR readiness live as it does on the snapshot of the same account, and gates on the RPO', async () => {
+    // Prepare
+    const out = join(dir, 'dr-snapshot.json');
+    await cli('snapshot', ...LIVE(), '--out', out);
+    // Act
+    const live = await cli('dr-report', ...LIVE(), '--format', 'json');
+    const offline = await cli('dr-report', '--inventory', out, '--policies', POLICIES, '--format', 'json');
+    const gated = await cli('dr-report', ...LIVE(), '--fail-on', 'rpo');
+    // Assess
+    expect(live.code, live.stderr).toBe(0);
+    const rows = (text: string) =>
+      (
+        JSON.parse(text) as { rows: { resourceArn: string; locations: { source: { state: string } } }[] }
+      ).rows.map((r) => [r.resourceArn, r.locations.source.state]);
+    // Nothing was backed up yet: the source vault was read (it does not exist), so "none", not "not read".
+    expect(rows(live.stdout)).toEqual([
+      ['arn:aws:s3:::cli-bucket-a', 'none'],
+      ['arn:aws:s3:::cli-bucket-b', 'none'],
+    ]);
+    expect(rows(offline.stdout)).toEqual(rows(live.stdout));
+    expect(gated.code).toBe(1);
+    expect(gated.stdout).toContain('cli-bucket-a');
+  });
+
   it('fixes nothing without --apply, then heals with it, and a second run finds nothing to do', async () => {
     // Act
     const dry = await cli('fix', ...LIVE());
