@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Aws } from '../aws/clients.js';
 import { printable, SentinelError } from '../errors.js';
 import { newRecord, readAndPlanRds, readAndPlanS3 } from '../restore/read.js';
+import { readAndPlanAurora } from '../restore/read-aurora.js';
 import { type RunOptions, runRestore } from '../restore/run.js';
 import { RECORD_FORMAT, type RestoreRecord, stamp, type Where } from '../restore/types.js';
 import type { AwsContext } from './aws-errors.js';
@@ -18,6 +19,7 @@ import type { Io } from './main.js';
 /** The flags `restore` takes (add them to main.ts's FLAGS), with their help lines. */
 export const RESTORE_FLAGS = {
   db: { type: 'string' },
+  cluster: { type: 'string' },
   bucket: { type: 'string' },
   'recovery-point': { type: 'string' },
   time: { type: 'string' },
@@ -46,7 +48,7 @@ export const RESTORE_FLAGS = {
 export const RESTORE_SHARED_FLAGS = ['apply', 'format', 'region', 'profile', 'endpoint-url'] as const;
 
 export const RESTORE_USAGE = [
-  'backup-sentinel restore  rds --db ID [--recovery-point ARN | --time ISO-TIME] [--vault NAME]',
+  'backup-sentinel restore  rds (--db ID | --cluster ID) [--recovery-point ARN | --time ISO-TIME] [--vault NAME]',
   '                         [--via backup|rds] [--restore-role-arn ARN] [--target-id ID] [--replace]',
   '                         [--subnet-group NAME] [--security-groups SG,…] [--parameter-group NAME]',
   '                         [--option-group NAME] [--instance-class CLASS]',
@@ -59,19 +61,25 @@ export const RESTORE_USAGE = [
 ];
 
 export const RESTORE_HELP = `  --db ID            restore rds: the database (its identifier)
+  --cluster ID       restore rds: the Aurora DB cluster, and then one instance per member of it
   --bucket NAME      restore s3: the bucket that was backed up
   --recovery-point ARN
                      restore: the recovery point (default: the newest completed one, and its vault)
   --time ISO-TIME    restore rds: a point in time of the continuous backup, e.g. 2026-11-25T06:00:00Z
   --vault NAME       restore: the vault holding --recovery-point (then AWS Backup restores it)
   --via backup|rds   restore rds: AWS Backup StartRestoreJob, or RDS RestoreDBInstanceFromDBSnapshot
+                     (RestoreDBClusterFromSnapshot for --cluster)
   --restore-role-arn ARN
                      restore: the role AWS Backup assumes to restore (StartRestoreJob IamRoleArn)
-  --target-id ID     restore rds: the new database's identifier (default <id>-restored-<time>)
+  --target-id ID     restore rds: the new database's or cluster's identifier (default
+                     <id>-restored-<time>)
   --replace          restore rds: then rename the original to <id>-before-restore-<time> and the
-                     restored one to <id> (the endpoint stays); the original is never deleted
+                     restored one to <id> (the endpoint stays); the original is never deleted.
+                     --cluster: the cluster, then each instance likewise
   --subnet-group, --security-groups, --parameter-group, --option-group, --instance-class
-                     restore rds: instead of the original's (needed where the original is not)
+                     restore rds: instead of the original's (needed where the original is not);
+                     --cluster: --parameter-group is the DB cluster parameter group and
+                     --instance-class every instance's class (no --option-group)
   --from-account ACCOUNT --role-arn ARN
                      restore: restore in another account (the DR account's copy) through this role
                      ({account} in it is replaced by ACCOUNT)
@@ -178,7 +186,12 @@ const list = (v: Values, flag: string) =>
 function render(record: RestoreRecord, format: string): string {
   if (format === 'json') return `${JSON.stringify(record, null, 2)}\n`;
   const c = record.context as Record<string, unknown>;
-  const subject = record.kind === 'rds' ? `database ${c.dbId}` : `bucket ${c.bucket}`;
+  const subject =
+    record.kind === 'rds'
+      ? c.resource === 'cluster'
+        ? `cluster ${c.clusterId}`
+        : `database ${c.dbId}`
+      : `bucket ${c.bucket}`;
   const where = `${record.where.account ? `account ${record.where.account}, ` : ''}${record.where.region}`;
   const out: string[] = [];
   const mode =
@@ -256,6 +269,7 @@ export async function restoreCommand(
   if (resume) {
     const given = [
       'db',
+      'cluster',
       'bucket',
       'recovery-point',
       'time',
@@ -309,7 +323,19 @@ export async function restoreCommand(
     }
     if (sub === 'rds') {
       const dbId = str(values, 'db');
-      if (!dbId) throw new RestoreUsageError('restore rds needs --db ID: the database to restore');
+      const clusterId = str(values, 'cluster');
+      if (dbId && clusterId)
+        throw new RestoreUsageError(
+          '--db and --cluster choose what to restore two ways: pass --db ID for a DB instance, or --cluster ID for an Aurora cluster',
+        );
+      if (!dbId && !clusterId)
+        throw new RestoreUsageError(
+          'restore rds needs --db ID (the database to restore) or --cluster ID (the Aurora cluster)',
+        );
+      if (clusterId && values['option-group'] !== undefined)
+        throw new RestoreUsageError(
+          '--option-group goes with --db: an Aurora cluster is restored with its DB cluster parameter group (--parameter-group)',
+        );
       const time = str(values, 'time');
       if (time && recoveryPointArn)
         throw new RestoreUsageError('--time and --recovery-point choose the point two ways: pass one');
@@ -330,16 +356,15 @@ export async function restoreCommand(
               matching(
                 values,
                 'instance-class',
-                /^db\.[a-z0-9-]+\.[a-z0-9-]+$/,
+                /^db\.(?:serverless|[a-z0-9-]+\.[a-z0-9-]+)$/,
                 'an instance class like db.t3.micro',
               ),
             ],
           ] as const
         ).filter(([, x]) => x !== undefined),
       );
-      const plan = await readAndPlanRds(hooks.aws ?? aws, {
+      const common = {
         runId,
-        dbId,
         where: t.where,
         now,
         replace: values.replace === true,
@@ -348,12 +373,26 @@ export async function restoreCommand(
         ...(time ? { time: isoTime(time) } : {}),
         ...(recoveryPointArn ? { recoveryPointArn } : {}),
         ...(vault ? { vault } : {}),
-        ...(via ? { via } : {}),
+        ...(via ? { via: via as 'backup' | 'rds' } : {}),
         ...(restoreRoleArn ? { restoreRoleArn } : {}),
         ...(str(values, 'target-id') ? { targetId: str(values, 'target-id') } : {}),
-      });
-      record = newRecord('rds', runId, t.where, plan, now);
-      path ??= `./restore-${dbId}-${stamp(now)}.json`;
+      };
+      record = clusterId
+        ? newRecord(
+            'rds',
+            runId,
+            t.where,
+            await readAndPlanAurora(hooks.aws ?? aws, { ...common, clusterId }),
+            now,
+          )
+        : newRecord(
+            'rds',
+            runId,
+            t.where,
+            await readAndPlanRds(hooks.aws ?? aws, { ...common, dbId: dbId ?? '' }),
+            now,
+          );
+      path ??= `./restore-${clusterId ?? dbId}-${stamp(now)}.json`;
     } else {
       const bucket = str(values, 'bucket');
       if (!bucket)

@@ -840,7 +840,11 @@ function restoreCommandLine(resource: Resource, p: PointRef): string | undefined
   const there = p.account !== resource.AccountId ? ` --from-account ${p.account} --role-arn ROLE_ARN` : '';
   if (resource.Type === 'AWS::S3::Bucket')
     return `backup-sentinel restore s3 --bucket ${shellArg(resource.Name)} --to ${shellArg(`${resource.Name}-restored`)} --restore-role-arn RESTORE_ROLE_ARN ${point}${there}`;
-  // restore rds restores DB instances; an Aurora or Multi-AZ DB cluster is not automated yet.
+  // restore rds restores DB instances and Aurora clusters (--cluster); not Multi-AZ DB clusters.
+  if (resource.Type === 'AWS::RDS::DBCluster')
+    return isMultiAzCluster(resource)
+      ? undefined
+      : `backup-sentinel restore rds --cluster ${shellArg(resource.DBClusterIdentifier)} ${point}${there}`;
   if (resource.Type !== 'AWS::RDS::DBInstance') return undefined;
   return `backup-sentinel restore rds --db ${shellArg(resource.DBInstanceIdentifier)} ${point}${there}`;
 }
@@ -860,11 +864,11 @@ function restoreCommands(resource: Resource, locations: Record<LocationKind, Loc
       command,
     });
   }
-  if (resource.Type === 'AWS::RDS::DBCluster' && Object.values(locations).some((l) => l.newest))
+  if (isMultiAzCluster(resource) && Object.values(locations).some((l) => l.newest))
     return {
       commands,
       detail:
-        'a DB cluster: `backup-sentinel restore rds` restores DB instances only; restore the cluster snapshot with AWS Backup (StartRestoreJob) or aws rds restore-db-cluster-from-snapshot, then create its instances',
+        'a Multi-AZ DB cluster: `backup-sentinel restore rds` does not automate it yet; restore the cluster snapshot with AWS Backup (StartRestoreJob) or aws rds restore-db-cluster-from-snapshot --db-cluster-instance-class CLASS (RDS creates its instances)',
     };
   const newest = [...commands].sort(
     (a, b) => (locations[a.location].newest?.ageHours ?? 0) - (locations[b.location].newest?.ageHours ?? 0),

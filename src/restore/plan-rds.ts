@@ -15,7 +15,8 @@
  *   without a vault, or --via rds), every setting passed explicitly.
  * A point in time (`--time`) is RestoreDBInstanceToPointInTime from the original's automated
  * backups (AWS Backup's continuous backup of RDS is those automated backups).
- * Aurora (a DB cluster and its instances) is refused with a message: not supported yet.
+ * An Aurora DB cluster and its instances are restored by plan-aurora.ts (`--cluster`); a member
+ * instance given as --db is refused with a message naming its cluster.
  */
 import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
 import { type Plan, type PlannedStep, rdsIdentifierProblem, stamp, type Where } from './types.js';
@@ -138,7 +139,7 @@ export function planRds(f: RdsFacts, o: RdsOptions): Plan<RdsContext> {
   const db = f.original;
   if (db?.DBClusterIdentifier)
     problems.push(
-      `${f.dbId} is an instance of the Aurora cluster ${db.DBClusterIdentifier}: restore rds restores single DB instances; restoring an Aurora cluster and its instances is not supported yet (restore the cluster snapshot with the RDS console or rds restore-db-cluster-from-snapshot, then create its instances)`,
+      `${f.dbId} is an instance of the DB cluster ${db.DBClusterIdentifier}: an Aurora cluster is restored as a whole, with its instances: restore rds --cluster ${db.DBClusterIdentifier}`,
     );
   if (o.replace && !db)
     problems.push(

@@ -55,7 +55,7 @@ async function db(aws: Aws, region: string, id: string): Promise<DBInstance | un
 }
 
 /** The newest COMPLETED recovery point of a resource (in `vault` when given), and the error if it could not be listed. */
-async function newest(
+export async function newest(
   aws: Aws,
   region: string,
   resourceArn: string,

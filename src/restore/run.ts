@@ -18,42 +18,14 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { type RdsContext, type RdsExpected, RUN_TAG } from './plan-rds.js';
 import type { S3Context } from './plan-s3.js';
-import type { RestoreRecord, StepRecord } from './types.js';
+import { auroraHandlers } from './run-aurora.js';
+import { type Env, type Handler, poll, type RunOptions, StepFailure } from './steps.js';
+import type { RestoreRecord } from './types.js';
 
-export interface RunOptions {
-  /** The clients of the account and region the restore runs in (already assumed into it). */
-  aws: Aws;
-  region: string;
-  /** Called after every change of the record (the CLI writes it to the record file). */
-  save: (record: RestoreRecord) => void;
-  onProgress?: (message: string) => void;
-  now?: () => Date;
-  /** Polling backoff bounds (tests shorten them). */
-  pollMinMs?: number;
-  pollMaxMs?: number;
-  /** Stop (as if interrupted) after this many steps run in this invocation. */
-  stepBudget?: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-class StepFailure extends Error {}
-
-interface Env {
-  o: RunOptions;
-  record: RestoreRecord;
-  progress: (m: string) => void;
-  deadline: number;
-}
-
-type Handler = {
-  run: (env: Env, step: StepRecord) => Promise<{ detail: string; result?: Record<string, string> }>;
-  /** For a done step on resume: why it no longer holds, or undefined. */
-  holds?: (env: Env, step: StepRecord) => Promise<string | undefined>;
-};
+export type { RunOptions } from './steps.js';
 
 const isNotFound = (e: unknown) =>
   ['DBInstanceNotFound', 'DBInstanceNotFoundFault', 'NotFound', 'NoSuchBucket'].includes((e as Error)?.name);
@@ -64,25 +36,6 @@ async function describeDb(rds: RDSClient, id: string): Promise<DBInstance | unde
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
-  }
-}
-
-/** Polls `probe` (undefined: not yet) with a doubling delay between the bounds, until the deadline. */
-async function poll<T>(env: Env, what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const sleep = env.o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const min = env.o.pollMinMs ?? 5_000;
-  const max = env.o.pollMaxMs ?? 60_000;
-  let delay = min;
-  const started = Date.now();
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() + delay > env.deadline)
-      throw new StepFailure(
-        `timed out after ${Math.round((Date.now() - started) / 1000)}s waiting for ${what} (--timeout ${env.record.context.timeoutMinutes} minutes); the AWS operation goes on: --resume the record to wait again`,
-      );
-    await sleep(delay);
-    delay = Math.min(max, delay * 2);
   }
 }
 
@@ -435,7 +388,15 @@ function s3Handlers(): Record<string, Handler> {
  */
 export async function runRestore(record: RestoreRecord, o: RunOptions): Promise<RestoreRecord> {
   const now = o.now ?? (() => new Date());
-  const handlers = record.kind === 'rds' ? rdsHandlers() : s3Handlers();
+  const handlers =
+    record.kind === 'rds'
+      ? record.context.resource === 'cluster'
+        ? {
+            ...auroraHandlers(),
+            'wait-restore-job': { run: (rdsHandlers()['wait-restore-job'] as Handler).run },
+          }
+        : rdsHandlers()
+      : s3Handlers();
   const timeoutMinutes = Number(record.context.timeoutMinutes ?? 60);
   const env: Env = {
     o,
@@ -450,7 +411,8 @@ export async function runRestore(record: RestoreRecord, o: RunOptions): Promise<
   record.applied = true;
   let ran = 0;
   for (const step of record.steps) {
-    const handler = handlers[step.name];
+    // per-instance steps (create-instance-2, …) share the handler of their name without the number
+    const handler = handlers[step.name] ?? handlers[step.name.replace(/-\d+$/, '')];
     if (!handler) {
       step.status = 'failed';
       step.detail = `unknown step ${step.name} (a record of another version?)`;

@@ -109,6 +109,18 @@ describe('dr report of the example account (as of its capturedAt)', () => {
     expect(rpoMet(r)).toBe(true);
   });
 
+  it('prints restore rds --cluster for an Aurora cluster, and no command for a Multi-AZ DB cluster', () => {
+    expect(demoRow('ledger-cluster').restore.command).toBe(
+      'backup-sentinel restore rds --cluster ledger-cluster --recovery-point arn:aws:rds:eu-central-1:111111111111:cluster-snapshot:awsbackup:job-0000002b-5b1c-4d2e-9f3a-00000000002b --vault backup-sentinel-gold --region eu-central-1',
+    );
+    const quotes = demoRow('quotes-cluster').restore;
+    expect(quotes).toEqual({
+      commands: [],
+      detail:
+        'a Multi-AZ DB cluster: `backup-sentinel restore rds` does not automate it yet; restore the cluster snapshot with AWS Backup (StartRestoreJob) or aws rds restore-db-cluster-from-snapshot --db-cluster-instance-class CLASS (RDS creates its instances)',
+    });
+  });
+
   it('payments-db: the DR vault was read and holds none (its copy jobs fail): no copy if the account is lost', () => {
     const r = demoRow('payments-db');
     expect(r.locations.drAccount.state).toBe('none');

@@ -245,7 +245,7 @@ describe('planRds: every preflight problem, each with what is wrong and how to f
       'Aurora',
       { original: original({ DBClusterIdentifier: 'payments-cluster' }) },
       {},
-      'payments-db is an instance of the Aurora cluster payments-cluster: restore rds restores single DB instances; restoring an Aurora cluster and its instances is not supported yet (restore the cluster snapshot with the RDS console or rds restore-db-cluster-from-snapshot, then create its instances)',
+      'payments-db is an instance of the DB cluster payments-cluster: an Aurora cluster is restored as a whole, with its instances: restore rds --cluster payments-cluster',
     ],
     [
       '--replace without the original',
