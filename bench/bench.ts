@@ -3,7 +3,8 @@
  *  1. the pure audit engine on synthetic inventories of 1k and 10k resources (wall time);
  *  2. live collection + audit against moto server at 1k resources (AWS calls and wall time per
  *     resource); pass --live 1000,10000 for more sizes.
- * --week instead runs only the simulated week of alerts over the example account (bench/week.ts).
+ * --week instead runs only the simulated week of alerts over the example account (bench/week.ts);
+ * --live-only runs only the live measurements (which also print the calls by API).
  * Prints one line per measurement.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -40,11 +41,18 @@ function engine(size: number): void {
   const points = [];
   const jobs = [];
   const restores = [];
+  // What a real account's data grows with: its collection errors, protected resources, backup jobs.
+  const errors = [];
+  const protectedResources = [];
+  const backupJobs = [];
   for (let i = 0; i < copies; i++) {
     resources.push(...demo.resources.map((r) => clone(r, i)));
     points.push(...demo.recoveryPoints.map((p) => clone(p, i)));
     jobs.push(...demo.copyJobs.map((j) => clone(j, i)));
     restores.push(...demo.restoreJobs.map((j) => clone(j, i)));
+    errors.push(...demo.collectionErrors.filter((e) => e.Arn !== '*').map((e) => clone(e, i)));
+    protectedResources.push(...demo.protectedResources.map((p) => clone(p, i)));
+    backupJobs.push(...demo.backupJobs.map((j) => clone(j, i)));
   }
   const inventory = inventorySchema.parse({
     ...demo,
@@ -52,12 +60,15 @@ function engine(size: number): void {
     recoveryPoints: points,
     copyJobs: jobs,
     restoreJobs: restores,
+    collectionErrors: [...demo.collectionErrors.filter((e) => e.Arn === '*'), ...errors],
+    protectedResources,
+    backupJobs,
   });
   const started = performance.now();
   const result = auditInventory(inventory, policies, new Date(inventory.capturedAt));
   const ms = performance.now() - started;
   console.log(
-    `engine  ${String(size).padStart(6)} resources  ${ms.toFixed(0).padStart(6)} ms  ${(ms / size).toFixed(3)} ms/resource  ${result.findings.length} findings`,
+    `engine  ${String(size).padStart(6)} resources  ${ms.toFixed(0).padStart(6)} ms  ${(ms / size).toFixed(3)} ms/resource  ${result.findings.length} findings  (${inventory.collectionErrors.length} collection errors, ${inventory.protectedResources.length} protected resources, ${inventory.backupJobs.length} backup jobs)`,
   );
 }
 
@@ -128,6 +139,26 @@ async function live(size: number, endpoint: string): Promise<void> {
   console.log(
     `live    ${String(n).padStart(6)} resources  ${s.toFixed(1).padStart(6)} s  ${((s * 1000) / n).toFixed(2)} ms/resource  ${reader.totalCalls()} AWS calls = ${(reader.totalCalls() / n).toFixed(2)} per resource  (seeding took ${seeded.toFixed(1)} s)`,
   );
+  // Calls by API, and per resource of the type the API reads (S3: per bucket, RDS: per database).
+  const byType = new Map<string, number>();
+  for (const r of inventory.resources) byType.set(r.Type, (byType.get(r.Type) ?? 0) + 1);
+  const per = (api: string) => {
+    const count = api.startsWith('S3.')
+      ? byType.get('AWS::S3::Bucket')
+      : api.startsWith('RDS.')
+        ? (byType.get('AWS::RDS::DBInstance') ?? 0) + (byType.get('AWS::RDS::DBCluster') ?? 0)
+        : undefined;
+    return count
+      ? `  ${((reader.calls.get(api) ?? 0) / count).toFixed(2)} per ${api.startsWith('S3.') ? 'bucket' : 'database'}`
+      : '';
+  };
+  console.log(
+    `live    ${String(n).padStart(6)} resources  by type: ${[...byType].map(([t, k]) => `${t} ${k}`).join(', ')}`,
+  );
+  for (const [api, k] of [...reader.calls].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
+    console.log(
+      `live    ${String(n).padStart(6)} resources  ${api.padEnd(44)} ${String(k).padStart(6)} calls${per(api)}`,
+    );
 }
 
 /** Zip size and cold import time (median of 5 fresh node processes) of each packaged function. */
@@ -176,9 +207,17 @@ function patterns(): void {
 }
 
 async function main(): Promise<void> {
-  bundles();
-  patterns();
-  for (const size of [1000, 10_000]) engine(size);
+  // --live-only: only the live measurements (no bundles, patterns or engine timings).
+  // --engine-only: only the engine timings, at 1k, 10k and 50k resources (growth should be linear).
+  if (args.includes('--engine-only')) {
+    for (const size of [1000, 10_000, 50_000]) engine(size);
+    return;
+  }
+  if (!args.includes('--live-only')) {
+    bundles();
+    patterns();
+    for (const size of [1000, 10_000, 50_000]) engine(size);
+  }
   execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'inherit' });
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;

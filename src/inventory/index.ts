@@ -9,11 +9,13 @@ import {
   type BackupPlan,
   type BackupSelection,
   type BackupVault,
+  type CollectionError,
   type CopyJob,
   type Inventory,
   inventorySchema,
   type KmsKey,
   type OptionGroup,
+  type ProtectedResource,
   type RecoveryPoint,
   type Resource,
   type RestoreJob,
@@ -104,6 +106,10 @@ export class InventoryIndex {
   readonly resourcesByArn: Map<string, Resource>;
   /** What was read: ask it before concluding that something is absent. */
   readonly scope: Scope;
+  /** Collection errors by subject ARN, and the whole-call ("*") ones, each with its position. */
+  private readonly errorsByArn = new Map<string, { e: CollectionError; i: number }[]>();
+  private readonly wholeCallErrors: { e: CollectionError; i: number }[] = [];
+  private readonly protectedByArn: Map<string, ProtectedResource>;
   private readonly recoveryPointsByArn: Map<string, RecoveryPoint>;
 
   constructor(readonly inventory: Inventory) {
@@ -134,6 +140,15 @@ export class InventoryIndex {
     }
     this.resourcesByArn = new Map(inventory.resources.map((r) => [r.Arn, r]));
     this.scope = new Scope(inventory);
+    inventory.collectionErrors.forEach((e, i) => {
+      if (e.Arn === '*') this.wholeCallErrors.push({ e, i });
+      else {
+        const list = this.errorsByArn.get(e.Arn);
+        if (list) list.push({ e, i });
+        else this.errorsByArn.set(e.Arn, [{ e, i }]);
+      }
+    });
+    this.protectedByArn = new Map(inventory.protectedResources.map((p) => [p.ResourceArn, p]));
   }
 
   recoveryPoint(arn: string): RecoveryPoint | undefined {
@@ -175,10 +190,24 @@ export class InventoryIndex {
    * Collection failures about this ARN, or of a whole call in this account and region ("*"
    * errors that name no account or region concern everything).
    */
-  errorsFor(arn: string, account: string, region: string) {
-    return this.inventory.collectionErrors.filter((e) =>
-      e.Arn === '*' ? (e.Region ?? region) === region && (e.Account ?? account) === account : e.Arn === arn,
+  errorsFor(arn: string, account: string, region: string): CollectionError[] {
+    // Both lists are in collection order; merged back into it (the first failure is the one reported).
+    const own = this.errorsByArn.get(arn) ?? [];
+    const whole = this.wholeCallErrors.filter(
+      ({ e }) => (e.Region ?? region) === region && (e.Account ?? account) === account,
     );
+    if (whole.length === 0) return own.map((x) => x.e);
+    return [...own, ...whole].sort((a, b) => a.i - b.i).map((x) => x.e);
+  }
+
+  /** The first failure about this ARN (a per-subject read; of `action`, when given), if any. */
+  error(arn: string, action?: string): CollectionError | undefined {
+    return this.errorsByArn.get(arn)?.find((x) => action === undefined || x.e.Action === action)?.e;
+  }
+
+  /** AWS Backup's ListProtectedResources entry of a resource. */
+  protectedResource(arn: string): ProtectedResource | undefined {
+    return this.protectedByArn.get(arn);
   }
 }
 

@@ -419,4 +419,5 @@ export type KmsKey = z.output<typeof kmsKeySchema>;
 export type AccountInfo = z.output<typeof accountSchema>;
 export type ScopeEntry = z.output<typeof scopeEntrySchema>;
 export type CollectionError = z.output<typeof collectionErrorSchema>;
+export type ProtectedResource = z.output<typeof protectedResourceSchema>;
 export type ResourceType = Resource['Type'];

@@ -389,9 +389,7 @@ export const destinationAccepts = defineRule<'resource'>({
       const read = destinationVault(d, index, `whether ${d.arn} accepts copies from ${resource.AccountId}`);
       if ('outcome' in read) return read.outcome;
       const { vault } = read;
-      const failed = inventory.collectionErrors.find(
-        (e) => e.Arn === d.arn && e.Action === 'backup:GetBackupVaultAccessPolicy',
-      );
+      const failed = index.error(d.arn, 'backup:GetBackupVaultAccessPolicy');
       if (failed)
         return cannotEvaluate(
           `could not evaluate the destination side (${d.account}): backup:GetBackupVaultAccessPolicy on ${d.arn} failed with ${failed.Code}`,
@@ -475,9 +473,7 @@ export const rdsKeyShared = defineRule<'resource'>({
       );
     if (key.KeyManager !== 'CUSTOMER')
       return notApplicable('an AWS managed key cannot be shared (copies.rds-cmk says so)');
-    const failed = inventory.collectionErrors.find(
-      (e) => e.Arn === key.Arn && e.Action === 'kms:GetKeyPolicy',
-    );
+    const failed = index.error(key.Arn, 'kms:GetKeyPolicy');
     if (failed)
       return cannotEvaluate(
         `could not evaluate the source side (${resource.AccountId}): kms:GetKeyPolicy on ${key.Arn} failed with ${failed.Code}`,
@@ -518,7 +514,6 @@ function unshareable(group: OptionGroup): string[] {
 /** The group as read in (account, region), or the ERROR that stands for it, naming the side. */
 function readGroup(
   index: InventoryIndex,
-  inventory: { collectionErrors: { Arn: string; Action: string; Code: string }[] },
   side: string,
   account: string,
   region: string,
@@ -526,9 +521,7 @@ function readGroup(
 ): { group: OptionGroup } | { outcome: Outcome } {
   const group = index.optionGroup(account, region, name);
   if (group) return { group };
-  const failed = inventory.collectionErrors.find(
-    (e) => e.Arn === optionGroupArn(account, region, name) && e.Action === 'rds:DescribeOptionGroups',
-  );
+  const failed = index.error(optionGroupArn(account, region, name), 'rds:DescribeOptionGroups');
   return {
     outcome: cannotEvaluate(
       `could not evaluate the ${side} side (${account}/${region}): rds:DescribeOptionGroups of ${name} ${failed ? `failed with ${failed.Code}` : 'was not read'}`,
@@ -547,14 +540,14 @@ export const rdsOptionGroup = defineRule<'resource'>({
   proposes: [],
   example:
     'db on option group ora-tde (TDE is persistent), policy copies to eu-west-1, which has no ora-tde -> NON_COMPLIANT: every copy fails ("The snapshot requires a target option group with the following options: TDE")',
-  evaluate({ resource, policy }, { index, inventory }) {
+  evaluate({ resource, policy }, { index }) {
     const dests = copyDestinations(policy, resource.Region, resource.AccountId);
     if (dests.length === 0) return notApplicable(`policy ${policy.name} declares no copies`);
     const name = typeof resource.OptionGroupName === 'string' ? resource.OptionGroupName : undefined;
     if (!name) return notApplicable('no option group membership recorded');
     if (isDefaultOptionGroup(name))
       return compliant(`on the default option group ${name}, which every Region has`);
-    const source = readGroup(index, inventory, 'source', resource.AccountId, resource.Region, name);
+    const source = readGroup(index, 'source', resource.AccountId, resource.Region, name);
     if ('outcome' in source) return source.outcome;
     const { group } = source;
     const sticky = group.Options.filter((o) => o.Persistent || o.Permanent).map((o) => o.OptionName);
@@ -570,7 +563,7 @@ export const rdsOptionGroup = defineRule<'resource'>({
           `option group ${name} has no persistent or permanent options: its snapshots can be shared with ${d.account} (read in ${resource.AccountId}/${resource.Region})`,
         );
       }
-      const there = readGroup(index, inventory, 'destination', d.account, d.region, name);
+      const there = readGroup(index, 'destination', d.account, d.region, name);
       if ('outcome' in there) return there.outcome;
       const has = new Set(there.group.Exists ? there.group.Options.map((o) => o.OptionName) : []);
       const missing = group.Options.map((o) => o.OptionName).filter((o) => !has.has(o));

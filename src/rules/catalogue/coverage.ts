@@ -281,7 +281,7 @@ export const backupRoleCan = defineRule<'resource'>({
     return [...roles].map((role): Outcome => {
       const check = inventory.roleChecks.find((c) => c.RoleArn === role && c.ResourceArn === resource.Arn);
       if (!check) {
-        const failed = inventory.collectionErrors.find((e) => e.Arn === `${role}|${resource.Arn}`);
+        const failed = index.error(`${role}|${resource.Arn}`);
         if (failed?.Code === 'NoSuchEntityException' || failed?.Code === 'NoSuchEntity')
           return nonCompliant(`the selection passes ${role}, which does not exist: every backup job fails`, {
             expected: 'an existing role',

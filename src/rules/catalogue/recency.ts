@@ -44,9 +44,7 @@ export const recoveryPointRecent = defineRule<'resource'>({
         : p.CreationDate;
     // A continuous point older than the listing window is not listed; its protected resource's
     // LastBackupTime still moves with every completed continuous job.
-    const lastBackup = policy.continuous
-      ? index.inventory.protectedResources.find((p) => p.ResourceArn === resource.Arn)?.LastBackupTime
-      : undefined;
+    const lastBackup = policy.continuous ? index.protectedResource(resource.Arn)?.LastBackupTime : undefined;
     const newest = latest([...local.map(pointInTime), lastBackup]);
     const lastJob = jobs[0];
     const jobNote =
