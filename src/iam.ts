@@ -14,6 +14,7 @@ export { BUCKET_READS };
 export const COLLECTOR_READS = [
   'sts:GetCallerIdentity',
   ...HOME_READS,
+  's3:ListAllMyBuckets',
   's3:GetBucketLocation',
   ...BUCKET_READS,
   'backup:GetBackupVaultAccessPolicy',
@@ -131,6 +132,7 @@ const S3_ACTIONS: Record<string, string> = {
   GetBucketEncryption: 'GetEncryptionConfiguration',
   GetBucketReplication: 'GetReplicationConfiguration',
   GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+  ListBuckets: 'ListAllMyBuckets',
 };
 
 export function iamActionOf(call: string): string {

@@ -77,6 +77,8 @@ export const bucketSchema = z.looseObject({
   ObjectLockConfiguration: z
     .looseObject({ ObjectLockEnabled: z.string().optional(), Rule: z.looseObject({}).optional() })
     .optional(),
+  /** Settings the collector did not read (no rule needed them for its policy then), by IAM action. */
+  NotRead: z.array(z.string()).optional(),
 });
 
 export const resourceSchema = z.discriminatedUnion('Type', [dbInstanceSchema, dbClusterSchema, bucketSchema]);

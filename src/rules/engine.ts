@@ -40,6 +40,13 @@ export function audit(inventory: Inventory, policies: PolicySet, options: AuditO
   return findings;
 }
 
+/** The first read the rule collects that the collector skipped for this resource, if any. */
+function notReadBy(s: Subject, rule: AnyRule): string | undefined {
+  if (s.kind !== 'resource' && s.kind !== 'tagged') return undefined;
+  const notRead = (s.resource as { NotRead?: string[] }).NotRead;
+  return notRead?.find((a) => rule.permissions.collect.includes(a));
+}
+
 function applies(rule: AnyRule, s: Subject): boolean {
   if (rule.subject !== s.kind) return false;
   if ((s.kind === 'resource' || s.kind === 'tagged') && rule.resourceTypes)
@@ -66,6 +73,17 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
     try {
       const out = (rule.evaluate as (s: Subject, c: RuleContext) => Outcome | Outcome[])(subject, ctx);
       outcomes = Array.isArray(out) ? out : [out];
+      // A setting the collector skipped (no policy needed it then) decides nothing now: unless
+      // the rule does not apply, the answer is that it was not read.
+      const skipped = notReadBy(subject, rule);
+      if (skipped && outcomes.some((o) => o.status !== 'NOT_APPLICABLE'))
+        outcomes = [
+          {
+            status: 'ERROR',
+            message: `could not evaluate: ${skipped} was not read when this inventory was collected (no policy asked for it then); collect it again with these policies`,
+            outOfScope: true,
+          },
+        ];
       // Its role is granted what the handlers of `proposes` need: any other fix would be denied.
       const undeclared = outcomes
         .flatMap((o) => o.actions ?? [])

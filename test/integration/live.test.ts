@@ -182,6 +182,16 @@ describe('a live account (moto server)', () => {
     );
     expect(inventory.accountId).toBe(MOTO_ACCOUNT);
     expect(inventory.resources).toHaveLength(BUCKETS + DATABASES);
+    // Bucket regions: one ListBuckets; moto gives no BucketRegion, so each bucket is then located.
+    expect(aws.calls.get('S3.ListBuckets')).toBe(1);
+    expect(aws.calls.get('S3.GetBucketLocation')).toBe(BUCKETS);
+    // Settings: those the rules need under silver (no Object Lock asked; no rule reads replication or ownership).
+    expect(aws.calls.get('S3.GetBucketVersioning')).toBe(BUCKETS);
+    expect(aws.calls.get('S3.GetBucketLifecycleConfiguration')).toBe(BUCKETS);
+    expect(aws.calls.get('S3.GetBucketEncryption')).toBe(BUCKETS);
+    expect(aws.calls.get('S3.GetObjectLockConfiguration')).toBeUndefined();
+    expect(aws.calls.get('S3.GetBucketReplication')).toBeUndefined();
+    expect(aws.calls.get('S3.GetBucketOwnershipControls')).toBeUndefined();
     expect(failing(result.findings, 's3.versioning')).toEqual([...seeded.unversioned].sort());
     expect(failing(result.findings, 's3.noncurrent-expiration')).toEqual([...seeded.noExpiration].sort());
     expect(failing(result.findings, 'rds.backup-retention')).toEqual(seeded.shortRetention);

@@ -365,8 +365,14 @@ function mockAccount(): void {
 }
 
 const newAws = () => new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-const collect = (aws: Aws) =>
-  collectInventory(aws, { regions: [REGION], policies: POLICIES, now: NOW, windowDays: WINDOW_DAYS });
+const collect = (aws: Aws, policies = POLICIES) =>
+  collectInventory(aws, { regions: [REGION], policies, now: NOW, windowDays: WINDOW_DAYS });
+/** POLICIES, with gold asking for Object Lock (so s3.object-lock judges the buckets). */
+const LOCKED = policySet({
+  policies: {
+    gold: { plan: 'test', vault: 'Default', frequency: '1d', retentionDays: 21, s3: { objectLock: true } },
+  },
+});
 
 /** Resets every mock to the account above. */
 function resetAccount(): void {
@@ -437,7 +443,7 @@ describe('collectInventory maps a live account into the inventory', () => {
     // Prepare
     const aws = newAws();
     // Act
-    const inv = await collect(aws);
+    const inv = await collect(aws, LOCKED);
     // Assess
     expect(inv.resources.filter((r) => r.Type === 'AWS::S3::Bucket')).toEqual([
       {
@@ -467,8 +473,6 @@ describe('collectInventory maps a live account into the inventory', () => {
             { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false },
           ],
         },
-        ReplicationConfiguration: raw('s3_GetBucketReplication_placebo.json').data.ReplicationConfiguration,
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       },
       {
         Type: 'AWS::S3::Bucket',
@@ -517,7 +521,7 @@ describe('collectInventory maps a live account into the inventory', () => {
     // Prepare
     const aws = newAws();
     // Act
-    const inv = await collect(aws);
+    const inv = await collect(aws, LOCKED);
     // Assess
     expect(inv.collectionErrors).toEqual([]);
     expect(backup.commandCalls(GetBackupVaultAccessPolicyCommand)).toHaveLength(1);
@@ -912,14 +916,10 @@ describe('collectInventory turns failed calls into collection errors the rules r
       Message: 'Access Denied',
     });
     expect(inv.collectionErrors.slice(1).map((e) => [e.Arn, e.Action, e.Code])).toEqual(
-      [
-        's3:GetBucketVersioning',
-        's3:GetLifecycleConfiguration',
-        's3:GetBucketObjectLockConfiguration',
-        's3:GetEncryptionConfiguration',
-        's3:GetReplicationConfiguration',
-        's3:GetBucketOwnershipControls',
-      ].map((action) => [bucketArn(UNVERSIONED), action, 'BucketLocationUnknown']),
+      // The reads its policy needs (gold does not ask for Object Lock: s3.object-lock is N/A).
+      ['s3:GetBucketVersioning', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration'].map(
+        (action) => [bucketArn(UNVERSIONED), action, 'BucketLocationUnknown'],
+      ),
     );
     const about = findings.filter((f) => f.resourceArn === bucketArn(UNVERSIONED));
     const s3Checks = about.filter((f) => f.ruleId.startsWith('s3.') && f.status !== 'NOT_APPLICABLE');

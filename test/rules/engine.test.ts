@@ -6,6 +6,7 @@ import { audit } from '../../src/rules/engine.js';
 import { defineRule, type Rule } from '../../src/rules/types.js';
 import {
   ACCOUNT,
+  bucket,
   cluster,
   db,
   findings,
@@ -354,5 +355,25 @@ describe('audit', () => {
         ),
       ).toBe(true);
     });
+  });
+});
+
+describe('settings the collector skipped', () => {
+  it('decide nothing later: ERROR (out of scope) unless the rule does not apply', () => {
+    // Collected while no policy asked for Object Lock (the collector skipped its read).
+    const inv = inventory({
+      resources: [bucket('ledger', { NotRead: ['s3:GetBucketObjectLockConfiguration'] })],
+    });
+    const arn = 'arn:aws:s3:::ledger';
+    const asked = policies({ policies: { gold: { s3: { objectLock: true } } } });
+    const [f] = findings('s3.object-lock', inv, asked, arn);
+    expect(f?.status).toBe('ERROR');
+    expect(f?.outOfScope).toBe(true);
+    expect(f?.message).toBe(
+      'could not evaluate: s3:GetBucketObjectLockConfiguration was not read when this inventory was collected (no policy asked for it then); collect it again with these policies',
+    );
+    expect(findings('s3.object-lock', inv, policies(), arn)[0]?.status).toBe('NOT_APPLICABLE');
+    // The other bucket rules read what was read.
+    expect(findings('s3.noncurrent-expiration', inv, asked, arn)[0]?.status).not.toBe('ERROR');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * S3 buckets: the tagged buckets of a region (the tagging API lists them; each is read in the
- * region it lives in, once), or one bucket by ARN; and the settings each bucket is read for.
+ * region it lives in, once), or one bucket by ARN; and the settings each bucket is read for —
+ * only those an active rule (or the collector itself) needs for the bucket's policy.
  */
 import { paginateGetResources, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
@@ -18,19 +19,124 @@ import {
   type GetBucketVersioningCommandOutput,
   GetObjectLockConfigurationCommand,
   type GetObjectLockConfigurationCommandOutput,
+  paginateListBuckets,
 } from '@aws-sdk/client-s3';
 import type { Aws } from '../../aws/clients.js';
+import { type Policy, type PolicySet, resolvePolicy } from '../../policy/index.js';
+import { RULES } from '../../rules/registry.js';
+import type { AnyRule } from '../../rules/types.js';
 import { all, type Collection, type Input, mapLimit, type Progress, tagMap } from './calls.js';
 
-/** The reads of one bucket's settings (collectBucket). */
-export const BUCKET_READS = [
+/** Every bucket setting the collector knows how to read (collectBucket), by IAM action. */
+export const BUCKET_SETTINGS = [
   's3:GetBucketVersioning',
   's3:GetLifecycleConfiguration',
   's3:GetBucketObjectLockConfiguration',
   's3:GetEncryptionConfiguration',
   's3:GetReplicationConfiguration',
   's3:GetBucketOwnershipControls',
-];
+] as const;
+export type BucketSetting = (typeof BUCKET_SETTINGS)[number];
+
+/**
+ * Settings read for consumers that are not rules' `permissions.collect`: the default encryption
+ * key of a bucket, which the backup role's simulation checks (roles.ts neededFor, for
+ * coverage.backup-role-can) and the DR report's key recoverability (src/report/dr.ts) use.
+ */
+const COLLECTOR_NEEDS: readonly BucketSetting[] = ['s3:GetEncryptionConfiguration'];
+
+/**
+ * Rules that judge a bucket setting only under some policies: under any other policy they
+ * answer NOT_APPLICABLE before looking at it, so the read is not made for buckets of those
+ * policies (test/inventory/bucket-reads.test.ts holds each rule to this). A rule not listed
+ * here needs its reads under every policy.
+ */
+export const JUDGED_ONLY_WHEN: Readonly<Record<string, (policy: Policy) => boolean>> = {
+  's3.versioning': (policy) => policy.s3.versioning,
+  's3.object-lock': (policy) => policy.s3.objectLock,
+};
+
+/** The settings read for one bucket, from its tags (which name its policy). */
+export type BucketReads = (tags: Record<string, string>) => ReadonlySet<BucketSetting>;
+
+/**
+ * Which settings a bucket is read for: those the collector needs, and those a rule of `rules`
+ * collects — unless the bucket's policy is one under which that rule does not judge it
+ * (JUDGED_ONLY_WHEN). Without policies, or for a bucket whose tag names no policy (unknown,
+ * "none"), every setting a rule collects. A setting not read is never recorded as absent: the
+ * rules that would conclude from it are NOT_APPLICABLE for that bucket.
+ */
+export function bucketReads(policies?: PolicySet, rules: readonly AnyRule[] = RULES): BucketReads {
+  const byAction = new Map<BucketSetting, AnyRule[]>(
+    BUCKET_SETTINGS.map((a) => [a, rules.filter((r) => r.permissions.collect.includes(a))]),
+  );
+  const everywhere = new Set(
+    BUCKET_SETTINGS.filter((a) => COLLECTOR_NEEDS.includes(a) || (byAction.get(a) ?? []).length > 0),
+  );
+  if (!policies) return () => everywhere;
+  const byPolicy = new Map<string, ReadonlySet<BucketSetting>>();
+  for (const [name, policy] of Object.entries(policies.policies)) {
+    const reads = BUCKET_SETTINGS.filter(
+      (a) =>
+        COLLECTOR_NEEDS.includes(a) ||
+        (byAction.get(a) ?? []).some((r) => JUDGED_ONLY_WHEN[r.id]?.(policy) ?? true),
+    );
+    byPolicy.set(name, new Set(reads));
+  }
+  return (tags) => {
+    const resolution = resolvePolicy(tags, policies);
+    return (resolution.kind === 'policy' && byPolicy.get(resolution.policy.name)) || everywhere;
+  };
+}
+
+/** The settings reads the collector may make with the registry's rules (what its role is granted). */
+export const BUCKET_READS: string[] = [...bucketReads()({})];
+
+/** ListBuckets' page size (it lists every bucket of the account, with its Region). */
+const LIST_BUCKETS_PAGE = 1000;
+
+/**
+ * Each bucket's region, by name, shared by the regions of one run (undefined: could not be
+ * read). ListBuckets names most of them at once (BucketRegion); GetBucketLocation, per bucket,
+ * the others (an older endpoint or emulator without BucketRegion, a bucket created since).
+ */
+export class BucketRegions {
+  private readonly known = new Map<string, string | undefined>();
+  private listed: Promise<void> | undefined;
+
+  has(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  get(name: string): string | undefined {
+    return this.known.get(name);
+  }
+
+  set(name: string, region: string | undefined): void {
+    this.known.set(name, region);
+  }
+
+  /**
+   * Lists the account's buckets once per run (from `region`: any region's endpoint lists them
+   * all) and keeps the region of each that ListBuckets names. When the listing fails (e.g. an
+   * older role without s3:ListAllMyBuckets), nothing is kept and each bucket is located by
+   * GetBucketLocation as before: nothing is concluded from the failure, so it is not recorded.
+   */
+  list(aws: Aws, region: string, progress: Progress): Promise<void> {
+    this.listed ??= (async () => {
+      try {
+        const pages = await all(
+          paginateListBuckets({ client: aws.s3(region), pageSize: LIST_BUCKETS_PAGE }, {}),
+        );
+        for (const b of pages.flatMap((p) => p.Buckets ?? []))
+          if (b.Name && b.BucketRegion && !this.known.has(b.Name)) this.known.set(b.Name, b.BucketRegion);
+      } catch (e) {
+        progress(`s3:ListAllMyBuckets failed (${(e as Error).name}): locating each bucket instead`);
+      }
+    })();
+    return this.listed;
+  }
+}
 
 /** GetBucketLocation answers null for us-east-1 and EU for the legacy eu-west-1. */
 function regionOfLocation(loc: GetBucketLocationCommandOutput): string {
@@ -58,8 +164,10 @@ export async function listTaggedBuckets(
 export interface TaggedBucketOptions {
   region: string;
   accountId: string;
-  /** Each bucket's region, by name, shared by the regions of one run (undefined: could not be read). */
-  bucketRegion: Map<string, string | undefined>;
+  /** Each bucket's region, by name, shared by the regions of one run. */
+  bucketRegion: BucketRegions;
+  /** The settings each bucket is read for (default: every setting a rule collects). */
+  reads?: BucketReads;
   limit: number;
   progress: Progress;
 }
@@ -72,9 +180,13 @@ export async function readTaggedBuckets(
   o: TaggedBucketOptions,
 ): Promise<Input<'resources'>[]> {
   let done = 0;
+  const reads = o.reads ?? bucketReads();
+  const nameOf = (m: ResourceTagMapping) => (m.ResourceARN ?? '').replace(/^arn:aws[a-z-]*:s3:::/, '');
+  if (buckets.some((m) => !o.bucketRegion.has(nameOf(m))))
+    await o.bucketRegion.list(aws, o.region, o.progress);
   const read = await mapLimit(buckets, o.limit, async (m) => {
     const arn = m.ResourceARN ?? '';
-    const name = arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
+    const name = nameOf(m);
     const tags = tagMap(m.Tags);
     if (!o.bucketRegion.has(name)) {
       const where = await locateBucket(aws, c, { region: o.region, arn, name });
@@ -85,10 +197,15 @@ export async function readTaggedBuckets(
     if (where === undefined) {
       // Region unknown: keep the bucket (judged here, once) so its checks report ERROR, not nothing.
       o.bucketRegion.set(name, o.region);
-      return unlocatedBucket(c, { region: o.region, accountId: o.accountId, arn, name, tags });
+      return unlocatedBucket(c, { region: o.region, accountId: o.accountId, arn, name, tags }, reads(tags));
     }
     if (where !== o.region) return undefined;
-    const bucket = await collectBucket(aws, c, { region: o.region, accountId: o.accountId, arn, name, tags });
+    const bucket = await collectBucket(
+      aws,
+      c,
+      { region: o.region, accountId: o.accountId, arn, name, tags },
+      reads(tags),
+    );
     if (++done % 50 === 0) o.progress(`${o.region}: read ${done} buckets`);
     return bucket;
   });
@@ -122,9 +239,13 @@ interface BucketIdentity {
   tags: Record<string, string>;
 }
 
-/** A bucket whose settings cannot be read where it is: each of its reads is recorded as failed. */
-function unlocatedBucket(c: Collection, b: BucketIdentity): Input<'resources'> {
-  for (const action of BUCKET_READS) {
+/** A bucket whose settings cannot be read where it is: each read it needs is recorded as failed. */
+function unlocatedBucket(
+  c: Collection,
+  b: BucketIdentity,
+  reads: ReadonlySet<BucketSetting>,
+): Input<'resources'> {
+  for (const action of reads) {
     c.errors.push({
       Arn: b.arn,
       Action: action,
@@ -149,7 +270,7 @@ function unlocatedBucket(c: Collection, b: BucketIdentity): Input<'resources'> {
 export async function readBucket(
   aws: Aws,
   c: Collection,
-  o: { arn: string; name: string; accountId: string },
+  o: { arn: string; name: string; accountId: string; reads?: BucketReads },
 ): Promise<Input<'resources'>> {
   const { arn, name } = o;
   const loc = await c.try(arn, 's3:GetBucketLocation', () =>
@@ -166,10 +287,14 @@ export async function readBucket(
   const tagList = (tags ?? [])
     .flatMap((p) => p.ResourceTagMappingList ?? [])
     .find((m) => m.ResourceARN === arn)?.Tags;
-  return collectBucket(aws, c, { region, accountId: o.accountId, arn, name, tags: tagMap(tagList) });
+  const identity = { region, accountId: o.accountId, arn, name, tags: tagMap(tagList) };
+  return collectBucket(aws, c, identity, (o.reads ?? bucketReads())(identity.tags));
 }
 
-/** What the settings reads answered (undefined: the read failed; {} or no rules: there is none). */
+/**
+ * What the settings reads answered (undefined: the read failed or was not made — a read not made
+ * leaves its field out; {} or no rules: there is none).
+ */
 interface BucketSettings {
   versioning: GetBucketVersioningCommandOutput | undefined;
   lifecycle: GetBucketLifecycleConfigurationCommandOutput | { Rules: [] } | undefined;
@@ -179,12 +304,17 @@ interface BucketSettings {
   ownership: GetBucketOwnershipControlsCommandOutput | object | undefined;
 }
 
-/** One bucket's settings (BUCKET_READS), read in its own region. */
-async function collectBucket(aws: Aws, c: Collection, b: BucketIdentity): Promise<Input<'resources'>> {
+/** One bucket's settings, those of `reads` only, read in its own region. */
+async function collectBucket(
+  aws: Aws,
+  c: Collection,
+  b: BucketIdentity,
+  reads: ReadonlySet<BucketSetting>,
+): Promise<Input<'resources'>> {
   const s3 = aws.s3(b.region);
   const Bucket = b.name;
-  const read = <T, A = never>(action: string, fn: () => Promise<T>, absent?: A) =>
-    c.try(b.arn, action, fn, absent);
+  const read = <T, A = never>(action: BucketSetting, fn: () => Promise<T>, absent?: A) =>
+    reads.has(action) ? c.try(b.arn, action, fn, absent) : undefined;
   const [versioning, lifecycle, lock, encryption, replication, ownership] = await Promise.all([
     read('s3:GetBucketVersioning', () => s3.send(new GetBucketVersioningCommand({ Bucket }))),
     read(
@@ -205,9 +335,12 @@ async function collectBucket(aws: Aws, c: Collection, b: BucketIdentity): Promis
       {},
     ),
   ]);
-  return toBucket(b, { versioning, lifecycle, lock, encryption, replication, ownership });
+  const bucket = toBucket(b, { versioning, lifecycle, lock, encryption, replication, ownership });
+  // What a rule could need but was left unread is said, so that a later audit under other
+  // policies cannot mistake it for "not set" (the engine answers ERROR for a rule needing it).
+  const notRead = (BUCKET_READS as BucketSetting[]).filter((a) => !reads.has(a));
+  return notRead.length ? ({ ...bucket, NotRead: notRead } as Input<'resources'>) : bucket;
 }
-
 /** A bucket's settings -> resource. */
 function toBucket(b: BucketIdentity, s: BucketSettings): Input<'resources'> {
   const { versioning, lifecycle, lock, encryption, replication, ownership } = s;

@@ -17,6 +17,7 @@ import { parseArn } from '../arn.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from '../schema.js';
 import { DISCOVERY_READS } from '../scope.js';
 import { type BackupLists, collectBackupScope } from './backup-scope.js';
+import { BucketRegions, bucketReads } from './buckets.js';
 import type { BackupState, BackupStateCache, BackupStateKey } from './cache.js';
 import { Collection, type Input, type Progress } from './calls.js';
 import { collectEscrow } from './escrow.js';
@@ -130,7 +131,8 @@ async function discover(
 ) {
   const resources: Input<'resources'>[] = [];
   const reads = new Map<string, string[]>();
-  const bucketRegion = new Map<string, string | undefined>();
+  const bucketRegion = new BucketRegions();
+  const settings = bucketReads(o.policies);
   for (const region of o.regions) {
     o.progress(`${region}: discovering tagged resources`);
     const mark = c.errors.length;
@@ -140,6 +142,7 @@ async function discover(
         accountId: o.accountId,
         tagKey: o.policies.tagKey,
         bucketRegion,
+        reads: settings,
         limit: o.limit,
         progress: o.progress,
       })),
@@ -186,6 +189,7 @@ export async function collectResource(
   const accountId = identity.Account ?? '';
   const { region, resources } = await readResource(aws, c, arn, {
     accountId,
+    reads: bucketReads(options.policies),
     ...(options.resource ? { resource: options.resource } : {}),
   });
   const key = { accountId, region, ...(options.drRoleArn ? { drRoleArn: options.drRoleArn } : {}) };

@@ -1,7 +1,13 @@
 /** The audited resources: RDS databases and tagged S3 buckets of a region, or one of them by ARN. */
 import type { Aws } from '../../aws/clients.js';
 import { parseArn } from '../arn.js';
-import { listTaggedBuckets, readBucket, readTaggedBuckets, type TaggedBucketOptions } from './buckets.js';
+import {
+  type BucketReads,
+  listTaggedBuckets,
+  readBucket,
+  readTaggedBuckets,
+  type TaggedBucketOptions,
+} from './buckets.js';
 import type { Collection, Input } from './calls.js';
 import { listDatabases, readDatabase } from './databases.js';
 
@@ -25,6 +31,8 @@ export interface ResourceReadOptions {
   accountId: string;
   /** The resource as already known (e.g. from an AWS Config item): it is not read again. */
   resource?: Input<'resources'>;
+  /** The settings a bucket is read for (default: every setting a rule collects). */
+  reads?: BucketReads;
 }
 
 /**
@@ -40,7 +48,12 @@ export async function readResource(
   if (o.resource) return { region: o.resource.Region, resources: [o.resource] };
   const parsed = parseArn(arn);
   if (parsed?.service === 's3') {
-    const bucket = await readBucket(aws, c, { arn, name: parsed.resource, accountId: o.accountId });
+    const bucket = await readBucket(aws, c, {
+      arn,
+      name: parsed.resource,
+      accountId: o.accountId,
+      ...(o.reads ? { reads: o.reads } : {}),
+    });
     return { region: bucket.Region, resources: [bucket] };
   }
   const region = parsed?.region ?? '';
