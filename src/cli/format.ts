@@ -48,8 +48,26 @@ export function summaryLine(r: AuditResult): string {
   ].join(' · ');
 }
 
+/**
+ * The audit as JSON, in pieces: the same text as JSON.stringify(r, null, 2), one finding at a
+ * time, so that a large account's output is never one string in memory (the CLI writes each piece).
+ */
+export function* auditJsonChunks(r: AuditResult): Generator<string> {
+  const field = (k: string, v: unknown) =>
+    `  ${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).replaceAll('\n', '\n  ')}`;
+  yield `{\n${field('capturedAt', r.capturedAt)},\n${field('evaluatedAt', r.evaluatedAt)},\n${field('accountId', r.accountId)},\n`;
+  if (r.findings.length === 0) yield '  "findings": [],\n';
+  else {
+    yield '  "findings": [\n';
+    for (let i = 0; i < r.findings.length; i++)
+      yield `    ${JSON.stringify(r.findings[i], null, 2).replaceAll('\n', '\n    ')}${i < r.findings.length - 1 ? ',' : ''}\n`;
+    yield '  ],\n';
+  }
+  yield `${field('summary', r.summary)}\n}\n`;
+}
+
 export function renderAudit(r: AuditResult, format: Format, all = false): string {
-  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+  if (format === 'json') return [...auditJsonChunks(r)].join('');
   const groups = groupByResource(r.findings);
   const lines: string[] = [];
   const header = `backup-sentinel audit of account ${r.accountId} (inventory captured ${r.capturedAt}, evaluated at ${r.evaluatedAt})`;

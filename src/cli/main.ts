@@ -24,6 +24,7 @@ import { RULES } from '../rules/registry.js';
 import { type AwsContext, describeAwsFailure } from './aws-errors.js';
 import { drReportFlags, runDrReport } from './dr-report.js';
 import {
+  auditJsonChunks,
   FORMATS,
   type Format,
   renderAudit,
@@ -634,7 +635,8 @@ async function run(argv: string[], io: Io, context: AwsContext): Promise<number>
       const fmt = format(values.format);
       const now = values.now === undefined ? undefined : isoDate(values.now);
       const result = await auditFrom(io, values, policiesFrom(io, values), context, now);
-      io.stdout(renderAudit(result, fmt, values.all));
+      if (fmt === 'json') for (const chunk of auditJsonChunks(result)) io.stdout(chunk);
+      else io.stdout(renderAudit(result, fmt, values.all));
       const { NON_COMPLIANT, ERROR } = result.summary.byStatus;
       if (failOn === 'non-compliant' && NON_COMPLIANT + ERROR > 0) return 1;
       if (failOn === 'error' && ERROR > 0) return 1;
