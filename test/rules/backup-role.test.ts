@@ -196,6 +196,23 @@ describe('coverage.backup-role-can', () => {
     ]);
   });
 
+  it("cannot tell when the bucket's default encryption was not read (the simulation would leave its key out)", () => {
+    const inv = account({
+      roleChecks: [{ RoleArn: ROLE, ResourceArn: 'arn:aws:s3:::data', Checked: 16, Denied: [] }],
+      collectionErrors: [
+        {
+          Arn: 'arn:aws:s3:::data',
+          Action: 's3:GetEncryptionConfiguration',
+          Code: 'AccessDenied',
+          Message: '',
+        },
+      ],
+    });
+    expect(verdict(inv)).toEqual([
+      ['ERROR', 'could not evaluate: s3:GetEncryptionConfiguration failed with AccessDenied'],
+    ]);
+  });
+
   it('is not applicable to a resource no selection picks', () => {
     const inv = account({ backupSelections: [] });
     expect(verdict(inv)[0]?.[0]).toBe('NOT_APPLICABLE');

@@ -266,7 +266,8 @@ export const backupRoleCan = defineRule<'resource'>({
   severity: 'high',
   subject: 'resource',
   resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::S3::Bucket'],
-  permissions: { collect: [] },
+  // The bucket's default key decides which KMS actions are simulated: without it, none would be.
+  permissions: { collect: ['s3:GetEncryptionConfiguration', 'iam:SimulatePrincipalPolicy'] },
   proposes: [],
   example:
     "SSE-KMS bucket whose selection's role may not kms:Decrypt the bucket key -> NON_COMPLIANT: the job would skip its objects",
