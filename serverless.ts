@@ -20,6 +20,12 @@ import { parsePolicies } from './src/policy/index.js';
 const policyFile = process.env.BACKUP_SENTINEL_POLICIES ?? 'policies.yml';
 const policyText = readFileSync(policyFile, 'utf8');
 const policySet = parsePolicies(policyText, policyFile);
+/** The parsed policies as JSON; a value JSON cannot carry (a non-finite number) fails the build. */
+const policySetJson = JSON.stringify(policySet, (key, v) => {
+  if (typeof v === 'number' && !Number.isFinite(v))
+    throw new Error(`${policyFile}: ${key} is ${v}, which cannot be inlined into the functions`);
+  return v;
+});
 // The vaults the policies back up to, and copy to within this account (any Region).
 const vaultNames = [
   ...new Set(
@@ -130,7 +136,8 @@ const config = {
       banner: {
         js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       },
-      define: { __BACKUP_SENTINEL_POLICIES__: JSON.stringify(policyText) },
+      // Validated here, inlined as data: the functions start without parsing YAML.
+      define: { __BACKUP_SENTINEL_POLICY_SET__: policySetJson },
       // The nodejs22.x runtime provides AWS SDK v3: not bundled, which keeps each zip small.
       exclude: ['@aws-sdk/*'],
       skipRebuild: true,
