@@ -78,3 +78,18 @@ export function summaryLine(r: DrReport): string {
 export function header(r: DrReport): string {
   return `backup-sentinel DR report of account ${r.accountId} (inventory captured ${r.capturedAt}, evaluated at ${r.evaluatedAt}; recovery points and jobs ${r.window.listed ? 'listed' : 'known'} since ${r.window.start})`;
 }
+
+/** The summary table's columns: the terminal's title, the document's title, the cell. */
+export const SUMMARY_COLUMNS: { table: string; title: string; value: (r: DrRow) => string }[] = [
+  { table: 'RESOURCE', title: 'Resource', value: (r) => r.resourceName },
+  { table: 'TYPE', title: 'Type', value: (r) => r.backupResourceType },
+  { table: 'POLICY', title: 'Policy', value: (r) => r.policy },
+  { table: 'RPO', title: 'RPO', value: (r) => formatHours(r.rpoHours) },
+  { table: 'SOURCE', title: 'Source vault', value: (r) => locationCell(r.locations.source) },
+  { table: 'OTHER REGION', title: 'Other region', value: (r) => locationCell(r.locations.otherRegion) },
+  { table: 'DR ACCOUNT', title: 'DR account', value: (r) => locationCell(r.locations.drAccount) },
+  { table: 'REGION LOST', title: 'Region lost', value: (r) => scenarioCell(r.scenarios.regionLost) },
+  { table: 'ACCOUNT LOST', title: 'Account lost', value: (r) => scenarioCell(r.scenarios.accountLost) },
+  { table: 'RESTORE TEST', title: 'Last restore test', value: (r) => restoreCell(r.restoreTest) },
+  { table: 'KEY MATERIAL', title: 'Key material', value: (r) => keyCell(r) },
+];

@@ -13,6 +13,7 @@ import {
   locationCell,
   restoreCell,
   STATUS_TEXT,
+  SUMMARY_COLUMNS,
   scenarioCell,
   summaryLine,
 } from './cells.js';
@@ -32,20 +33,6 @@ export function md(text: string): string {
     .replace(/[\\`*_{}[\]<>()#+!|~]/g, '\\$&');
 }
 
-const COLUMNS: [title: string, value: (r: DrRow) => string][] = [
-  ['Resource', (r) => r.resourceName],
-  ['Type', (r) => r.backupResourceType],
-  ['Policy', (r) => r.policy],
-  ['RPO', (r) => formatHours(r.rpoHours)],
-  ['Source vault', (r) => locationCell(r.locations.source)],
-  ['Other region', (r) => locationCell(r.locations.otherRegion)],
-  ['DR account', (r) => locationCell(r.locations.drAccount)],
-  ['Region lost', (r) => scenarioCell(r.scenarios.regionLost)],
-  ['Account lost', (r) => scenarioCell(r.scenarios.accountLost)],
-  ['Last restore test', (r) => restoreCell(r.restoreTest)],
-  ['Key material', (r) => keyCell(r)],
-];
-
 const tableRow = (cells: string[]) => `| ${cells.join(' | ')} |`;
 
 export function renderMarkdown(report: DrReport): string {
@@ -53,9 +40,9 @@ export function renderMarkdown(report: DrReport): string {
   if (report.rows.length === 0) lines.push('No resource is under a policy.', '');
   else {
     lines.push(
-      tableRow(COLUMNS.map(([t]) => t)),
-      tableRow(COLUMNS.map(() => '---')),
-      ...report.rows.map((r) => tableRow(COLUMNS.map(([, v]) => md(v(r))))),
+      tableRow(SUMMARY_COLUMNS.map((c) => c.title)),
+      tableRow(SUMMARY_COLUMNS.map(() => '---')),
+      ...report.rows.map((r) => tableRow(SUMMARY_COLUMNS.map((c) => md(c.value(r))))),
       '',
       ...LEGEND.map((l) => `- ${md(l)}`),
       '',

@@ -8,6 +8,7 @@ import {
   locationCell,
   restoreCell,
   STATUS_TEXT,
+  SUMMARY_COLUMNS,
   scenarioCell,
   summaryLine,
 } from './cells.js';
@@ -23,28 +24,17 @@ import {
 /** What comes from the inventory is shown on one printable line (no control characters). */
 const cell = (text: string) => printable(text, false);
 
-const COLUMNS: [title: string, value: (r: DrRow) => string][] = [
-  ['RESOURCE', (r) => r.resourceName],
-  ['TYPE', (r) => r.backupResourceType],
-  ['POLICY', (r) => r.policy],
-  ['RPO', (r) => formatHours(r.rpoHours)],
-  ['SOURCE', (r) => locationCell(r.locations.source)],
-  ['OTHER REGION', (r) => locationCell(r.locations.otherRegion)],
-  ['DR ACCOUNT', (r) => locationCell(r.locations.drAccount)],
-  ['REGION LOST', (r) => scenarioCell(r.scenarios.regionLost)],
-  ['ACCOUNT LOST', (r) => scenarioCell(r.scenarios.accountLost)],
-  ['RESTORE TEST', (r) => restoreCell(r.restoreTest)],
-  ['KEY MATERIAL', (r) => keyCell(r)],
-];
-
 export function renderTable(report: DrReport): string {
   const lines = [cell(header(report)), ''];
   if (report.rows.length === 0) {
     lines.push('No resource is under a policy.', '', summaryLine(report), '');
     return lines.join('\n');
   }
-  const grid = [COLUMNS.map(([t]) => t), ...report.rows.map((r) => COLUMNS.map(([, v]) => cell(v(r))))];
-  const widths = COLUMNS.map((_, i) => Math.max(...grid.map((g) => (g[i] ?? '').length)));
+  const grid = [
+    SUMMARY_COLUMNS.map((c) => c.table),
+    ...report.rows.map((r) => SUMMARY_COLUMNS.map((c) => cell(c.value(r)))),
+  ];
+  const widths = SUMMARY_COLUMNS.map((_, i) => Math.max(...grid.map((g) => (g[i] ?? '').length)));
   for (const g of grid)
     lines.push(
       g
