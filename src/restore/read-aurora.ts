@@ -6,45 +6,17 @@
  */
 import { GetRecoveryPointRestoreMetadataCommand } from '@aws-sdk/client-backup';
 import {
-  type DBCluster,
   type DBClusterSnapshot,
   type DBInstance,
   DescribeDBClusterSnapshotsCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
 import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
+import { absent, describeCluster, describeInstance } from './describe.js';
 import { type AuroraContext, type AuroraOptions, type AuroraPoint, planAurora } from './plan-aurora.js';
-import { newest } from './read.js';
+import { pointToRestore } from './read.js';
 import type { Plan, Where } from './types.js';
-
-const NOT_FOUND = new Set([
-  'DBClusterNotFoundFault',
-  'DBClusterNotFound',
-  'DBInstanceNotFound',
-  'DBInstanceNotFoundFault',
-  'DBClusterSnapshotNotFoundFault',
-  'DBClusterSnapshotNotFound',
-]);
-const absent = (e: unknown) => {
-  if (NOT_FOUND.has((e as Error)?.name)) return undefined;
-  throw e;
-};
-
-async function cluster(aws: Aws, region: string, id: string): Promise<DBCluster | undefined> {
-  return aws
-    .rds(region)
-    .send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))
-    .then((r) => r.DBClusters?.[0], absent);
-}
-async function instance(aws: Aws, region: string, id: string): Promise<DBInstance | undefined> {
-  return aws
-    .rds(region)
-    .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
-    .then((r) => r.DBInstances?.[0], absent);
-}
 
 /** A cluster snapshot by name in this account (AWS Backup's are SnapshotType awsbackup), else by ARN among those shared with it. */
 async function clusterSnapshot(
@@ -83,9 +55,9 @@ export interface AuroraRequest extends AuroraOptions {
 export async function readAndPlanAurora(aws: Aws, r: AuroraRequest): Promise<Plan<AuroraContext>> {
   const region = r.where.region;
   const extra: string[] = [];
-  const original = await cluster(aws, region, r.clusterId);
+  const original = await describeCluster(aws.rds(region), r.clusterId);
   if (!original) {
-    const asInstance = await instance(aws, region, r.clusterId);
+    const asInstance = await describeInstance(aws.rds(region), r.clusterId);
     if (asInstance)
       extra.push(
         asInstance.DBClusterIdentifier
@@ -95,33 +67,21 @@ export async function readAndPlanAurora(aws: Aws, r: AuroraRequest): Promise<Pla
   }
   const members: DBInstance[] = [];
   for (const m of original?.DBClusterMembers ?? []) {
-    const got = m.DBInstanceIdentifier ? await instance(aws, region, m.DBInstanceIdentifier) : undefined;
+    const got = m.DBInstanceIdentifier
+      ? await describeInstance(aws.rds(region), m.DBInstanceIdentifier)
+      : undefined;
     if (got) members.push(got);
   }
   let point: AuroraPoint;
   if (r.time) point = { kind: 'time', time: r.time };
   else {
-    let arn = r.recoveryPointArn;
-    let vault = r.vault;
-    if (!arn) {
-      if (!original?.DBClusterArn)
-        extra.push(
-          `no --recovery-point given, and no DB cluster ${r.clusterId} in ${region} to find its newest recovery point for: pass --recovery-point ARN`,
-        );
-      else {
-        const found = await newest(aws, region, original.DBClusterArn, vault, true);
-        if (found.error)
-          extra.push(
-            `the recovery points of ${original.DBClusterArn} could not be listed (${found.error}): pass --recovery-point ARN`,
-          );
-        else if (!found.point)
-          extra.push(
-            `no completed recovery point of ${r.clusterId} in ${region}${vault ? ` vault ${vault}` : ''}: pass --recovery-point ARN, or --time for a continuous backup`,
-          );
-        arn = found.point?.RecoveryPointArn;
-        vault = found.point?.BackupVaultName ?? vault;
-      }
-    }
+    const { arn, vault } = await pointToRestore(
+      aws,
+      region,
+      { arn: r.recoveryPointArn, vault: r.vault },
+      { arn: original?.DBClusterArn, id: r.clusterId, what: 'DB cluster' },
+      extra,
+    );
     const parts = parseArn(arn ?? '');
     let snapshot: DBClusterSnapshot | undefined;
     let metadata: Record<string, string> | undefined;
@@ -177,12 +137,12 @@ export async function readAndPlanAurora(aws: Aws, r: AuroraRequest): Promise<Pla
   };
   // The names the plan needs, from a first plan; then whether each is free.
   const { context } = planAurora(facts, r);
-  const targetExists = Boolean(await cluster(aws, region, context.targetId));
-  const beforeExists = r.replace ? Boolean(await cluster(aws, region, context.beforeId)) : false;
+  const targetExists = Boolean(await describeCluster(aws.rds(region), context.targetId));
+  const beforeExists = r.replace ? Boolean(await describeCluster(aws.rds(region), context.beforeId)) : false;
   const instancesTaken: string[] = [];
   for (const m of context.members)
     for (const id of [m.restoredId, ...(r.replace && m.beforeId ? [m.beforeId] : [])])
-      if (await instance(aws, region, id)) instancesTaken.push(id);
+      if (await describeInstance(aws.rds(region), id)) instancesTaken.push(id);
   const plan = planAurora({ ...facts, targetExists, beforeExists, instancesTaken }, r);
   if (extra.length) return { ...plan, problems: [...extra, ...plan.problems], steps: [] };
   return plan;

@@ -12,12 +12,7 @@ import {
   type RecoveryPointByResource,
 } from '@aws-sdk/client-backup';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import {
-  type DBInstance,
-  type DBSnapshot,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-} from '@aws-sdk/client-rds';
+import { type DBSnapshot, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import {
   GetBucketOwnershipControlsCommand,
   GetBucketVersioningCommand,
@@ -27,31 +22,40 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
+import { absent, describeInstance, NOT_FOUND } from './describe.js';
 import { planRds, type RdsContext, type RdsOptions, type RdsPoint } from './plan-rds.js';
 import { type BucketFacts, type KeyFacts, planS3, type S3Context, type S3Options } from './plan-s3.js';
 import { type Plan, RECORD_FORMAT, type RestoreRecord, type Where } from './types.js';
 
-const NOT_FOUND = new Set([
-  'DBInstanceNotFound',
-  'DBInstanceNotFoundFault',
-  'DBSnapshotNotFound',
-  'DBSnapshotNotFoundFault',
-  'NotFound',
-  'NoSuchBucket',
-  'OwnershipControlsNotFoundError',
-  'NoSuchPublicAccessBlockConfiguration',
-  'ResourceNotFoundException',
-]);
-const absent = (e: unknown) => {
-  if (NOT_FOUND.has((e as Error)?.name)) return undefined;
-  throw e;
-};
-
-async function db(aws: Aws, region: string, id: string): Promise<DBInstance | undefined> {
-  return aws
-    .rds(region)
-    .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
-    .then((r) => r.DBInstances?.[0], absent);
+/**
+ * The recovery point to restore: the one given, else the newest completed one of the original
+ * (`originalArn`, `what` naming it, e.g. "database orders") in `vault` or any vault. What stands
+ * in the way goes to `problems`.
+ */
+export async function pointToRestore(
+  aws: Aws,
+  region: string,
+  given: { arn: string | undefined; vault: string | undefined },
+  original: { arn: string | undefined; id: string; what: string },
+  problems: string[],
+): Promise<{ arn: string | undefined; vault: string | undefined }> {
+  if (given.arn) return given;
+  if (!original.arn) {
+    problems.push(
+      `no --recovery-point given, and no ${original.what} ${original.id} in ${region} to find its newest recovery point for: pass --recovery-point ARN`,
+    );
+    return given;
+  }
+  const found = await newest(aws, region, original.arn, given.vault, true);
+  if (found.error)
+    problems.push(
+      `the recovery points of ${original.arn} could not be listed (${found.error}): pass --recovery-point ARN`,
+    );
+  else if (!found.point)
+    problems.push(
+      `no completed recovery point of ${original.id} in ${region}${given.vault ? ` vault ${given.vault}` : ''}: pass --recovery-point ARN, or --time for a continuous backup`,
+    );
+  return { arn: found.point?.RecoveryPointArn, vault: found.point?.BackupVaultName ?? given.vault };
 }
 
 /** The newest COMPLETED recovery point of a resource (in `vault` when given), and the error if it could not be listed. */
@@ -98,31 +102,17 @@ export interface RdsRequest extends RdsOptions {
 export async function readAndPlanRds(aws: Aws, r: RdsRequest): Promise<Plan<RdsContext>> {
   const region = r.where.region;
   const extra: string[] = [];
-  const original = await db(aws, region, r.dbId);
+  const original = await describeInstance(aws.rds(region), r.dbId);
   let point: RdsPoint;
   if (r.time) point = { kind: 'time', time: r.time };
   else {
-    let arn = r.recoveryPointArn;
-    let vault = r.vault;
-    if (!arn) {
-      if (!original?.DBInstanceArn)
-        extra.push(
-          `no --recovery-point given, and no database ${r.dbId} in ${region} to find its newest recovery point for: pass --recovery-point ARN`,
-        );
-      else {
-        const found = await newest(aws, region, original.DBInstanceArn, vault, true);
-        if (found.error)
-          extra.push(
-            `the recovery points of ${original.DBInstanceArn} could not be listed (${found.error}): pass --recovery-point ARN`,
-          );
-        else if (!found.point)
-          extra.push(
-            `no completed recovery point of ${r.dbId} in ${region}${vault ? ` vault ${vault}` : ''}: pass --recovery-point ARN, or --time for a continuous backup`,
-          );
-        arn = found.point?.RecoveryPointArn;
-        vault = found.point?.BackupVaultName ?? vault;
-      }
-    }
+    const { arn, vault } = await pointToRestore(
+      aws,
+      region,
+      { arn: r.recoveryPointArn, vault: r.vault },
+      { arn: original?.DBInstanceArn, id: r.dbId, what: 'database' },
+      extra,
+    );
     const parts = parseArn(arn ?? '');
     let snapshot: DBSnapshot | undefined;
     let metadata: Record<string, string> | undefined;
@@ -177,7 +167,7 @@ export async function readAndPlanRds(aws: Aws, r: RdsRequest): Promise<Plan<RdsC
     r,
   );
   if (r.replace) {
-    const before = await db(aws, region, plan.context.beforeId);
+    const before = await describeInstance(aws.rds(region), plan.context.beforeId);
     if (before)
       extra.push(
         `a database named ${plan.context.beforeId} already exists in ${region}: run the restore again a minute later`,
@@ -224,7 +214,7 @@ async function targetTaken(aws: Aws, region: string, r: RdsRequest) {
     },
     r,
   );
-  return db(aws, region, context.targetId);
+  return describeInstance(aws.rds(region), context.targetId);
 }
 
 async function bucketFacts(aws: Aws, region: string, name: string): Promise<BucketFacts> {

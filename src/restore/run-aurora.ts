@@ -11,39 +11,15 @@ import {
   CreateDBInstanceCommand,
   type DBCluster,
   type DBInstance,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
-  type RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
+import { describeCluster, describeInstance } from './describe.js';
 import type { AuroraContext, AuroraExpected, AuroraMember } from './plan-aurora.js';
 import { RUN_TAG } from './plan-rds.js';
 import { type Env, type Handler, poll, StepFailure } from './steps.js';
-
-const NOT_FOUND = [
-  'DBClusterNotFoundFault',
-  'DBClusterNotFound',
-  'DBInstanceNotFound',
-  'DBInstanceNotFoundFault',
-];
-const absent = (e: unknown) => {
-  if (NOT_FOUND.includes((e as Error)?.name)) return undefined;
-  throw e;
-};
-
-async function describeCluster(rds: RDSClient, id: string): Promise<DBCluster | undefined> {
-  return rds
-    .send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))
-    .then((r) => r.DBClusters?.[0], absent);
-}
-async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
-  return rds
-    .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
-    .then((r) => r.DBInstances?.[0], absent);
-}
 
 const tagOf = (x: { TagList?: { Key?: string; Value?: string }[] } | undefined, key: string) =>
   x?.TagList?.find((t) => t.Key === key)?.Value;

@@ -11,14 +11,13 @@ import { DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/clie
 import {
   AddTagsToResourceCommand,
   type DBInstance,
-  DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
-  type RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { errorText } from '../errors.js';
+import { describeInstance } from './describe.js';
 import { type RdsContext, type RdsExpected, RUN_TAG } from './plan-rds.js';
 import type { S3Context } from './plan-s3.js';
 import { auroraHandlers } from './run-aurora.js';
@@ -26,18 +25,6 @@ import { type Env, type Handler, poll, type RunOptions, StepFailure } from './st
 import type { RestoreRecord } from './types.js';
 
 export type { RunOptions } from './steps.js';
-
-const isNotFound = (e: unknown) =>
-  ['DBInstanceNotFound', 'DBInstanceNotFoundFault', 'NotFound', 'NoSuchBucket'].includes((e as Error)?.name);
-
-async function describeDb(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
-  try {
-    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
 
 const tagOf = (db: DBInstance | undefined, key: string) => db?.TagList?.find((t) => t.Key === key)?.Value;
 
@@ -87,7 +74,7 @@ function rdsHandlers(): Record<string, Handler> {
   const findRestored = async (env: Env) => {
     const c = ctx(env);
     for (const id of [c.targetId, c.dbId]) {
-      const db = await describeDb(rds(env), id);
+      const db = await describeInstance(rds(env), id);
       if (db && ours(env, db)) return db;
     }
     return undefined;
@@ -100,7 +87,7 @@ function rdsHandlers(): Record<string, Handler> {
   const restore: Handler = {
     run: async (env, step) => {
       const c = ctx(env);
-      const existing = await describeDb(rds(env), c.targetId);
+      const existing = await describeInstance(rds(env), c.targetId);
       if (existing) {
         if (ours(env, existing)) return { detail: `already restored by this run (found ${c.targetId})` };
         throw new StepFailure(
@@ -175,7 +162,7 @@ function rdsHandlers(): Record<string, Handler> {
       const c = ctx(env);
       const target = id(c);
       const db = await poll(env, `${target} to be available`, async () => {
-        const d = await describeDb(rds(env), target);
+        const d = await describeInstance(rds(env), target);
         env.progress(`${target}: ${d?.DBInstanceStatus ?? 'not there yet'}`);
         return available(d) ? d : undefined;
       });
@@ -188,7 +175,7 @@ function rdsHandlers(): Record<string, Handler> {
     };
 
   const dbArn = async (env: Env, id: string) => {
-    const db = await describeDb(rds(env), id);
+    const db = await describeInstance(rds(env), id);
     if (!db?.DBInstanceArn) throw new StepFailure(`${id} is not there to change`);
     return db;
   };
@@ -234,7 +221,7 @@ function rdsHandlers(): Record<string, Handler> {
     'verify-restored': {
       run: async (env) => {
         const c = ctx(env);
-        const db = await describeDb(rds(env), c.targetId);
+        const db = await describeInstance(rds(env), c.targetId);
         if (!db) throw new StepFailure(`${c.targetId} is not there`);
         const bad = verifyRestored(db, c.expected);
         if (bad.length) throw new StepFailure(`${c.targetId} is not as expected: ${bad.join('; ')}`);
@@ -248,10 +235,10 @@ function rdsHandlers(): Record<string, Handler> {
     'rename-original': {
       run: async (env, step) => {
         const c = ctx(env);
-        const renamed = await describeDb(rds(env), c.beforeId);
+        const renamed = await describeInstance(rds(env), c.beforeId);
         if (renamed && (!c.originalResourceId || renamed.DbiResourceId === c.originalResourceId))
           return { detail: `already renamed (found ${c.beforeId})` };
-        const original = await describeDb(rds(env), c.dbId);
+        const original = await describeInstance(rds(env), c.dbId);
         if (!original) throw new StepFailure(`${c.dbId} is not there to rename`);
         if (c.originalResourceId && original.DbiResourceId !== c.originalResourceId)
           throw new StepFailure(
@@ -270,7 +257,7 @@ function rdsHandlers(): Record<string, Handler> {
       },
       holds: async (env) => {
         const c = ctx(env);
-        return (await describeDb(rds(env), c.beforeId))
+        return (await describeInstance(rds(env), c.beforeId))
           ? undefined
           : `${c.beforeId} (the renamed original) is gone`;
       },
@@ -279,7 +266,10 @@ function rdsHandlers(): Record<string, Handler> {
       run: async (env) => {
         const c = ctx(env);
         await poll(env, `${c.beforeId} to be available and ${c.dbId} free`, async () => {
-          const [before, old] = [await describeDb(rds(env), c.beforeId), await describeDb(rds(env), c.dbId)];
+          const [before, old] = [
+            await describeInstance(rds(env), c.beforeId),
+            await describeInstance(rds(env), c.dbId),
+          ];
           env.progress(
             `${c.beforeId}: ${before?.DBInstanceStatus ?? 'not yet'}; ${c.dbId}: ${old ? 'still taken' : 'free'}`,
           );
@@ -291,13 +281,13 @@ function rdsHandlers(): Record<string, Handler> {
     'rename-restored': {
       run: async (env, step) => {
         const c = ctx(env);
-        const atOriginal = await describeDb(rds(env), c.dbId);
+        const atOriginal = await describeInstance(rds(env), c.dbId);
         if (atOriginal) {
           if (ours(env, atOriginal))
             return { detail: `already renamed (found the restored database as ${c.dbId})` };
           throw new StepFailure(`${c.dbId} is taken by a database that is not the restored one: not renamed`);
         }
-        const restored = await describeDb(rds(env), c.targetId);
+        const restored = await describeInstance(rds(env), c.targetId);
         if (!restored || !ours(env, restored))
           throw new StepFailure(`the restored ${c.targetId} is not there to rename`);
         await rds(env).send(
@@ -308,7 +298,7 @@ function rdsHandlers(): Record<string, Handler> {
         return { detail: `${c.targetId} renamed to ${c.dbId}` };
       },
       holds: async (env) => {
-        const db = await describeDb(rds(env), ctx(env).dbId);
+        const db = await describeInstance(rds(env), ctx(env).dbId);
         return db && ours(env, db) ? undefined : `${ctx(env).dbId} is no longer the restored database`;
       },
     },
@@ -321,8 +311,8 @@ function rdsHandlers(): Record<string, Handler> {
     'verify-replaced': {
       run: async (env) => {
         const c = ctx(env);
-        const now = await describeDb(rds(env), c.dbId);
-        const before = await describeDb(rds(env), c.beforeId);
+        const now = await describeInstance(rds(env), c.dbId);
+        const before = await describeInstance(rds(env), c.beforeId);
         const bad: string[] = [];
         if (!now || !ours(env, now)) bad.push(`${c.dbId} is not the restored database`);
         const rid = restoredId(env);
