@@ -119,12 +119,16 @@ export function setMetadata(meta: Record<string, string>, key: string, value: st
   if (value !== undefined) meta[key] = value;
 }
 
+/** The restored database's identifier: --target-id, else `<id>-restored-<time>`. */
+export const restoredId = (dbId: string, now: Date, targetId?: string) =>
+  targetId ?? `${dbId}-restored-${stamp(now)}`;
+
 export function planRds(f: RdsFacts, o: RdsOptions): Plan<RdsContext> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const where = `${f.where.account ? `account ${f.where.account}, ` : ''}${f.where.region}`;
   const when = stamp(f.now);
-  const targetId = o.targetId ?? `${f.dbId}-restored-${when}`;
+  const targetId = restoredId(f.dbId, f.now, o.targetId);
   const beforeId = `${f.dbId}-before-restore-${when}`;
   const badDb = rdsIdentifierProblem(f.dbId, '--db');
   if (badDb) problems.push(badDb);

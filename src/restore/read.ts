@@ -23,7 +23,7 @@ import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
 import { absent, describeInstance, NOT_FOUND } from './describe.js';
-import { planRds, type RdsContext, type RdsOptions, type RdsPoint } from './plan-rds.js';
+import { planRds, type RdsContext, type RdsOptions, type RdsPoint, restoredId } from './plan-rds.js';
 import { type BucketFacts, type KeyFacts, planS3, type S3Context, type S3Options } from './plan-s3.js';
 import { type Plan, RECORD_FORMAT, type RestoreRecord, type Where } from './types.js';
 
@@ -160,7 +160,7 @@ export async function readAndPlanRds(aws: Aws, r: RdsRequest): Promise<Plan<RdsC
       where: r.where,
       ...(original ? { original } : {}),
       point,
-      targetExists: Boolean(await targetTaken(aws, region, r)),
+      targetExists: Boolean(await describeInstance(aws.rds(region), restoredId(r.dbId, r.now, r.targetId))),
       beforeExists: false,
       now: r.now,
     },
@@ -200,21 +200,6 @@ async function describeSnapshot(
   return rds
     .send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: arn, IncludeShared: true }))
     .then((x) => x.DBSnapshots?.[0], absent);
-}
-
-async function targetTaken(aws: Aws, region: string, r: RdsRequest) {
-  const { context } = planRds(
-    {
-      dbId: r.dbId,
-      where: r.where,
-      point: { kind: 'time', time: r.now },
-      targetExists: false,
-      beforeExists: false,
-      now: r.now,
-    },
-    r,
-  );
-  return describeInstance(aws.rds(region), context.targetId);
 }
 
 async function bucketFacts(aws: Aws, region: string, name: string): Promise<BucketFacts> {
