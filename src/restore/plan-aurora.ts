@@ -27,7 +27,7 @@
  * storage settings and fixed instance names are not automated here.
  */
 import type { DBCluster, DBClusterSnapshot, DBInstance } from '@aws-sdk/client-rds';
-import { MIN_RDS_TIMEOUT_MINUTES, RESTORE_TAG, RUN_TAG, setMetadata } from './plan-rds.js';
+import { MIN_RDS_TIMEOUT_MINUTES, networkProblems, RESTORE_TAG, RUN_TAG, setMetadata } from './plan-rds.js';
 import { type Plan, type PlannedStep, rdsIdentifierProblem, stamp, type Where } from './types.js';
 
 export type AuroraPoint =
@@ -264,14 +264,9 @@ export function planAurora(f: AuroraFacts, o: AuroraOptions): Plan<AuroraContext
   const sg = (c?.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean);
   const securityGroups = ov.securityGroups ?? (sg.length ? sg : undefined);
   const clusterParameterGroup = ov.parameterGroup ?? c?.DBClusterParameterGroup;
-  if (!subnetGroup)
-    problems.push(
-      `no DB subnet group to restore into: ${c ? `${f.clusterId} has none` : `${f.clusterId} is not in ${where} to copy it from`}; without one RDS restores into the default VPC. Pass --subnet-group NAME`,
-    );
-  if (!securityGroups)
-    problems.push(
-      `no VPC security groups to restore with: ${c ? `${f.clusterId} has none` : `${f.clusterId} is not in ${where} to copy them from`}; without them RDS uses the VPC's default group. Pass --security-groups sg-…[,sg-…]`,
-    );
+  problems.push(
+    ...networkProblems({ subnetGroup, securityGroups }, { id: f.clusterId, found: Boolean(c), where }),
+  );
 
   const point = f.point;
   let path: AuroraContext['path'];

@@ -103,6 +103,33 @@ export interface RdsContext {
 /** Shortest wait that is not "too constrained restoration time settings" (the seed's caveat). */
 export const MIN_RDS_TIMEOUT_MINUTES = 15;
 
+/**
+ * The network a restore goes into, which AWS's defaults would otherwise silently replace (the
+ * default VPC, its default group): what is missing, as problems. `found` says whether the
+ * original (`id`) was there to copy it from.
+ */
+export function networkProblems(
+  n: { subnetGroup: string | undefined; securityGroups: string[] | undefined },
+  original: { id: string; found: boolean; where: string },
+): string[] {
+  const from = (them: string) =>
+    original.found
+      ? `${original.id} has none`
+      : `${original.id} is not in ${original.where} to copy ${them} from`;
+  return [
+    ...(n.subnetGroup
+      ? []
+      : [
+          `no DB subnet group to restore into: ${from('it')}; without one RDS restores into the default VPC. Pass --subnet-group NAME`,
+        ]),
+    ...(n.securityGroups
+      ? []
+      : [
+          `no VPC security groups to restore with: ${from('them')}; without them RDS uses the VPC's default group. Pass --security-groups sg-…[,sg-…]`,
+        ]),
+  ];
+}
+
 const sgIds = (db?: DBInstance) =>
   (db?.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean);
 
@@ -172,14 +199,9 @@ export function planRds(f: RdsFacts, o: RdsOptions): Plan<RdsContext> {
   const securityGroups = ov.securityGroups ?? (sgIds(db).length ? sgIds(db) : undefined);
   const parameterGroup = ov.parameterGroup ?? db?.DBParameterGroups?.[0]?.DBParameterGroupName;
   const optionGroup = ov.optionGroup ?? db?.OptionGroupMemberships?.[0]?.OptionGroupName;
-  if (!subnetGroup)
-    problems.push(
-      `no DB subnet group to restore into: ${db ? `${f.dbId} has none` : `${f.dbId} is not in ${where} to copy it from`}; without one RDS restores into the default VPC. Pass --subnet-group NAME`,
-    );
-  if (!securityGroups)
-    problems.push(
-      `no VPC security groups to restore with: ${db ? `${f.dbId} has none` : `${f.dbId} is not in ${where} to copy them from`}; without them RDS uses the VPC's default group. Pass --security-groups sg-…[,sg-…]`,
-    );
+  problems.push(
+    ...networkProblems({ subnetGroup, securityGroups }, { id: f.dbId, found: Boolean(db), where }),
+  );
 
   const point = f.point;
   let path: RdsContext['path'];
