@@ -8,13 +8,11 @@ import { printable } from '../errors.js';
 import { formatHours } from '../policy/schedule.js';
 import {
   header,
-  keyCell,
   LEGEND,
   locationCell,
   restoreCell,
   STATUS_TEXT,
   SUMMARY_COLUMNS,
-  scenarioCell,
   summaryLine,
 } from './cells.js';
 import {
