@@ -10,8 +10,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { auditInventory } from '../src/app/audit.js';
 import { auditAccount } from '../src/app/live.js';
 import { Aws } from '../src/aws/clients.js';
@@ -93,22 +91,26 @@ async function live(size: number, endpoint: string): Promise<void> {
     16,
     async (name) => {
       await aws.s3(region).send(
-        new CreateBucketCommand({
-          Bucket: name,
-          CreateBucketConfiguration: { LocationConstraint: region },
-        }),
+        (sdk) =>
+          new sdk.CreateBucketCommand({
+            Bucket: name,
+            CreateBucketConfiguration: { LocationConstraint: region },
+          }),
       );
       await aws.s3(region).send(
-        new PutBucketTaggingCommand({
-          Bucket: name,
-          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
-        }),
+        (sdk) =>
+          new sdk.PutBucketTaggingCommand({
+            Bucket: name,
+            Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
+          }),
       );
-      await aws
-        .s3(region)
-        .send(
-          new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
-        );
+      await aws.s3(region).send(
+        (sdk) =>
+          new sdk.PutBucketVersioningCommand({
+            Bucket: name,
+            VersioningConfiguration: { Status: 'Enabled' },
+          }),
+      );
     },
   );
   await mapLimit(
@@ -116,17 +118,18 @@ async function live(size: number, endpoint: string): Promise<void> {
     16,
     (id) =>
       aws.rds(region).send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: id,
-          DBInstanceClass: 'db.t3.micro',
-          Engine: 'postgres',
-          MasterUsername: 'bench',
-          MasterUserPassword: 'bench-password-1',
-          AllocatedStorage: 20,
-          // moto keeps automated snapshots and caps them (SnapshotQuotaExceeded) at large sizes
-          BackupRetentionPeriod: 0,
-          Tags: [{ Key: 'backup:policy', Value: 'bronze' }],
-        }),
+        (sdk) =>
+          new sdk.CreateDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            DBInstanceClass: 'db.t3.micro',
+            Engine: 'postgres',
+            MasterUsername: 'bench',
+            MasterUserPassword: 'bench-password-1',
+            AllocatedStorage: 20,
+            // moto keeps automated snapshots and caps them (SnapshotQuotaExceeded) at large sizes
+            BackupRetentionPeriod: 0,
+            Tags: [{ Key: 'backup:policy', Value: 'bronze' }],
+          }),
       ),
   );
   const seeded = (performance.now() - seedStart) / 1000;

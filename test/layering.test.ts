@@ -48,6 +48,21 @@ describe('layering', () => {
     expect(ok, output).toBe(true);
   });
 
+  it('only src/aws/clients.ts loads the AWS SDK, and only on first use (import(), never a static value import)', () => {
+    const staticValueImport = /^import (?!type )[^;]*?from '@aws-sdk\/[^']+';/gms;
+    const offenders = [...files('src'), ...files('functions')].flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(staticValueImport)].map((m) => `${f}: ${m[0].split('\n')[0]}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the YAML parser is loaded only where a policy file is read (src/policy/index.ts)', () => {
+    const readers = [...files('src'), ...files('functions')].filter((f) =>
+      /^import [^;]*from 'yaml';/m.test(readFileSync(f, 'utf8')),
+    );
+    expect(readers).toEqual(['src/policy/index.ts']);
+  });
+
   it('no rule reads the clock: Date.now() and new Date() without an argument appear nowhere in src/rules', () => {
     const reads = files('src/rules').flatMap((f) =>
       readFileSync(f, 'utf8')

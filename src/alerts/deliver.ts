@@ -5,8 +5,7 @@
  * credential (anyone holding it can post): it is never logged, returned or put in an error.
  */
 import { setTimeout as wait } from 'node:timers/promises';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SecretsManagerApi, SnsApi } from '../aws/clients.js';
 import { SentinelError } from '../errors.js';
 import type { RenderedAlert } from './types.js';
 
@@ -26,22 +25,19 @@ const ATTEMPT_TIMEOUT_MS = 5_000;
  * filter policies. Empty values are left out (SNS refuses them). Returns the MessageId; SNS
  * errors are thrown (the SDK has retried them already).
  */
-export async function publishAlert(
-  sns: SNSClient,
-  topicArn: string,
-  rendered: RenderedAlert,
-): Promise<string> {
+export async function publishAlert(sns: SnsApi, topicArn: string, rendered: RenderedAlert): Promise<string> {
   const attributes = Object.entries(rendered.attributes).filter(([, value]) => value !== '');
   const out = await sns.send(
-    new PublishCommand({
-      TopicArn: topicArn,
-      MessageStructure: 'json',
-      Message: rendered.snsMessage,
-      Subject: rendered.subject,
-      MessageAttributes: Object.fromEntries(
-        attributes.map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
-      ),
-    }),
+    (sdk) =>
+      new sdk.PublishCommand({
+        TopicArn: topicArn,
+        MessageStructure: 'json',
+        Message: rendered.snsMessage,
+        Subject: rendered.subject,
+        MessageAttributes: Object.fromEntries(
+          attributes.map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+        ),
+      }),
   );
   return out.MessageId ?? '';
 }
@@ -145,10 +141,7 @@ const webhooks = new Map<string, Promise<string>>();
  * `{"url": "https://hooks.slack.com/services/…"}`. Read once per container and kept (a failed
  * read is not kept). Errors name the secret, never its value.
  */
-export function slackWebhookFromSecret(
-  secretsManager: SecretsManagerClient,
-  secretId: string,
-): Promise<string> {
+export function slackWebhookFromSecret(secretsManager: SecretsManagerApi, secretId: string): Promise<string> {
   const cached = webhooks.get(secretId);
   if (cached) return cached;
   const read = readWebhook(secretsManager, secretId);
@@ -163,8 +156,10 @@ export function forgetSlackWebhook(secretId?: string): void {
   else webhooks.delete(secretId);
 }
 
-async function readWebhook(secretsManager: SecretsManagerClient, secretId: string): Promise<string> {
-  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+async function readWebhook(secretsManager: SecretsManagerApi, secretId: string): Promise<string> {
+  const { SecretString } = await secretsManager.send(
+    (sdk) => new sdk.GetSecretValueCommand({ SecretId: secretId }),
+  );
   const invalid = () =>
     new SentinelError(
       `secret ${secretId}: SecretString is neither an https URL nor JSON {"url": "https://…"}`,
@@ -188,11 +183,11 @@ async function readWebhook(secretsManager: SecretsManagerClient, secretId: strin
 }
 
 export interface DeliveryDeps {
-  sns: SNSClient;
+  sns: SnsApi;
   /** The alert topic; absent: nothing is published (and `sns` in the result says so). */
   topicArn?: string;
   /** The secret holding the Slack webhook; absent: no Slack. */
-  slack?: { secretId: string; secrets: SecretsManagerClient };
+  slack?: { secretId: string; secrets: SecretsManagerApi };
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 }

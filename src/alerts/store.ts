@@ -2,16 +2,8 @@
  * The incident table on DynamoDB: one item per incident key, written with optimistic concurrency
  * (a version number), deleted by DynamoDB's TTL some time after `expiresAt`.
  */
-import {
-  type AttributeDefinition,
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  type KeySchemaElement,
-  PutItemCommand,
-  paginateScan,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeDefinition, AttributeValue, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbApi } from '../aws/clients.js';
 import { SentinelError } from '../errors.js';
 import type { IncidentRecord, IncidentStore } from './types.js';
 
@@ -84,18 +76,19 @@ function openedAt(record: IncidentRecord): number {
 /** IncidentStore on a DynamoDB table shaped as INCIDENT_TABLE says. */
 export class DynamoIncidentStore implements IncidentStore {
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    private readonly dynamodb: DynamoDbApi,
     private readonly tableName: string,
   ) {}
 
   /** The record, read consistently; undefined when there is none (never opened, or expired). */
   async get(incident: string): Promise<IncidentRecord | undefined> {
     const { Item } = await this.dynamodb.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { incident: { S: incident } },
-        ConsistentRead: true,
-      }),
+      (sdk) =>
+        new sdk.GetItemCommand({
+          TableName: this.tableName,
+          Key: { incident: { S: incident } },
+          ConsistentRead: true,
+        }),
     );
     return Item ? fromItem(Item) : undefined;
   }
@@ -112,17 +105,18 @@ export class DynamoIncidentStore implements IncidentStore {
       );
     try {
       await this.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(#incident) OR #version = :previous',
-          ExpressionAttributeNames: { '#incident': 'incident', '#version': 'version' },
-          ExpressionAttributeValues: { ':previous': { N: String(record.version - 1) } },
-        }),
+        (sdk) =>
+          new sdk.PutItemCommand({
+            TableName: this.tableName,
+            Item: toItem(record),
+            ConditionExpression: 'attribute_not_exists(#incident) OR #version = :previous',
+            ExpressionAttributeNames: { '#incident': 'incident', '#version': 'version' },
+            ExpressionAttributeValues: { ':previous': { N: String(record.version - 1) } },
+          }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof (await this.dynamodb.sdk()).ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -134,15 +128,17 @@ export class DynamoIncidentStore implements IncidentStore {
    */
   async open(limit: number): Promise<IncidentRecord[]> {
     const open: IncidentRecord[] = [];
-    const pages = paginateScan(
-      { client: this.dynamodb },
-      {
-        TableName: this.tableName,
-        ConsistentRead: true,
-        FilterExpression: '#state = :open',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':open': { S: 'open' } },
-      },
+    const pages = this.dynamodb.pages((sdk, client) =>
+      sdk.paginateScan(
+        { client },
+        {
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: '#state = :open',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':open': { S: 'open' } },
+        },
+      ),
     );
     for await (const page of pages) for (const item of page.Items ?? []) open.push(fromItem(item));
     open.sort((a, b) => openedAt(a) - openedAt(b) || (a.incident < b.incident ? -1 : 1));

@@ -1,6 +1,7 @@
 /** Use-case: audit an inventory against the policies, and summarise the result. */
 import type { Inventory } from '../inventory/schema.js';
-import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import type { PolicySet } from '../policy/index.js';
+import { resolvePolicy } from '../policy/resolve.js';
 import { audit } from '../rules/engine.js';
 import type { Finding, Severity, Status } from '../rules/types.js';
 

@@ -6,18 +6,14 @@
  * types we do not audit are NOT_APPLICABLE. Config does not accept INSUFFICIENT_DATA from a rule, so
  * what cannot be evaluated is NON_COMPLIANT with a "could not evaluate" annotation.
  */
-import {
-  type Evaluation,
-  GetResourceConfigHistoryCommand,
-  PutEvaluationsCommand,
-  type ResourceType,
-} from '@aws-sdk/client-config-service';
+import type { Evaluation, ResourceType } from '@aws-sdk/client-config-service';
 import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import { type BackupStateCache, collectInventory, collectResource } from '../inventory/collect/index.js';
 import { resourceFromConfigItem } from '../inventory/config-item.js';
 import type { Inventory, Resource } from '../inventory/schema.js';
-import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import type { PolicySet } from '../policy/index.js';
+import { resolvePolicy } from '../policy/resolve.js';
 import { audit } from '../rules/engine.js';
 import type { Finding } from '../rules/types.js';
 
@@ -180,11 +176,12 @@ export async function evaluateConfigEvent(
     let item = item0;
     if (!item) {
       const history = await aws.config(region).send(
-        new GetResourceConfigHistoryCommand({
-          resourceType: type as ResourceType,
-          resourceId: id,
-          limit: 1,
-        }),
+        (sdk) =>
+          new sdk.GetResourceConfigHistoryCommand({
+            resourceType: type as ResourceType,
+            resourceId: id,
+            limit: 1,
+          }),
       );
       item = history.configurationItems?.[0] as Record<string, unknown> | undefined;
       if (!item) return answer('NOT_APPLICABLE', at, 'no configuration item recorded');
@@ -227,11 +224,13 @@ export async function putEvaluations(
   if (resultToken === 'TESTMODE') return 0;
   let calls = 0;
   for (let i = 0; i < evaluations.length || i === 0; i += CHUNK) {
-    await aws
-      .config(region)
-      .send(
-        new PutEvaluationsCommand({ ResultToken: resultToken, Evaluations: evaluations.slice(i, i + CHUNK) }),
-      );
+    await aws.config(region).send(
+      (sdk) =>
+        new sdk.PutEvaluationsCommand({
+          ResultToken: resultToken,
+          Evaluations: evaluations.slice(i, i + CHUNK),
+        }),
+    );
     calls++;
   }
   return calls;

@@ -2,7 +2,6 @@
  * What the Lambda functions do, behind thin handlers: settings from the environment, the policy
  * file bundled at build time, and the three use-cases (resource change, Config rule, sweep).
  */
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { signalsFromFindings } from '../alerts/sweep-signals.js';
 import type { IncidentRecord } from '../alerts/types.js';
 import type { Aws } from '../aws/clients.js';
@@ -193,7 +192,10 @@ export async function reportSweep(
   if (settings.alertTopicArn) {
     await aws
       .sns(settings.region)
-      .send(new PublishCommand({ TopicArn: settings.alertTopicArn, Subject: subject, Message: message }));
+      .send(
+        (sdk) =>
+          new sdk.PublishCommand({ TopicArn: settings.alertTopicArn, Subject: subject, Message: message }),
+      );
   }
   return subject;
 }

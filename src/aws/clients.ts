@@ -2,21 +2,19 @@
  * AWS SDK clients, created once per (service, region, account) and shared: adaptive retries,
  * an optional endpoint (emulators such as moto), optional credentials (a profile, or a role
  * assumed in the DR account), and a count of the calls each made (for the benchmark).
+ *
+ * Nothing of the SDK is loaded when this module is: each service's package is imported on its
+ * first call (about 110 ms for the first package in a process, 40 ms for each next one), so a
+ * function loads only the services its path calls. A call names its command through the loaded
+ * package: `aws.s3(region).send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket }))`; pages
+ * likewise: `aws.rds(region).pages((sdk, client) => sdk.paginateDescribeDBInstances({ client }, {}))`.
  */
-import { BackupClient } from '@aws-sdk/client-backup';
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { STSClient } from '@aws-sdk/client-sts';
-import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  Command,
+  MetadataBearer,
+} from '@smithy/types';
 
 export interface AwsOptions {
   /** Endpoint for every service, e.g. http://127.0.0.1:5000 for moto server. */
@@ -27,44 +25,158 @@ export interface AwsOptions {
   maxAttempts?: number;
 }
 
-type Ctor<T> = new (config: Record<string, unknown>) => T;
+/** Each service: its package, loaded on first use, and its client class in it. */
+const SERVICES = {
+  backup: { load: () => import('@aws-sdk/client-backup'), client: 'BackupClient', label: 'Backup' },
+  config: {
+    load: () => import('@aws-sdk/client-config-service'),
+    client: 'ConfigServiceClient',
+    label: 'ConfigService',
+  },
+  dynamodb: { load: () => import('@aws-sdk/client-dynamodb'), client: 'DynamoDBClient', label: 'DynamoDB' },
+  iam: { load: () => import('@aws-sdk/client-iam'), client: 'IAMClient', label: 'IAM' },
+  kms: { load: () => import('@aws-sdk/client-kms'), client: 'KMSClient', label: 'KMS' },
+  organizations: {
+    load: () => import('@aws-sdk/client-organizations'),
+    client: 'OrganizationsClient',
+    label: 'Organizations',
+  },
+  rds: { load: () => import('@aws-sdk/client-rds'), client: 'RDSClient', label: 'RDS' },
+  s3: { load: () => import('@aws-sdk/client-s3'), client: 'S3Client', label: 'S3' },
+  secretsManager: {
+    load: () => import('@aws-sdk/client-secrets-manager'),
+    client: 'SecretsManagerClient',
+    label: 'SecretsManager',
+  },
+  sns: { load: () => import('@aws-sdk/client-sns'), client: 'SNSClient', label: 'SNS' },
+  sts: { load: () => import('@aws-sdk/client-sts'), client: 'STSClient', label: 'STS' },
+  tagging: {
+    load: () => import('@aws-sdk/client-resource-groups-tagging-api'),
+    client: 'ResourceGroupsTaggingAPIClient',
+    label: 'ResourceGroupsTaggingAPI',
+  },
+} as const;
+
+type Services = typeof SERVICES;
+export type Service = keyof Services;
+/** The loaded package of a service (its commands, paginators, exceptions, client class). */
+export type Sdk<S extends Service> = Awaited<ReturnType<Services[S]['load']>>;
+type ClientOf<S extends Service> = Sdk<S>[Services[S]['client'] & keyof Sdk<S>] extends new (
+  ...a: never[]
+) => infer C
+  ? C
+  : never;
+// biome-ignore lint/suspicious/noExplicitAny: a command of any service, typed by its output
+type AnyCommand<O extends MetadataBearer> = Command<any, any, any, O, any>;
+type SmithyClient = {
+  send(command: unknown, options?: unknown): Promise<unknown>;
+  middlewareStack: { add(mw: unknown, opts: unknown): void };
+};
+
+/** One service's client in one Region: its package and client are made on the first call. */
+export class Api<S extends Service> {
+  private made?: Promise<{ sdk: Sdk<S>; client: ClientOf<S> }>;
+
+  constructor(
+    private readonly service: S,
+    private readonly make: (sdk: Sdk<S>) => ClientOf<S>,
+  ) {}
+
+  /** The SDK client itself (tests mock it; a waiter or utility may need it). */
+  async client(): Promise<ClientOf<S>> {
+    return (await this.ready()).client;
+  }
+
+  /** One call: `command` builds the SDK command from the loaded package. */
+  async send<O extends MetadataBearer>(
+    command: (sdk: Sdk<S>) => AnyCommand<O>,
+    options?: object,
+  ): Promise<O> {
+    const { sdk, client } = await this.ready();
+    return (client as unknown as SmithyClient).send(command(sdk), options) as Promise<O>;
+  }
+
+  /** The pages of an SDK paginator run with this client. */
+  async *pages<T>(paginate: (sdk: Sdk<S>, client: ClientOf<S>) => AsyncIterable<T>): AsyncGenerator<T> {
+    const { sdk, client } = await this.ready();
+    yield* paginate(sdk, client);
+  }
+
+  /** The loaded package, e.g. to recognise one of its exception classes. */
+  async sdk(): Promise<Sdk<S>> {
+    return (await this.ready()).sdk;
+  }
+
+  private ready() {
+    this.made ??= (SERVICES[this.service].load() as Promise<Sdk<S>>).then((sdk) => ({
+      sdk,
+      client: this.make(sdk),
+    }));
+    return this.made;
+  }
+}
+
+export type BackupApi = Api<'backup'>;
+export type S3Api = Api<'s3'>;
+export type RdsApi = Api<'rds'>;
+export type KmsApi = Api<'kms'>;
+export type DynamoDbApi = Api<'dynamodb'>;
+export type SnsApi = Api<'sns'>;
+export type SecretsManagerApi = Api<'secretsManager'>;
+
+type Providers = typeof import('@aws-sdk/credential-providers');
+
+/** A credential provider whose package is loaded when credentials are first asked for. */
+function lazyCredentials(
+  make: (p: Providers) => AwsCredentialIdentityProvider,
+): AwsCredentialIdentityProvider {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (options) => {
+    provider ??= import('@aws-sdk/credential-providers').then(make);
+    return (await provider)(options);
+  };
+}
 
 export class Aws {
   /** AWS calls made, by "Service.Operation". */
   readonly calls = new Map<string, number>();
-  private readonly clients = new Map<string, unknown>();
+  private readonly clients = new Map<string, Api<Service>>();
   private readonly credentials: AwsOptions['credentials'];
 
   constructor(readonly options: AwsOptions = {}) {
+    const profile = options.profile;
     this.credentials =
-      options.credentials ?? (options.profile ? fromIni({ profile: options.profile }) : undefined);
+      options.credentials ?? (profile ? lazyCredentials((p) => p.fromIni({ profile })) : undefined);
   }
 
   /** The same clients, signed with a role assumed in another account (read-only DR role). */
   assume(roleArn: string, region: string): Aws {
     const base = this.credentials;
+    const endpoint = this.options.endpoint;
     return new Aws({
       ...this.options,
-      credentials: fromTemporaryCredentials({
-        params: { RoleArn: roleArn, RoleSessionName: 'backup-sentinel', DurationSeconds: 900 },
-        ...(base ? { masterCredentials: base } : {}),
-        clientConfig: { region, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) },
-      }),
+      credentials: lazyCredentials((p) =>
+        p.fromTemporaryCredentials({
+          params: { RoleArn: roleArn, RoleSessionName: 'backup-sentinel', DurationSeconds: 900 },
+          ...(base ? { masterCredentials: base } : {}),
+          clientConfig: { region, ...(endpoint ? { endpoint } : {}) },
+        }),
+      ),
     });
   }
 
-  backup = (region: string) => this.client(BackupClient, region);
-  s3 = (region: string) => this.client(S3Client, region, { forcePathStyle: Boolean(this.options.endpoint) });
-  rds = (region: string) => this.client(RDSClient, region);
-  tagging = (region: string) => this.client(ResourceGroupsTaggingAPIClient, region);
-  kms = (region: string) => this.client(KMSClient, region);
-  sts = (region: string) => this.client(STSClient, region);
-  config = (region: string) => this.client(ConfigServiceClient, region);
-  sns = (region: string) => this.client(SNSClient, region);
-  dynamodb = (region: string) => this.client(DynamoDBClient, region);
-  secretsManager = (region: string) => this.client(SecretsManagerClient, region);
-  organizations = (region: string) => this.client(OrganizationsClient, region);
-  iam = (region: string) => this.client(IAMClient, region);
+  backup = (region: string) => this.api('backup', region);
+  s3 = (region: string) => this.api('s3', region, { forcePathStyle: Boolean(this.options.endpoint) });
+  rds = (region: string) => this.api('rds', region);
+  tagging = (region: string) => this.api('tagging', region);
+  kms = (region: string) => this.api('kms', region);
+  sts = (region: string) => this.api('sts', region);
+  config = (region: string) => this.api('config', region);
+  sns = (region: string) => this.api('sns', region);
+  dynamodb = (region: string) => this.api('dynamodb', region);
+  secretsManager = (region: string) => this.api('secretsManager', region);
+  organizations = (region: string) => this.api('organizations', region);
+  iam = (region: string) => this.api('iam', region);
 
   totalCalls(): number {
     let n = 0;
@@ -72,32 +184,35 @@ export class Aws {
     return n;
   }
 
-  private client<T extends { middlewareStack: { add: (...a: never[]) => void } }>(
-    ctor: Ctor<T>,
-    region: string,
-    extra: Record<string, unknown> = {},
-  ): T {
-    const key = `${ctor.name}|${region}`;
-    const existing = this.clients.get(key) as T | undefined;
+  private api<S extends Service>(service: S, region: string, extra: Record<string, unknown> = {}): Api<S> {
+    const key = `${service}|${region}`;
+    const existing = this.clients.get(key) as Api<S> | undefined;
     if (existing) return existing;
-    const client = new ctor({
-      region,
-      retryMode: 'adaptive',
-      maxAttempts: this.options.maxAttempts ?? 8,
-      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
-      ...(this.credentials ? { credentials: this.credentials } : {}),
-      ...extra,
+    const api = new Api(service, (sdk) => {
+      const Client = sdk[SERVICES[service].client as keyof Sdk<S>] as new (config: object) => ClientOf<S>;
+      const client = new Client({
+        region,
+        retryMode: 'adaptive',
+        maxAttempts: this.options.maxAttempts ?? 8,
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+        ...extra,
+      });
+      this.count(client as unknown as SmithyClient, SERVICES[service].label);
+      return client;
     });
-    const service = ctor.name.replace(/Client$/, '');
-    (client.middlewareStack.add as (mw: unknown, opts: unknown) => void)(
+    this.clients.set(key, api as unknown as Api<Service>);
+    return api;
+  }
+
+  private count(client: SmithyClient, label: string): void {
+    client.middlewareStack.add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
-        const name = `${service}.${(context.commandName ?? '').replace(/Command$/, '')}`;
+        const name = `${label}.${(context.commandName ?? '').replace(/Command$/, '')}`;
         this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
         return next(args);
       },
       { step: 'initialize', name: 'backupSentinelCallCounter' },
     );
-    this.clients.set(key, client);
-    return client;
   }
 }

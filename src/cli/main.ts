@@ -5,7 +5,6 @@
  * The program entry is ./bin.ts; this module has no side effects.
  */
 import { parseArgs } from 'node:util';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type AuditResult, auditInventory } from '../app/audit.js';
 import { fixAccount, type LiveOptions, snapshot } from '../app/live.js';
 import { Aws } from '../aws/clients.js';
@@ -779,7 +778,7 @@ async function keys(io: Io, values: Values, args: string[], context: AwsContext)
   // the rotator tags its secrets with; KMS imports only into keys of the caller's own account.
   const identity = await aws
     .sts(keyRegion ?? options.regions[0] ?? '')
-    .send(new GetCallerIdentityCommand({}));
+    .send((sdk) => new sdk.GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
   const keyAccount = key ? parseArn(key)?.account : undefined;
   if (keyAccount && accountId && keyAccount !== accountId)

@@ -4,7 +4,7 @@
  * responses, so a live collector is a thin mapping; dates are ISO-8601 strings; tags are maps.
  * Extra fields from the APIs are kept (loose objects) and ignored by the rules.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const INVENTORY_VERSION = 1;
 

@@ -6,20 +6,8 @@
  * not secret — key ARN, check value, creation time, KeyMaterialId — is in its tags.
  */
 
-import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  type DescribeSecretCommandOutput,
-  GetResourcePolicyCommand,
-  GetSecretValueCommand,
-  PutResourcePolicyCommand,
-  paginateListSecrets,
-  type SecretListEntry,
-  type SecretsManagerClient,
-  TagResourceCommand,
-} from '@aws-sdk/client-secrets-manager';
-import type { Aws } from '../aws/clients.js';
+import type { DescribeSecretCommandOutput, SecretListEntry } from '@aws-sdk/client-secrets-manager';
+import type { Aws, KmsApi, SecretsManagerApi } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination } from '../policy/index.js';
 import { onlyPrincipalsProblem } from '../rules/policy-doc.js';
@@ -106,15 +94,15 @@ export class EscrowStore {
    */
   constructor(
     readonly destination: EscrowDestination,
-    private readonly sm: SecretsManagerClient,
-    private readonly kms?: KMSClient,
+    private readonly sm: SecretsManagerApi,
+    private readonly kms?: KmsApi,
   ) {}
 
   /** The destination key as an ARN (an alias resolved with DescribeKey there), else as configured. */
   async keyArn(): Promise<string> {
     const id = this.destination.kmsKeyId;
     if (!this.kms || !(id.startsWith('alias/') || id.includes(':alias/'))) return id;
-    const d = await this.kms.send(new DescribeKeyCommand({ KeyId: id }));
+    const d = await this.kms.send((sdk) => new sdk.DescribeKeyCommand({ KeyId: id }));
     const key = d.KeyMetadata;
     if (!key?.Arn) throw new EscrowMismatchError(`${where(this.destination)}: ${id} names no key`);
     if (key.KeyManager !== 'CUSTOMER')
@@ -127,9 +115,11 @@ export class EscrowStore {
   /** Every escrow copy of `keyArn` there (those scheduled for deletion included, marked). */
   async list(keyArn: string): Promise<EscrowCopy[]> {
     const out: EscrowCopy[] = [];
-    const pages = paginateListSecrets(
-      { client: this.sm },
-      { Filters: [{ Key: 'name', Values: [keyPrefix(keyArn)] }], IncludePlannedDeletion: true },
+    const pages = this.sm.pages((sdk, client) =>
+      sdk.paginateListSecrets(
+        { client },
+        { Filters: [{ Key: 'name', Values: [keyPrefix(keyArn)] }], IncludePlannedDeletion: true },
+      ),
     );
     for await (const page of pages)
       for (const s of page.SecretList ?? []) {
@@ -156,7 +146,9 @@ export class EscrowStore {
   /** The copy of one material, by its name; undefined when Secrets Manager says there is none. */
   async find(keyArn: string, kcv: string): Promise<EscrowCopy | undefined> {
     try {
-      const d = await this.sm.send(new DescribeSecretCommand({ SecretId: secretName(keyArn, kcv) }));
+      const d = await this.sm.send(
+        (sdk) => new sdk.DescribeSecretCommand({ SecretId: secretName(keyArn, kcv) }),
+      );
       const copy = this.toCopy(d);
       return copy?.keyArn === keyArn ? copy : undefined;
     } catch (e) {
@@ -182,21 +174,22 @@ export class EscrowStore {
     let arn: string | undefined;
     try {
       const created = await this.sm.send(
-        new CreateSecretCommand({
-          Name: name,
-          SecretBinary: o.material,
-          KmsKeyId: kmsKeyId,
-          // Same material, same token: a retried create is the same create.
-          ClientRequestToken: `bs-${o.checkValue.replace('kcv1:', '')}`,
-          Description: `Imported KMS key material of ${o.keyArn}, escrowed by backup-sentinel (check value ${o.checkValue}).`,
-          Tags: [
-            { Key: ESCROW_TAGS.keyArn, Value: o.keyArn },
-            { Key: ESCROW_TAGS.checkValue, Value: o.checkValue },
-            { Key: ESCROW_TAGS.createdAt, Value: o.at.toISOString() },
-            { Key: ESCROW_TAGS.sourceAccount, Value: o.sourceAccount },
-            { Key: 'managed-by', Value: 'backup-sentinel' },
-          ],
-        }),
+        (sdk) =>
+          new sdk.CreateSecretCommand({
+            Name: name,
+            SecretBinary: o.material,
+            KmsKeyId: kmsKeyId,
+            // Same material, same token: a retried create is the same create.
+            ClientRequestToken: `bs-${o.checkValue.replace('kcv1:', '')}`,
+            Description: `Imported KMS key material of ${o.keyArn}, escrowed by backup-sentinel (check value ${o.checkValue}).`,
+            Tags: [
+              { Key: ESCROW_TAGS.keyArn, Value: o.keyArn },
+              { Key: ESCROW_TAGS.checkValue, Value: o.checkValue },
+              { Key: ESCROW_TAGS.createdAt, Value: o.at.toISOString() },
+              { Key: ESCROW_TAGS.sourceAccount, Value: o.sourceAccount },
+              { Key: 'managed-by', Value: 'backup-sentinel' },
+            ],
+          }),
       );
       arn = created.ARN;
     } catch (e) {
@@ -204,13 +197,14 @@ export class EscrowStore {
     }
     const secretId = arn ?? name;
     await this.sm.send(
-      new PutResourcePolicyCommand({
-        SecretId: secretId,
-        ResourcePolicy: secretPolicy(d),
-        BlockPublicPolicy: true,
-      }),
+      (sdk) =>
+        new sdk.PutResourcePolicyCommand({
+          SecretId: secretId,
+          ResourcePolicy: secretPolicy(d),
+          BlockPublicPolicy: true,
+        }),
     );
-    const described = await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const described = await this.sm.send((sdk) => new sdk.DescribeSecretCommand({ SecretId: secretId }));
     if (described.DeletedDate)
       throw new EscrowMismatchError(
         `${where(d)}: ${name} is scheduled for deletion (${described.DeletedDate.toISOString()})`,
@@ -239,7 +233,7 @@ export class EscrowStore {
 
   /** The material a secret holds: the caller zeroes it. */
   async read(secretId: string): Promise<Uint8Array> {
-    const v = await this.sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const v = await this.sm.send((sdk) => new sdk.GetSecretValueCommand({ SecretId: secretId }));
     const bytes = v.SecretBinary;
     if (bytes?.length !== 32) {
       zero(bytes);
@@ -251,16 +245,18 @@ export class EscrowStore {
   }
 
   async policy(secretId: string): Promise<string | undefined> {
-    return (await this.sm.send(new GetResourcePolicyCommand({ SecretId: secretId }))).ResourcePolicy;
+    return (await this.sm.send((sdk) => new sdk.GetResourcePolicyCommand({ SecretId: secretId })))
+      .ResourcePolicy;
   }
 
   /** Records, beside the copy, the KeyMaterialId KMS gave the material on import. */
   async recordMaterialId(secretId: string, keyMaterialId: string): Promise<void> {
     await this.sm.send(
-      new TagResourceCommand({
-        SecretId: secretId,
-        Tags: [{ Key: ESCROW_TAGS.keyMaterialId, Value: keyMaterialId }],
-      }),
+      (sdk) =>
+        new sdk.TagResourceCommand({
+          SecretId: secretId,
+          Tags: [{ Key: ESCROW_TAGS.keyMaterialId, Value: keyMaterialId }],
+        }),
     );
   }
 

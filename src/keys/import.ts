@@ -3,12 +3,8 @@
  * with Node's crypto, ImportKeyMaterial with the check value as KeyMaterialDescription. The
  * wrapped copy is zeroed here; the caller zeroes the material.
  */
-import {
-  GetParametersForImportCommand,
-  ImportKeyMaterialCommand,
-  type ImportKeyMaterialRequest,
-  type KMSClient,
-} from '@aws-sdk/client-kms';
+import type { ImportKeyMaterialRequest } from '@aws-sdk/client-kms';
+import type { KmsApi } from '../aws/clients.js';
 import { materialDescription, wrap, zero } from './material.js';
 
 export type ImportHow =
@@ -40,7 +36,7 @@ export function describeImport(how: ImportHow, expiry: ReturnType<typeof expiryF
 
 /** Imports `material` into `keyArn`; returns the KeyMaterialId KMS gives it. */
 export async function importMaterial(
-  kms: KMSClient,
+  kms: KmsApi,
   o: {
     keyArn: string;
     material: Uint8Array;
@@ -50,26 +46,28 @@ export async function importMaterial(
   },
 ): Promise<string | undefined> {
   const params = await kms.send(
-    new GetParametersForImportCommand({
-      KeyId: o.keyArn,
-      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
-      WrappingKeySpec: 'RSA_4096',
-    }),
+    (sdk) =>
+      new sdk.GetParametersForImportCommand({
+        KeyId: o.keyArn,
+        WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+        WrappingKeySpec: 'RSA_4096',
+      }),
   );
   if (!params.PublicKey || !params.ImportToken)
     throw new Error('GetParametersForImport returned no public key or token');
   const wrapped = wrap(o.material, params.PublicKey);
   try {
     const out = await kms.send(
-      new ImportKeyMaterialCommand({
-        KeyId: o.keyArn,
-        ImportToken: params.ImportToken,
-        EncryptedKeyMaterial: wrapped,
-        ImportType: o.how.type,
-        ...(o.how.type === 'EXISTING_KEY_MATERIAL' && o.how.id ? { KeyMaterialId: o.how.id } : {}),
-        KeyMaterialDescription: materialDescription(o.checkValue),
-        ...o.expiry,
-      }),
+      (sdk) =>
+        new sdk.ImportKeyMaterialCommand({
+          KeyId: o.keyArn,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: wrapped,
+          ImportType: o.how.type,
+          ...(o.how.type === 'EXISTING_KEY_MATERIAL' && o.how.id ? { KeyMaterialId: o.how.id } : {}),
+          KeyMaterialDescription: materialDescription(o.checkValue),
+          ...o.expiry,
+        }),
     );
     return out.KeyMaterialId ?? (o.how.type === 'EXISTING_KEY_MATERIAL' ? o.how.id : undefined);
   } finally {

@@ -10,8 +10,8 @@
  * others go on. Nothing here returns, logs or throws the material; every buffer that held it is
  * zeroed in `finally`.
  */
-import type { KeyMetadata, KMSClient } from '@aws-sdk/client-kms';
-import type { Aws } from '../aws/clients.js';
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+import type { Aws, KmsApi } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
@@ -214,7 +214,7 @@ export async function restoreKey(aws: Aws, keyArn: string, o: RestoreOptions): P
 
 /** Finds, reads, verifies and (when applying) imports one material; records the outcome in `row`. */
 async function restoreMaterial(
-  kms: KMSClient,
+  kms: KmsApi,
   keyArn: string,
   m: Material,
   row: MaterialRestore,

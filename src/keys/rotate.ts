@@ -11,16 +11,8 @@
  * PENDING_ROTATION (not used to encrypt; deletable) with its copies escrowed; the next run finds
  * it by its check value and completes the rotation. The material is zeroed in `finally`.
  */
-import {
-  DescribeKeyCommand,
-  type KeyMetadata,
-  type KMSClient,
-  paginateListKeyRotations,
-  RotateKeyOnDemandCommand,
-  type RotationsListEntry,
-} from '@aws-sdk/client-kms';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { Aws } from '../aws/clients.js';
+import type { KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
+import type { Aws, KmsApi } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
 import type { EscrowDestination, KeyMaterialSettings } from '../policy/index.js';
@@ -77,10 +69,14 @@ export async function managedKeys(
   const arns = new Set<string>();
   for (const region of regions) {
     for (const arn of settings.keys) if (parseArn(arn)?.region === region) arns.add(arn);
-    const pages = paginateGetResources(
-      { client: aws.tagging(region) },
-      { ResourceTypeFilters: ['kms:key'], TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }] },
-    );
+    const pages = aws
+      .tagging(region)
+      .pages((sdk, client) =>
+        sdk.paginateGetResources(
+          { client },
+          { ResourceTypeFilters: ['kms:key'], TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }] },
+        ),
+      );
     for await (const page of pages)
       for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.add(r.ResourceARN);
   }
@@ -88,10 +84,10 @@ export async function managedKeys(
 }
 
 export async function readKey(
-  kms: KMSClient,
+  kms: KmsApi,
   keyId: string,
 ): Promise<{ key: KeyMetadata; materials: Material[] }> {
-  const d = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+  const d = await kms.send((sdk) => new sdk.DescribeKeyCommand({ KeyId: keyId }));
   const key = d.KeyMetadata;
   if (!key?.Arn) throw new Error(`DescribeKey returned no key for ${keyId}`);
   const rotations: RotationsListEntry[] = [];
@@ -100,9 +96,8 @@ export async function readKey(
     key.KeySpec === 'SYMMETRIC_DEFAULT' &&
     key.KeyState !== 'PendingDeletion'
   ) {
-    const pages = paginateListKeyRotations(
-      { client: kms },
-      { KeyId: key.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' },
+    const pages = kms.pages((sdk, client) =>
+      sdk.paginateListKeyRotations({ client }, { KeyId: key.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' }),
     );
     for await (const p of pages) rotations.push(...(p.Rotations ?? []));
   }
@@ -185,7 +180,7 @@ class Run {
 
   constructor(
     private readonly aws: Aws,
-    private readonly kms: KMSClient,
+    private readonly kms: KmsApi,
     private readonly state: KeyState,
     private readonly stores: EscrowStore[],
     private readonly o: RotateOptions,
@@ -350,7 +345,7 @@ class Run {
 
   /** GetParametersForImport + ImportKeyMaterial, as one step of the plan (the token lives 24 h: fetched right before). */
   private async importInto(
-    kms: KMSClient,
+    kms: KmsApi,
     keyArn: string,
     material: Uint8Array | undefined,
     kcv: string,
@@ -397,7 +392,7 @@ class Run {
         throw new Error(
           `the material pending rotation is ${pending.map((m) => m.id).join(', ') || 'none'}, not ${id ?? 'the one escrowed'}: not rotated`,
         );
-      return this.kms.send(new RotateKeyOnDemandCommand({ KeyId: this.keyArn }));
+      return this.kms.send((sdk) => new sdk.RotateKeyOnDemandCommand({ KeyId: this.keyArn }));
     });
   }
 }

@@ -20,7 +20,6 @@ import { ZodError } from 'zod';
 import { capProblems, InvalidFileError } from '../errors.js';
 import { partitionOf } from '../inventory/arn.js';
 import { formatIssues, knownKeys } from '../issues.js';
-import { own } from '../maps.js';
 import { parseFrequency } from './schedule.js';
 import { type ParsedPolicy, type ParsedPolicyFile, policyFileSchema } from './schema.js';
 
@@ -318,21 +317,4 @@ function normalise(name: string, p: ParsedPolicy): Policy {
     rpoHours: p.rpoHours ?? freq.maxGapHours * 2,
     s3: { ...p.s3, noncurrentVersionExpirationDays: p.s3.noncurrentVersionExpirationDays ?? p.retentionDays },
   };
-}
-
-export type Resolution =
-  | { kind: 'policy'; policy: Policy; remediate: boolean }
-  | { kind: 'opt-out'; remediate: boolean }
-  | { kind: 'missing'; remediate: boolean }
-  | { kind: 'unknown'; value: string; known: string[]; remediate: boolean };
-
-/** What a resource's tags declare. Tag values are matched exactly, trimmed of white space. */
-export function resolvePolicy(tags: Record<string, string>, set: PolicySet): Resolution {
-  const remediate = (own(tags, set.remediateTagKey) ?? '').trim().toLowerCase() !== 'false';
-  const value = own(tags, set.tagKey)?.trim();
-  if (value === undefined || value === '') return { kind: 'missing', remediate };
-  if (value === 'none') return { kind: 'opt-out', remediate };
-  const policy = own(set.policies, value);
-  if (policy) return { kind: 'policy', policy, remediate };
-  return { kind: 'unknown', value, known: Object.keys(set.policies).sort(), remediate };
 }

@@ -2,7 +2,7 @@
  * The policy file (`policies.yml`): one schema, every field defaulted ("only specify what is
  * needed"). The JSON Schema in docs/ is generated from this (`policyJsonSchema`, by `npm run docs`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseFrequency } from './schedule.js';
 
 /** Vault events AWS Backup can send to SNS (backup-notifications.html). */

@@ -22,7 +22,8 @@ import {
   type Unread,
 } from '../inventory/index.js';
 import { copyDestinations } from '../policy/destinations.js';
-import { type Policy, type PolicySet, resolvePolicy } from '../policy/index.js';
+import type { Policy, PolicySet } from '../policy/index.js';
+import { resolvePolicy } from '../policy/resolve.js';
 import { formatHours } from '../policy/schedule.js';
 import { isMultiAzCluster } from '../rules/catalogue/copies.js';
 

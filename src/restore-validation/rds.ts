@@ -12,8 +12,6 @@
  * upgraded, or grown by storage autoscaling, since the backup is not a failed restore.
  */
 import type { DescribeRestoreJobCommandOutput } from '@aws-sdk/client-backup';
-import { GetRecoveryPointRestoreMetadataCommand } from '@aws-sdk/client-backup';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
 import type { Ignored, Subject } from './job.js';
@@ -176,7 +174,7 @@ async function describe(
     return read('rds:DescribeDBInstances', at.arn, async () => {
       const out = await aws
         .rds(at.region)
-        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: at.id }));
+        .send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: at.id }));
       const db = out.DBInstances?.[0];
       if (!db) return GONE_VALUE;
       return {
@@ -189,7 +187,9 @@ async function describe(
       };
     });
   return read('rds:DescribeDBClusters', at.arn, async () => {
-    const out = await aws.rds(at.region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: at.id }));
+    const out = await aws
+      .rds(at.region)
+      .send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: at.id }));
     const cl = out.DBClusters?.[0];
     if (!cl) return GONE_VALUE;
     return {
@@ -259,10 +259,11 @@ export async function validateDatabase(
   else {
     const md = await read('backup:GetRecoveryPointRestoreMetadata', job.RecoveryPointArn, () =>
       aws.backup(restored.region).send(
-        new GetRecoveryPointRestoreMetadataCommand({
-          BackupVaultName: vault,
-          RecoveryPointArn: job.RecoveryPointArn,
-        }),
+        (sdk) =>
+          new sdk.GetRecoveryPointRestoreMetadataCommand({
+            BackupVaultName: vault,
+            RecoveryPointArn: job.RecoveryPointArn,
+          }),
       ),
     );
     if (!md.ok) unread.push(md.unread);

@@ -20,13 +20,7 @@
  *   legitimately; sizes are compared for those objects. An object written with SSE-KMS by request
  *   into a bucket whose default is SSE-S3 is the one case this cannot see from a listing.
  */
-import {
-  GetBucketEncryptionCommand,
-  GetBucketLocationCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import type { Aws } from '../aws/clients.js';
+import type { Aws, S3Api } from '../aws/clients.js';
 import { oneLine } from '../errors.js';
 import { type Ignored, ignored, type RestoreJob, type Subject } from './job.js';
 import {
@@ -172,7 +166,7 @@ export function bucketVerdict(
 
 /** The first `max` objects of a bucket, or 'gone'. */
 async function list(
-  s3: S3Client,
+  s3: S3Api,
   { name, arn }: { name: string; arn: string },
   max: number,
 ): Promise<Read<Listing | typeof GONE_VALUE>> {
@@ -181,11 +175,12 @@ async function list(
     let token: string | undefined;
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: name,
-          MaxKeys: Math.min(1000, max - objects.length),
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
+        (sdk) =>
+          new sdk.ListObjectsV2Command({
+            Bucket: name,
+            MaxKeys: Math.min(1000, max - objects.length),
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
       );
       for (const o of page.Contents ?? [])
         objects.push({
@@ -203,12 +198,12 @@ async function list(
 
 /** The bucket's default encryption algorithm ('none' when it has no configuration). */
 async function defaultEncryption(
-  s3: S3Client,
+  s3: S3Api,
   { name, arn }: { name: string; arn: string },
 ): Promise<Read<string>> {
   const got = await read('s3:GetEncryptionConfiguration', arn, async () => {
     try {
-      const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+      const out = await s3.send((sdk) => new sdk.GetBucketEncryptionCommand({ Bucket: name }));
       const rule = out.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       return rule?.SSEAlgorithm ?? 'none';
     } catch (e) {
@@ -226,7 +221,7 @@ async function regionOf(
   { name, arn }: { name: string; arn: string },
 ): Promise<Read<string | typeof GONE_VALUE>> {
   return read('s3:GetBucketLocation', arn, async () => {
-    const loc = await aws.s3(region).send(new GetBucketLocationCommand({ Bucket: name }));
+    const loc = await aws.s3(region).send((sdk) => new sdk.GetBucketLocationCommand({ Bucket: name }));
     return loc.LocationConstraint === 'EU' ? 'eu-west-1' : (loc.LocationConstraint ?? 'us-east-1');
   });
 }

@@ -13,7 +13,6 @@
  * console, `restore.validated`, the restore alerts). A failed PutRestoreValidationResult is
  * rethrown: the retried invocation reads the job again and answers it, once.
  */
-import { DescribeRestoreJobCommand, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
 import type { RemediationMode } from '../app/settings.js';
 import type { Aws } from '../aws/clients.js';
 import { type Ignored, ignored, restoreJobOf, subjectOf } from './job.js';
@@ -61,7 +60,9 @@ export async function validateRestore(
     return ignored('restore validation is off (restoreValidation=off)', target.restoreJobId);
   const backup = aws.backup(target.region);
   // Not yet known to be ours: a failure here is rethrown, never answered.
-  const job = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: target.restoreJobId }));
+  const job = await backup.send(
+    (sdk) => new sdk.DescribeRestoreJobCommand({ RestoreJobId: target.restoreJobId }),
+  );
   const subject = subjectOf(job);
   if (subject.kind === 'ignored') return { ...subject, restoreJobId: target.restoreJobId };
   const judged =
@@ -82,11 +83,12 @@ export async function validateRestore(
   };
   if (o.mode === 'dry-run') return outcome;
   await backup.send(
-    new PutRestoreValidationResultCommand({
-      RestoreJobId: target.restoreJobId,
-      ValidationStatus: judged.status,
-      ValidationStatusMessage: judged.message,
-    }),
+    (sdk) =>
+      new sdk.PutRestoreValidationResultCommand({
+        RestoreJobId: target.restoreJobId,
+        ValidationStatus: judged.status,
+        ValidationStatusMessage: judged.message,
+      }),
   );
   return { ...outcome, sent: true };
 }

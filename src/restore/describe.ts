@@ -3,13 +3,8 @@
  * says it is not there (any other failure is thrown: "not there" is concluded only from a read
  * that answered so).
  */
-import {
-  type DBCluster,
-  type DBInstance,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
+import type { RdsApi } from '../aws/clients.js';
 
 /** The error names RDS, S3 and AWS Backup answer for something that does not exist. */
 export const NOT_FOUND = new Set([
@@ -34,14 +29,14 @@ export const absent = (e: unknown): undefined => {
   throw e;
 };
 
-export async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+export async function describeInstance(rds: RdsApi, id: string): Promise<DBInstance | undefined> {
   return rds
-    .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+    .send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
     .then((r) => r.DBInstances?.[0], absent);
 }
 
-export async function describeCluster(rds: RDSClient, id: string): Promise<DBCluster | undefined> {
+export async function describeCluster(rds: RdsApi, id: string): Promise<DBCluster | undefined> {
   return rds
-    .send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))
+    .send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: id }))
     .then((r) => r.DBClusters?.[0], absent);
 }

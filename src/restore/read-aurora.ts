@@ -4,12 +4,7 @@
  * its vault) and its cluster snapshot or restore metadata, and whether the names the plan needs
  * are free. Reads only.
  */
-import { GetRecoveryPointRestoreMetadataCommand } from '@aws-sdk/client-backup';
-import {
-  type DBClusterSnapshot,
-  type DBInstance,
-  DescribeDBClusterSnapshotsCommand,
-} from '@aws-sdk/client-rds';
+import type { DBClusterSnapshot, DBInstance } from '@aws-sdk/client-rds';
 import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
@@ -28,10 +23,11 @@ async function clusterSnapshot(
   const rds = aws.rds(region);
   const own = await rds
     .send(
-      new DescribeDBClusterSnapshotsCommand({
-        DBClusterSnapshotIdentifier: name,
-        ...(name.startsWith('awsbackup:') ? { SnapshotType: 'awsbackup' } : {}),
-      }),
+      (sdk) =>
+        new sdk.DescribeDBClusterSnapshotsCommand({
+          DBClusterSnapshotIdentifier: name,
+          ...(name.startsWith('awsbackup:') ? { SnapshotType: 'awsbackup' } : {}),
+        }),
     )
     .then(
       (x) => x.DBClusterSnapshots?.find((s) => !s.DBClusterSnapshotArn || s.DBClusterSnapshotArn === arn),
@@ -39,7 +35,10 @@ async function clusterSnapshot(
     );
   if (own) return own;
   return rds
-    .send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: arn, IncludeShared: true }))
+    .send(
+      (sdk) =>
+        new sdk.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: arn, IncludeShared: true }),
+    )
     .then((x) => x.DBClusterSnapshots?.[0], absent);
 }
 
@@ -90,7 +89,11 @@ export async function readAndPlanAurora(aws: Aws, r: AuroraRequest): Promise<Pla
         ? aws
             .backup(region)
             .send(
-              new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: vault, RecoveryPointArn: arn }),
+              (sdk) =>
+                new sdk.GetRecoveryPointRestoreMetadataCommand({
+                  BackupVaultName: vault,
+                  RecoveryPointArn: arn,
+                }),
             )
             .then((x) => x.RestoreMetadata)
             .catch(() => undefined)

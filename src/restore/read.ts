@@ -5,20 +5,8 @@
  * settings and the recovery point's KMS key. Reads only; a read that fails becomes a problem
  * message where the plan cannot do without it.
  */
-import {
-  DescribeRecoveryPointCommand,
-  GetRecoveryPointRestoreMetadataCommand,
-  ListRecoveryPointsByResourceCommand,
-  type RecoveryPointByResource,
-} from '@aws-sdk/client-backup';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { type DBSnapshot, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
-import {
-  GetBucketOwnershipControlsCommand,
-  GetBucketVersioningCommand,
-  GetPublicAccessBlockCommand,
-  HeadBucketCommand,
-} from '@aws-sdk/client-s3';
+import type { RecoveryPointByResource } from '@aws-sdk/client-backup';
+import type { DBSnapshot } from '@aws-sdk/client-rds';
 import type { Aws } from '../aws/clients.js';
 import { errorText } from '../errors.js';
 import { parseArn } from '../inventory/arn.js';
@@ -72,7 +60,7 @@ export async function newest(
     do {
       const page = await aws
         .backup(region)
-        .send(new ListRecoveryPointsByResourceCommand({ ResourceArn: resourceArn, NextToken }));
+        .send((sdk) => new sdk.ListRecoveryPointsByResourceCommand({ ResourceArn: resourceArn, NextToken }));
       points.push(...(page.RecoveryPoints ?? []));
       NextToken = page.NextToken;
     } while (NextToken);
@@ -126,7 +114,13 @@ export async function readAndPlanRds(aws: Aws, r: RdsRequest): Promise<Plan<RdsC
       if (vault && r.via !== 'rds')
         metadata = await aws
           .backup(region)
-          .send(new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: vault, RecoveryPointArn: arn }))
+          .send(
+            (sdk) =>
+              new sdk.GetRecoveryPointRestoreMetadataCommand({
+                BackupVaultName: vault,
+                RecoveryPointArn: arn,
+              }),
+          )
           .then((x) => x.RestoreMetadata)
           .catch(() => undefined);
     } else if (
@@ -137,7 +131,13 @@ export async function readAndPlanRds(aws: Aws, r: RdsRequest): Promise<Plan<RdsC
       if (vault)
         metadata = await aws
           .backup(region)
-          .send(new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: vault, RecoveryPointArn: arn }))
+          .send(
+            (sdk) =>
+              new sdk.GetRecoveryPointRestoreMetadataCommand({
+                BackupVaultName: vault,
+                RecoveryPointArn: arn,
+              }),
+          )
           .then((x) => x.RestoreMetadata)
           .catch(() => undefined);
     } else if (arn)
@@ -190,26 +190,29 @@ async function describeSnapshot(
   const rds = aws.rds(region);
   const own = await rds
     .send(
-      new DescribeDBSnapshotsCommand({
-        DBSnapshotIdentifier: name,
-        ...(name.startsWith('awsbackup:') ? { SnapshotType: 'awsbackup' } : {}),
-      }),
+      (sdk) =>
+        new sdk.DescribeDBSnapshotsCommand({
+          DBSnapshotIdentifier: name,
+          ...(name.startsWith('awsbackup:') ? { SnapshotType: 'awsbackup' } : {}),
+        }),
     )
     .then((x) => x.DBSnapshots?.find((s) => !s.DBSnapshotArn || s.DBSnapshotArn === arn), absent);
   if (own) return own;
   return rds
-    .send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: arn, IncludeShared: true }))
+    .send((sdk) => new sdk.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: arn, IncludeShared: true }))
     .then((x) => x.DBSnapshots?.[0], absent);
 }
 
 async function bucketFacts(aws: Aws, region: string, name: string): Promise<BucketFacts> {
   const s3 = aws.s3(region);
   const ownership = await s3
-    .send(new GetBucketOwnershipControlsCommand({ Bucket: name }))
+    .send((sdk) => new sdk.GetBucketOwnershipControlsCommand({ Bucket: name }))
     .then((x) => x.OwnershipControls?.Rules?.[0]?.ObjectOwnership, absent);
-  const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: name })).then((x) => x.Status);
+  const versioning = await s3
+    .send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket: name }))
+    .then((x) => x.Status);
   const pab = await s3
-    .send(new GetPublicAccessBlockCommand({ Bucket: name }))
+    .send((sdk) => new sdk.GetPublicAccessBlockCommand({ Bucket: name }))
     .then((x) => x.PublicAccessBlockConfiguration, absent);
   return {
     name,
@@ -221,7 +224,7 @@ async function bucketFacts(aws: Aws, region: string, name: string): Promise<Buck
 
 async function bucketExists(aws: Aws, region: string, name: string): Promise<boolean> {
   try {
-    await aws.s3(region).send(new HeadBucketCommand({ Bucket: name }));
+    await aws.s3(region).send((sdk) => new sdk.HeadBucketCommand({ Bucket: name }));
     return true;
   } catch (e) {
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -264,7 +267,7 @@ export async function readAndPlanS3(aws: Aws, r: S3Request): Promise<Plan<S3Cont
   if (arn && vault) {
     const rp = await aws
       .backup(region)
-      .send(new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: arn }))
+      .send((sdk) => new sdk.DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: arn }))
       .catch((e) => {
         extra.push(`recovery point ${arn} in vault ${vault} could not be described: ${errorText(e)}`);
         return undefined;
@@ -292,7 +295,7 @@ export async function readAndPlanS3(aws: Aws, r: S3Request): Promise<Plan<S3Cont
 async function keyFacts(aws: Aws, region: string, arn: string): Promise<KeyFacts> {
   const keyRegion = parseArn(arn)?.region || region;
   try {
-    const k = await aws.kms(keyRegion).send(new DescribeKeyCommand({ KeyId: arn }));
+    const k = await aws.kms(keyRegion).send((sdk) => new sdk.DescribeKeyCommand({ KeyId: arn }));
     return { arn, ...(k.KeyMetadata?.KeyState ? { state: k.KeyMetadata.KeyState } : {}) };
   } catch (e) {
     return { arn, error: errorText(e) };

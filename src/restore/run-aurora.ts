@@ -5,12 +5,11 @@
  * DbiResourceId, or by the run tag) is not made again. Per-instance steps carry their instance's
  * identifiers in their input, so each is resumable on its own.
  */
-import { StartRestoreJobCommand } from '@aws-sdk/client-backup';
-import {
-  AddTagsToResourceCommand,
+import type { StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import type {
   CreateDBInstanceCommand,
-  type DBCluster,
-  type DBInstance,
+  DBCluster,
+  DBInstance,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
   RestoreDBClusterFromSnapshotCommand,
@@ -183,9 +182,10 @@ export function auroraHandlers(): Record<string, Handler> {
           const out = await env.o.aws
             .backup(env.o.region)
             .send(
-              new StartRestoreJobCommand(
-                i as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-              ),
+              (sdk) =>
+                new sdk.StartRestoreJobCommand(
+                  i as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
+                ),
             );
           return {
             detail: `restore job ${out.RestoreJobId} started`,
@@ -195,17 +195,19 @@ export function auroraHandlers(): Record<string, Handler> {
         if (step.call === 'rds:RestoreDBClusterToPointInTime') {
           const { RestoreToTime, ...rest } = i;
           await rds(env).send(
-            new RestoreDBClusterToPointInTimeCommand({
-              ...(rest as object),
-              RestoreToTime: new Date(String(RestoreToTime)),
-            } as ConstructorParameters<typeof RestoreDBClusterToPointInTimeCommand>[0]),
+            (sdk) =>
+              new sdk.RestoreDBClusterToPointInTimeCommand({
+                ...(rest as object),
+                RestoreToTime: new Date(String(RestoreToTime)),
+              } as ConstructorParameters<typeof RestoreDBClusterToPointInTimeCommand>[0]),
           );
           return { detail: `restore of ${c.clusterId} to ${String(RestoreToTime)} started as ${c.targetId}` };
         }
         await rds(env).send(
-          new RestoreDBClusterFromSnapshotCommand(
-            i as unknown as ConstructorParameters<typeof RestoreDBClusterFromSnapshotCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.RestoreDBClusterFromSnapshotCommand(
+              i as unknown as ConstructorParameters<typeof RestoreDBClusterFromSnapshotCommand>[0],
+            ),
         );
         return { detail: `restore started as ${c.targetId}` };
       },
@@ -225,7 +227,9 @@ export function auroraHandlers(): Record<string, Handler> {
         const tags = (step.input.Tags ?? []) as { Key: string; Value: string }[];
         const missing = tags.filter((t) => tagOf(cl, t.Key) !== t.Value);
         if (missing.length === 0) return { detail: 'tags already there' };
-        await rds(env).send(new AddTagsToResourceCommand({ ResourceName: cl.DBClusterArn, Tags: missing }));
+        await rds(env).send(
+          (sdk) => new sdk.AddTagsToResourceCommand({ ResourceName: cl.DBClusterArn, Tags: missing }),
+        );
         return { detail: `${missing.length} tags added` };
       },
       holds: restoredHolds,
@@ -244,9 +248,10 @@ export function auroraHandlers(): Record<string, Handler> {
               cl.ServerlessV2ScalingConfiguration?.MaxCapacity === sv2.MaxCapacity));
         if (done) return { detail: 'already configured' };
         await rds(env).send(
-          new ModifyDBClusterCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBClusterCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
+            ),
         );
         return { detail: `${c.targetId} configured` };
       },
@@ -270,9 +275,10 @@ export function auroraHandlers(): Record<string, Handler> {
             `${c.targetId} is ${cl.Status}: RDS adds instances only to an available cluster`,
           );
         await rds(env).send(
-          new CreateDBInstanceCommand(
-            step.input as unknown as ConstructorParameters<typeof CreateDBInstanceCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.CreateDBInstanceCommand(
+              step.input as unknown as ConstructorParameters<typeof CreateDBInstanceCommand>[0],
+            ),
         );
         return { detail: `${id} is being created in ${c.targetId}` };
       },
@@ -331,9 +337,10 @@ export function auroraHandlers(): Record<string, Handler> {
             `${c.clusterId} is ${original.Status}: RDS renames only an available cluster`,
           );
         await rds(env).send(
-          new ModifyDBClusterCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBClusterCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
+            ),
         );
         return { detail: `${c.clusterId} renamed to ${c.beforeId}` };
       },
@@ -363,9 +370,10 @@ export function auroraHandlers(): Record<string, Handler> {
         if (!restored || !ours(env, restored))
           throw new StepFailure(`the restored ${c.targetId} is not there to rename`);
         await rds(env).send(
-          new ModifyDBClusterCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBClusterCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBClusterCommand>[0],
+            ),
         );
         return { detail: `${c.targetId} renamed to ${c.clusterId}` };
       },
@@ -399,9 +407,10 @@ export function auroraHandlers(): Record<string, Handler> {
             `${from} is ${original.DBInstanceStatus}: RDS renames only an available instance`,
           );
         await rds(env).send(
-          new ModifyDBInstanceCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBInstanceCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
+            ),
         );
         return { detail: `${from} renamed to ${to}` };
       },
@@ -426,9 +435,10 @@ export function auroraHandlers(): Record<string, Handler> {
         if (!restored || !ours(env, restored))
           throw new StepFailure(`the restored ${from} is not there to rename`);
         await rds(env).send(
-          new ModifyDBInstanceCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBInstanceCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
+            ),
         );
         return { detail: `${from} renamed to ${to}` };
       },

@@ -7,15 +7,13 @@
  * resume), one that does not is a conflict and stops; a rename already made is not made again.
  * Waits poll the Describe* call with a bounded backoff until the timeout.
  */
-import { DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
-import {
-  AddTagsToResourceCommand,
-  type DBInstance,
+import type { StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import type {
+  DBInstance,
   ModifyDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { errorText } from '../errors.js';
 import { describeInstance } from './describe.js';
 import { type RdsContext, type RdsExpected, RUN_TAG } from './plan-rds.js';
@@ -99,9 +97,10 @@ function rdsHandlers(): Record<string, Handler> {
         const out = await env.o.aws
           .backup(env.o.region)
           .send(
-            new StartRestoreJobCommand(
-              input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-            ),
+            (sdk) =>
+              new sdk.StartRestoreJobCommand(
+                input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
+              ),
           );
         return {
           detail: `restore job ${out.RestoreJobId} started`,
@@ -111,17 +110,19 @@ function rdsHandlers(): Record<string, Handler> {
       if (step.call === 'rds:RestoreDBInstanceToPointInTime') {
         const { RestoreTime, ...rest } = input;
         await rds(env).send(
-          new RestoreDBInstanceToPointInTimeCommand({
-            ...(rest as object),
-            RestoreTime: new Date(String(RestoreTime)),
-          } as ConstructorParameters<typeof RestoreDBInstanceToPointInTimeCommand>[0]),
+          (sdk) =>
+            new sdk.RestoreDBInstanceToPointInTimeCommand({
+              ...(rest as object),
+              RestoreTime: new Date(String(RestoreTime)),
+            } as ConstructorParameters<typeof RestoreDBInstanceToPointInTimeCommand>[0]),
         );
         return { detail: `restore of ${c.dbId} to ${String(RestoreTime)} started as ${c.targetId}` };
       }
       await rds(env).send(
-        new RestoreDBInstanceFromDBSnapshotCommand(
-          input as unknown as ConstructorParameters<typeof RestoreDBInstanceFromDBSnapshotCommand>[0],
-        ),
+        (sdk) =>
+          new sdk.RestoreDBInstanceFromDBSnapshotCommand(
+            input as unknown as ConstructorParameters<typeof RestoreDBInstanceFromDBSnapshotCommand>[0],
+          ),
       );
       return { detail: `restore started as ${c.targetId}` };
     },
@@ -135,7 +136,7 @@ function rdsHandlers(): Record<string, Handler> {
       const job = await poll(env, `restore job ${jobId}`, async () => {
         const j = await env.o.aws
           .backup(env.o.region)
-          .send(new DescribeRestoreJobCommand({ RestoreJobId: jobId }));
+          .send((sdk) => new sdk.DescribeRestoreJobCommand({ RestoreJobId: jobId }));
         env.progress(`restore job ${jobId}: ${j.Status ?? '?'}${j.PercentDone ? ` ${j.PercentDone}` : ''}`);
         if (j.Status === 'FAILED' || j.Status === 'ABORTED')
           throw new StepFailure(
@@ -199,7 +200,9 @@ function rdsHandlers(): Record<string, Handler> {
         const tags = (step.input.Tags ?? []) as { Key: string; Value: string }[];
         const missing = tags.filter((t) => tagOf(db, t.Key) !== t.Value);
         if (missing.length === 0) return { detail: 'tags already there' };
-        await rds(env).send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: missing }));
+        await rds(env).send(
+          (sdk) => new sdk.AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: missing }),
+        );
         return { detail: `${missing.length} tags added` };
       },
       holds: restoredHolds,
@@ -209,11 +212,12 @@ function rdsHandlers(): Record<string, Handler> {
         const db = await dbArn(env, ctx(env).targetId);
         if (db.DeletionProtection) return { detail: 'deletion protection already on' };
         await rds(env).send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: ctx(env).targetId,
-            DeletionProtection: true,
-            ApplyImmediately: true,
-          }),
+          (sdk) =>
+            new sdk.ModifyDBInstanceCommand({
+              DBInstanceIdentifier: ctx(env).targetId,
+              DeletionProtection: true,
+              ApplyImmediately: true,
+            }),
         );
         return { detail: 'deletion protection turned on' };
       },
@@ -249,9 +253,10 @@ function rdsHandlers(): Record<string, Handler> {
             `${c.dbId} is ${original.DBInstanceStatus}: RDS renames only an available database`,
           );
         await rds(env).send(
-          new ModifyDBInstanceCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBInstanceCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
+            ),
         );
         return { detail: `${c.dbId} renamed to ${c.beforeId}` };
       },
@@ -291,9 +296,10 @@ function rdsHandlers(): Record<string, Handler> {
         if (!restored || !ours(env, restored))
           throw new StepFailure(`the restored ${c.targetId} is not there to rename`);
         await rds(env).send(
-          new ModifyDBInstanceCommand(
-            step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
-          ),
+          (sdk) =>
+            new sdk.ModifyDBInstanceCommand(
+              step.input as unknown as ConstructorParameters<typeof ModifyDBInstanceCommand>[0],
+            ),
         );
         return { detail: `${c.targetId} renamed to ${c.dbId}` };
       },
@@ -346,9 +352,10 @@ function s3Handlers(): Record<string, Handler> {
         const out = await env.o.aws
           .backup(env.o.region)
           .send(
-            new StartRestoreJobCommand(
-              step.input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-            ),
+            (sdk) =>
+              new sdk.StartRestoreJobCommand(
+                step.input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
+              ),
           );
         return {
           detail: `restore job ${out.RestoreJobId} started`,
@@ -361,7 +368,7 @@ function s3Handlers(): Record<string, Handler> {
       run: async (env) => {
         const bucket = ctx(env).destination;
         try {
-          await env.o.aws.s3(env.o.region).send(new HeadBucketCommand({ Bucket: bucket }));
+          await env.o.aws.s3(env.o.region).send((sdk) => new sdk.HeadBucketCommand({ Bucket: bucket }));
         } catch (e) {
           throw new StepFailure(`${bucket} cannot be read after the restore: ${errorText(e)}`);
         }

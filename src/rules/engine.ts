@@ -9,7 +9,8 @@ import { InventoryIndex, isClusterMember, resourceName } from '../inventory/inde
 import type { Inventory } from '../inventory/schema.js';
 import { own } from '../maps.js';
 import { destinations } from '../policy/destinations.js';
-import { type PolicySet, resolvePolicy } from '../policy/index.js';
+import type { PolicySet } from '../policy/index.js';
+import { resolvePolicy } from '../policy/resolve.js';
 import { RULES } from './registry.js';
 import type { AnyRule, Finding, Outcome, RuleContext, Subject } from './types.js';
 

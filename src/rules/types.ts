@@ -1,6 +1,7 @@
 import type { Inventory, InventoryIndex, Unread } from '../inventory/index.js';
 import type { BackupPlan, BackupVault, KmsKey, Resource, ResourceType } from '../inventory/schema.js';
-import type { Policy, PolicySet, Resolution } from '../policy/index.js';
+import type { Policy, PolicySet } from '../policy/index.js';
+import type { Resolution } from '../policy/resolve.js';
 import type { Action, ActionType } from '../remediation/actions.js';
 import { iamFor } from '../remediation/actions-catalogue.js';
 

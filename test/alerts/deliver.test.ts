@@ -18,6 +18,7 @@ import {
   slackWebhookFromSecret,
 } from '../../src/alerts/deliver.js';
 import type { RenderedAlert } from '../../src/alerts/types.js';
+import { Aws } from '../../src/aws/clients.js';
 
 const WEBHOOK_PATH = '/services/T0000000/B0000000/s3cr3tT0k3nXYZ';
 const HTTPS_WEBHOOK = `https://hooks.slack.com${WEBHOOK_PATH}`;
@@ -192,7 +193,7 @@ describe('publishAlert', () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     // Act
-    const id = await publishAlert(new SNSClient({}), TOPIC, RENDERED);
+    const id = await publishAlert(new Aws().sns('eu-west-1'), TOPIC, RENDERED);
     // Assess
     expect(id).toBe('m-1');
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
@@ -218,7 +219,7 @@ describe('slackWebhookFromSecret', () => {
   it('reads the secret once per container', async () => {
     // Prepare
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: HTTPS_WEBHOOK }) });
-    const client = new SecretsManagerClient({});
+    const client = new Aws().secretsManager('eu-west-1');
     // Act
     const first = await slackWebhookFromSecret(client, 'slack');
     const second = await slackWebhookFromSecret(client, 'slack');
@@ -233,7 +234,7 @@ describe('slackWebhookFromSecret', () => {
       .on(GetSecretValueCommand)
       .rejectsOnce(new ResourceNotFoundException({ message: 'not found', $metadata: {} }))
       .resolves({ SecretString: HTTPS_WEBHOOK });
-    const client = new SecretsManagerClient({});
+    const client = new Aws().secretsManager('eu-west-1');
     // Act
     const first = slackWebhookFromSecret(client, 'slack');
     await expect(first).rejects.toThrow(ResourceNotFoundException);
@@ -251,7 +252,7 @@ describe('slackWebhookFromSecret', () => {
     // Prepare
     secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
     // Act
-    const read = slackWebhookFromSecret(new SecretsManagerClient({}), 'slack');
+    const read = slackWebhookFromSecret(new Aws().secretsManager('eu-west-1'), 'slack');
     // Assess
     await expect(read).rejects.toThrow(/^secret slack: SecretString is neither an https URL/);
     await expect(read).rejects.not.toThrow(/s3cr3t/);
@@ -269,9 +270,9 @@ describe('deliver', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: HTTPS_WEBHOOK });
   });
   const deps = (fetch: typeof globalThis.fetch) => ({
-    sns: new SNSClient({}),
+    sns: new Aws().sns('eu-west-1'),
     topicArn: TOPIC,
-    slack: { secretId: 'slack', secrets: new SecretsManagerClient({}) },
+    slack: { secretId: 'slack', secrets: new Aws().secretsManager('eu-west-1') },
     fetch,
     sleep: noWait().sleep,
   });
@@ -342,7 +343,7 @@ describe('deliver', () => {
 
   it('skips SNS without a topic and Slack without a secret', async () => {
     // Act
-    const result = await deliver(RENDERED, { sns: new SNSClient({}) });
+    const result = await deliver(RENDERED, { sns: new Aws().sns('eu-west-1') });
     // Assess
     expect(result).toEqual({ sns: { skipped: 'no topic' } });
     expect(sns).not.toHaveReceivedAnyCommand();

@@ -3,13 +3,6 @@
  * envelope, message attributes included), the DynamoDB store's optimistic concurrency and TTL
  * table, and the Slack webhook read from Secrets Manager.
  */
-import {
-  CreateTableCommand,
-  DescribeTimeToLiveCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { forgetSlackWebhook, publishAlert, slackWebhookFromSecret } from '../../src/alerts/deliver.js';
 import { DynamoIncidentStore, INCIDENT_TABLE } from '../../src/alerts/store.js';
@@ -42,19 +35,20 @@ async function sqs<T>(action: string, input: Record<string, unknown>): Promise<T
 
 /** A topic with a queue subscribed to it (the SNS envelope delivered, not the raw message). */
 async function topicWithQueue(aws: Aws, name: string) {
-  const { TopicArn } = await aws.sns(REGION).send(new CreateTopicCommand({ Name: name }));
+  const { TopicArn } = await aws.sns(REGION).send((sdk) => new sdk.CreateTopicCommand({ Name: name }));
   const { QueueUrl } = await sqs<{ QueueUrl: string }>('CreateQueue', { QueueName: name });
   const { Attributes } = await sqs<{ Attributes: { QueueArn: string } }>('GetQueueAttributes', {
     QueueUrl,
     AttributeNames: ['QueueArn'],
   });
   await aws.sns(REGION).send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes.QueueArn,
-      Attributes: { RawMessageDelivery: 'false' },
-    }),
+    (sdk) =>
+      new sdk.SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes.QueueArn,
+        Attributes: { RawMessageDelivery: 'false' },
+      }),
   );
   const receive = async () => {
     const { Messages = [] } = await sqs<{ Messages?: { Body: string }[] }>('ReceiveMessage', {
@@ -160,18 +154,20 @@ describe('alert delivery against moto', () => {
     async function table(name: string) {
       const dynamodb = aws.dynamodb(REGION);
       await dynamodb.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: INCIDENT_TABLE.keySchema,
-          AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        (sdk) =>
+          new sdk.CreateTableCommand({
+            TableName: name,
+            KeySchema: INCIDENT_TABLE.keySchema,
+            AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
       );
       await dynamodb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: name,
-          TimeToLiveSpecification: { AttributeName: INCIDENT_TABLE.ttlAttribute, Enabled: true },
-        }),
+        (sdk) =>
+          new sdk.UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: INCIDENT_TABLE.ttlAttribute, Enabled: true },
+          }),
       );
       return { dynamodb, store: new DynamoIncidentStore(dynamodb, name) };
     }
@@ -181,7 +177,7 @@ describe('alert delivery against moto', () => {
       const { dynamodb } = await table('incidents-ttl');
       // Act
       const { TimeToLiveDescription } = await dynamodb.send(
-        new DescribeTimeToLiveCommand({ TableName: 'incidents-ttl' }),
+        (sdk) => new sdk.DescribeTimeToLiveCommand({ TableName: 'incidents-ttl' }),
       );
       // Assess
       expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
@@ -226,9 +222,12 @@ describe('alert delivery against moto', () => {
     it('reads a secret that is the URL, and one that is JSON {"url"}, once each', async () => {
       // Prepare
       const secrets = aws.secretsManager(REGION);
-      await secrets.send(new CreateSecretCommand({ Name: 'slack-plain', SecretString: `${URL_}\n` }));
       await secrets.send(
-        new CreateSecretCommand({ Name: 'slack-json', SecretString: JSON.stringify({ url: URL_ }) }),
+        (sdk) => new sdk.CreateSecretCommand({ Name: 'slack-plain', SecretString: `${URL_}\n` }),
+      );
+      await secrets.send(
+        (sdk) =>
+          new sdk.CreateSecretCommand({ Name: 'slack-json', SecretString: JSON.stringify({ url: URL_ }) }),
       );
       const before = aws.calls.get('SecretsManager.GetSecretValue') ?? 0;
       // Act
@@ -255,12 +254,13 @@ describe('alerts end to end against moto (real events, incident table, SNS to SQ
     const aws = motoAws();
     const dynamodb = aws.dynamodb(REGION);
     await dynamodb.send(
-      new CreateTableCommand({
-        TableName: 'incidents-flow',
-        KeySchema: INCIDENT_TABLE.keySchema,
-        AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      (sdk) =>
+        new sdk.CreateTableCommand({
+          TableName: 'incidents-flow',
+          KeySchema: INCIDENT_TABLE.keySchema,
+          AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
     );
     const { topicArn, receive } = await topicWithQueue(aws, 'alerts-flow');
     const settings = {

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MOTO_ACCOUNT, motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
@@ -45,16 +44,18 @@ describe('fix --backup-roles', () => {
     await resetMoto();
     const s3 = motoAws().s3(REGION);
     await s3.send(
-      new CreateBucketCommand({
-        Bucket: 'roles-bucket',
-        CreateBucketConfiguration: { LocationConstraint: REGION },
-      }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: 'roles-bucket',
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
     );
     await s3.send(
-      new PutBucketTaggingCommand({
-        Bucket: 'roles-bucket',
-        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
-      }),
+      (sdk) =>
+        new sdk.PutBucketTaggingCommand({
+          Bucket: 'roles-bucket',
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
+        }),
     );
   });
 

@@ -2,7 +2,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetBucketVersioningCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { motoAws, motoUrl, resetMoto, TEST_CREDENTIALS } from '../support/aws.js';
@@ -38,13 +37,18 @@ describe('backup-sentinel against a live account', () => {
     const s3 = motoAws().s3(REGION);
     for (const name of ['cli-bucket-a', 'cli-bucket-b']) {
       await s3.send(
-        new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+        (sdk) =>
+          new sdk.CreateBucketCommand({
+            Bucket: name,
+            CreateBucketConfiguration: { LocationConstraint: REGION },
+          }),
       );
       await s3.send(
-        new PutBucketTaggingCommand({
-          Bucket: name,
-          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
-        }),
+        (sdk) =>
+          new sdk.PutBucketTaggingCommand({
+            Bucket: name,
+            Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'bronze' }] },
+          }),
       );
     }
   });
@@ -110,7 +114,7 @@ describe('backup-sentinel against a live account', () => {
     expect(again.stdout).not.toContain('enable versioning');
     const versioning = await motoAws()
       .s3(REGION)
-      .send(new GetBucketVersioningCommand({ Bucket: 'cli-bucket-a' }));
+      .send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket: 'cli-bucket-a' }));
     expect(versioning.Status).toBe('Enabled');
   });
 });

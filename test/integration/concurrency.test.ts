@@ -4,14 +4,7 @@
  * has no UpdateBackupPlan or PutBackupVaultAccessPolicy: those are in
  * test/remediation/execute-concurrency.test.ts, with client mocks.
  */
-import { CreateBackupPlanCommand, CreateBackupVaultCommand } from '@aws-sdk/client-backup';
-import {
-  CreateBucketCommand,
-  GetBucketLifecycleConfigurationCommand,
-  type LifecycleRule,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketVersioningCommand,
-} from '@aws-sdk/client-s3';
+import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Aws } from '../../src/aws/clients.js';
 import { parsePolicies } from '../../src/policy/index.js';
@@ -44,14 +37,17 @@ const ADD_RULE: Action = {
 };
 
 /** Runs `edit` (as another client: the human in the console) after each `command` the executor sends. */
-function editAfter(
+async function editAfter(
   aws: Aws,
   client: 's3' | 'backup',
   command: string,
   edit: (n: number) => Promise<unknown>,
 ) {
   let n = 0;
-  (aws[client](REGION).middlewareStack.add as (mw: unknown, opts: unknown) => void)(
+  const sdkClient = (await aws[client](REGION).client()) as unknown as {
+    middlewareStack: { add: (mw: unknown, opts: unknown) => void };
+  };
+  sdkClient.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
         try {
@@ -76,25 +72,32 @@ async function fix(aws: Aws, action: Action): Promise<ActionResult> {
 
 const putRules = (aws: Aws, rules: LifecycleRule[]) =>
   aws.s3(REGION).send(
-    new PutBucketLifecycleConfigurationCommand({
-      Bucket: BUCKET,
-      LifecycleConfiguration: { Rules: rules },
-    }),
+    (sdk) =>
+      new sdk.PutBucketLifecycleConfigurationCommand({
+        Bucket: BUCKET,
+        LifecycleConfiguration: { Rules: rules },
+      }),
   );
 
 const ruleIds = async (aws: Aws) =>
   (
-    (await aws.s3(REGION).send(new GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET }))).Rules ?? []
+    (await aws.s3(REGION).send((sdk) => new sdk.GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET })))
+      .Rules ?? []
   ).map((r) => r.ID);
 
 beforeEach(async () => {
   await resetMoto();
   const s3 = motoAws().s3(REGION);
   await s3.send(
-    new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    (sdk) =>
+      new sdk.CreateBucketCommand({
+        Bucket: BUCKET,
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
   );
   await s3.send(
-    new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+    (sdk) =>
+      new sdk.PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
   );
   await putRules(motoAws(), [THEIRS]);
 });
@@ -104,7 +107,7 @@ describe('AddBucketLifecycleRule while the owner edits the lifecycle configurati
     // Prepare
     const executor = motoAws();
     const human = motoAws();
-    editAfter(executor, 's3', 'GetBucketLifecycleConfigurationCommand', async (n) => {
+    await editAfter(executor, 's3', 'GetBucketLifecycleConfigurationCommand', async (n) => {
       if (n === 1) await putRules(human, [THEIRS, ADDED]);
     });
 
@@ -121,7 +124,7 @@ describe('AddBucketLifecycleRule while the owner edits the lifecycle configurati
     // Prepare
     const executor = motoAws();
     const human = motoAws();
-    editAfter(executor, 's3', 'GetBucketLifecycleConfigurationCommand', (n) =>
+    await editAfter(executor, 's3', 'GetBucketLifecycleConfigurationCommand', (n) =>
       putRules(human, [THEIRS, rule(`edit-${n}`, `edit-${n}/`)]),
     );
 
@@ -142,7 +145,7 @@ describe('AddBucketLifecycleRule while the owner edits the lifecycle configurati
     // Prepare: the owner saves the configuration they loaded before our write
     const executor = motoAws();
     const human = motoAws();
-    editAfter(executor, 's3', 'PutBucketLifecycleConfigurationCommand', () =>
+    await editAfter(executor, 's3', 'PutBucketLifecycleConfigurationCommand', () =>
       putRules(human, [THEIRS, ADDED]),
     );
 
@@ -162,11 +165,11 @@ describe('creates that another run makes first', () => {
     // Prepare
     const executor = motoAws();
     const other = motoAws();
-    editAfter(executor, 'backup', 'DescribeBackupVaultCommand', async (n) => {
+    await editAfter(executor, 'backup', 'DescribeBackupVaultCommand', async (n) => {
       if (n === 1)
         await other
           .backup(REGION)
-          .send(new CreateBackupVaultCommand({ BackupVaultName: 'backup-sentinel-gold' }));
+          .send((sdk) => new sdk.CreateBackupVaultCommand({ BackupVaultName: 'backup-sentinel-gold' }));
     });
 
     // Act
@@ -186,15 +189,16 @@ describe('creates that another run makes first', () => {
     // Prepare
     const executor = motoAws();
     const other = motoAws();
-    editAfter(executor, 'backup', 'ListBackupPlansCommand', async (n) => {
+    await editAfter(executor, 'backup', 'ListBackupPlansCommand', async (n) => {
       if (n === 1)
         await other.backup(REGION).send(
-          new CreateBackupPlanCommand({
-            BackupPlan: {
-              BackupPlanName: 'backup-sentinel-gold',
-              Rules: [{ RuleName: 'theirs', TargetBackupVaultName: 'backup-sentinel-gold' }],
-            },
-          }),
+          (sdk) =>
+            new sdk.CreateBackupPlanCommand({
+              BackupPlan: {
+                BackupPlanName: 'backup-sentinel-gold',
+                Rules: [{ RuleName: 'theirs', TargetBackupVaultName: 'backup-sentinel-gold' }],
+              },
+            }),
         );
     });
 

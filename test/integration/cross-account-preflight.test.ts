@@ -25,11 +25,6 @@
  *   vault with an access policy from one without. Those verdicts are covered on recorded
  *   answers in test/rules/copies-preflight.test.ts.
  */
-import { CreateBackupVaultCommand } from '@aws-sdk/client-backup';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
-import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { auditAccount } from '../../src/app/live.js';
@@ -62,30 +57,36 @@ function verdict(findings: Finding[], ruleId: string, resourceArn: string): Find
 
 async function taggedDb(aws: Aws, id: string, policy: string): Promise<void> {
   await aws.rds(REGION).send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: id,
-      DBInstanceClass: 'db.t3.micro',
-      Engine: 'postgres',
-      MasterUsername: 'sentinel',
-      MasterUserPassword: 'not-a-secret-123',
-      AllocatedStorage: 20,
-      BackupRetentionPeriod: 7,
-      StorageEncrypted: false,
-      Tags: [{ Key: 'backup:policy', Value: policy }],
-    }),
+    (sdk) =>
+      new sdk.CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        MasterUsername: 'sentinel',
+        MasterUserPassword: 'not-a-secret-123',
+        AllocatedStorage: 20,
+        BackupRetentionPeriod: 7,
+        StorageEncrypted: false,
+        Tags: [{ Key: 'backup:policy', Value: policy }],
+      }),
   );
 }
 
 async function taggedBucket(aws: Aws, name: string, policy: string): Promise<void> {
   const s3 = aws.s3(REGION);
   await s3.send(
-    new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    (sdk) =>
+      new sdk.CreateBucketCommand({
+        Bucket: name,
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
   );
   await s3.send(
-    new PutBucketTaggingCommand({
-      Bucket: name,
-      Tagging: { TagSet: [{ Key: 'backup:policy', Value: policy }] },
-    }),
+    (sdk) =>
+      new sdk.PutBucketTaggingCommand({
+        Bucket: name,
+        Tagging: { TagSet: [{ Key: 'backup:policy', Value: policy }] },
+      }),
   );
 }
 
@@ -101,28 +102,34 @@ describe('cross-account copy preflight across accounts reached through STS (moto
     await resetMoto();
     const aws = motoAws();
     // The home organization and its member, created from the home (management) account.
-    const org = await aws.organizations(REGION).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const org = await aws
+      .organizations(REGION)
+      .send((sdk) => new sdk.CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     orgId = org.Organization?.Id ?? '';
     const created = await aws
       .organizations(REGION)
-      .send(new CreateAccountCommand({ AccountName: 'dr', Email: 'dr@example.com' }));
+      .send((sdk) => new sdk.CreateAccountCommand({ AccountName: 'dr', Email: 'dr@example.com' }));
     member = created.CreateAccountStatus?.AccountId ?? '';
     // Another organization, created from inside the rival account.
     const rival = await asDr(aws, RIVAL)
       .organizations(REGION)
-      .send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+      .send((sdk) => new sdk.CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     rivalOrgId = rival.Organization?.Id ?? '';
     // The destination vaults, each created in its account; the member's on a customer-managed key.
     const dr = asDr(aws, member);
-    memberKey = (await dr.kms(REGION).send(new CreateKeyCommand({ Description: 'dr-vault key' }))).KeyMetadata
-      ?.Arn as string;
+    memberKey = (
+      await dr.kms(REGION).send((sdk) => new sdk.CreateKeyCommand({ Description: 'dr-vault key' }))
+    ).KeyMetadata?.Arn as string;
     await dr
       .backup(REGION)
-      .send(new CreateBackupVaultCommand({ BackupVaultName: 'dr-vault', EncryptionKeyArn: memberKey }));
+      .send(
+        (sdk) =>
+          new sdk.CreateBackupVaultCommand({ BackupVaultName: 'dr-vault', EncryptionKeyArn: memberKey }),
+      );
     for (const account of [RIVAL, OUTSIDER])
       await asDr(aws, account)
         .backup(REGION)
-        .send(new CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
+        .send((sdk) => new sdk.CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
     // One home resource per destination.
     await taggedDb(aws, 'payments-db', 'to-member');
     await taggedDb(aws, 'orders-db', 'to-member-missing');
@@ -237,7 +244,7 @@ describe('cross-account copy preflight when the home account is in no organizati
     const destination = '222222222222';
     await asDr(aws, destination)
       .backup(REGION)
-      .send(new CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
+      .send((sdk) => new sdk.CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
     await taggedBucket(aws, 'ledger', 'gold');
     const policies = parsePolicies(
       stringify({ policies: { gold: { copies: [{ account: destination, vault: 'dr-vault' }] } } }),

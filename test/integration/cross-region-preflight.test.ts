@@ -7,12 +7,6 @@
  * the "every copy fails" case of persistent options is pinned on recorded answers in
  * test/rules/copies-cross-region.test.ts.
  */
-import { CreateBackupVaultCommand } from '@aws-sdk/client-backup';
-import {
-  CreateDBInstanceCommand,
-  CreateOptionGroupCommand,
-  ModifyOptionGroupCommand,
-} from '@aws-sdk/client-rds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { auditAccount } from '../../src/app/live.js';
@@ -30,19 +24,21 @@ const policies = parsePolicies(stringify({ policies: { silver: { copies: [{ regi
 async function auditGroup(aws: Aws, region: string) {
   const rds = aws.rds(region);
   await rds.send(
-    new CreateOptionGroupCommand({
-      OptionGroupName: GROUP,
-      EngineName: 'mysql',
-      MajorEngineVersion: '8.0',
-      OptionGroupDescription: 'MariaDB audit plugin',
-    }),
+    (sdk) =>
+      new sdk.CreateOptionGroupCommand({
+        OptionGroupName: GROUP,
+        EngineName: 'mysql',
+        MajorEngineVersion: '8.0',
+        OptionGroupDescription: 'MariaDB audit plugin',
+      }),
   );
   await rds.send(
-    new ModifyOptionGroupCommand({
-      OptionGroupName: GROUP,
-      OptionsToInclude: [{ OptionName: 'MARIADB_AUDIT_PLUGIN' }],
-      ApplyImmediately: true,
-    }),
+    (sdk) =>
+      new sdk.ModifyOptionGroupCommand({
+        OptionGroupName: GROUP,
+        OptionsToInclude: [{ OptionName: 'MARIADB_AUDIT_PLUGIN' }],
+        ApplyImmediately: true,
+      }),
   );
 }
 
@@ -58,23 +54,24 @@ describe('cross-Region copy preflight: option groups (moto server)', () => {
     aws = motoAws();
     await auditGroup(aws, HOME);
     await aws.rds(HOME).send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: 'analytics-db',
-        DBInstanceClass: 'db.t3.micro',
-        Engine: 'mysql',
-        EngineVersion: '8.0.39',
-        MasterUsername: 'sentinel',
-        MasterUserPassword: 'not-a-secret-123',
-        AllocatedStorage: 20,
-        BackupRetentionPeriod: 7,
-        OptionGroupName: GROUP,
-        Tags: [{ Key: 'backup:policy', Value: 'silver' }],
-      }),
+      (sdk) =>
+        new sdk.CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'analytics-db',
+          DBInstanceClass: 'db.t3.micro',
+          Engine: 'mysql',
+          EngineVersion: '8.0.39',
+          MasterUsername: 'sentinel',
+          MasterUserPassword: 'not-a-secret-123',
+          AllocatedStorage: 20,
+          BackupRetentionPeriod: 7,
+          OptionGroupName: GROUP,
+          Tags: [{ Key: 'backup:policy', Value: 'silver' }],
+        }),
     );
     for (const region of [HOME, DR])
       await aws
         .backup(region)
-        .send(new CreateBackupVaultCommand({ BackupVaultName: 'backup-sentinel-silver' }));
+        .send((sdk) => new sdk.CreateBackupVaultCommand({ BackupVaultName: 'backup-sentinel-silver' }));
   });
 
   it('says a restore where the copies land comes up without the options the Region has no group for', async () => {

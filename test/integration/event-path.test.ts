@@ -2,8 +2,6 @@
  * The event path against moto server: one resource, with the region's AWS Backup state cached,
  * and read again after a fix changed it.
  */
-import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { onResourceChange, type Settings } from '../../src/app/runtime.js';
 import { BackupStateCache, collectResource } from '../../src/inventory/collect/index.js';
@@ -20,33 +18,37 @@ describe('collectResource', () => {
     await resetMoto();
     const aws = motoAws();
     await aws.s3(REGION).send(
-      new CreateBucketCommand({
-        Bucket: 'event-bucket',
-        CreateBucketConfiguration: { LocationConstraint: REGION },
-      }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: 'event-bucket',
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
     );
     await aws.s3(REGION).send(
-      new PutBucketTaggingCommand({
-        Bucket: 'event-bucket',
-        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
-      }),
+      (sdk) =>
+        new sdk.PutBucketTaggingCommand({
+          Bucket: 'event-bucket',
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
+        }),
     );
     await aws.s3(REGION).send(
-      new CreateBucketCommand({
-        Bucket: 'other-bucket',
-        CreateBucketConfiguration: { LocationConstraint: REGION },
-      }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: 'other-bucket',
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
     );
     await aws.rds(REGION).send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: 'event-db',
-        DBInstanceClass: 'db.t3.micro',
-        Engine: 'postgres',
-        MasterUsername: 'sentinel',
-        MasterUserPassword: 'not-a-secret-123',
-        AllocatedStorage: 20,
-        Tags: [{ Key: 'backup:policy', Value: 'gold' }],
-      }),
+      (sdk) =>
+        new sdk.CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'event-db',
+          DBInstanceClass: 'db.t3.micro',
+          Engine: 'postgres',
+          MasterUsername: 'sentinel',
+          MasterUserPassword: 'not-a-secret-123',
+          AllocatedStorage: 20,
+          Tags: [{ Key: 'backup:policy', Value: 'gold' }],
+        }),
     );
   });
 
@@ -103,16 +105,18 @@ describe('onResourceChange with the container cache', () => {
     await resetMoto();
     const aws = motoAws();
     await aws.s3(REGION).send(
-      new CreateBucketCommand({
-        Bucket: 'event-bucket',
-        CreateBucketConfiguration: { LocationConstraint: REGION },
-      }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: 'event-bucket',
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
     );
     await aws.s3(REGION).send(
-      new PutBucketTaggingCommand({
-        Bucket: 'event-bucket',
-        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
-      }),
+      (sdk) =>
+        new sdk.PutBucketTaggingCommand({
+          Bucket: 'event-bucket',
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
+        }),
     );
   });
 

@@ -3,13 +3,7 @@
  * and to another Region, against moto's STS and Secrets Manager over HTTP; KMS import and
  * on-demand rotation (not in moto) through the documented-shape fake in test/support/kms-fake.ts.
  */
-import {
-  DescribeSecretCommand,
-  GetResourcePolicyCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  PutSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Aws } from '../../src/aws/clients.js';
@@ -119,12 +113,14 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
     const dr = aws
       .assume(`arn:aws:iam::${DR}:role/backup-sentinel-escrow-reader-${HOME}`, HOME)
       .secretsManager(HOME);
-    const listed = await dr.send(new ListSecretsCommand({}));
-    const described = await dr.send(new DescribeSecretCommand({ SecretId: listed.SecretList?.[0]?.ARN }));
+    const listed = await dr.send((sdk) => new sdk.ListSecretsCommand({}));
+    const described = await dr.send(
+      (sdk) => new sdk.DescribeSecretCommand({ SecretId: listed.SecretList?.[0]?.ARN }),
+    );
     // The alias resolved to the key's ARN in that destination before CreateSecret.
     expect(described.KmsKeyId).toBe(`arn:aws:kms:${HOME}:${ESCROW_ACCOUNT}:key/escrow-key`);
     expect(kms.calls).toContain('DescribeKey alias/backup-sentinel-escrow');
-    const policy = await dr.send(new GetResourcePolicyCommand({ SecretId: described.ARN }));
+    const policy = await dr.send((sdk) => new sdk.GetResourcePolicyCommand({ SecretId: described.ARN }));
     expect(
       JSON.parse(policy.ResourcePolicy ?? '{}').Statement[0].Condition.StringNotEquals['aws:PrincipalArn'],
     ).toEqual([
@@ -367,7 +363,7 @@ describe('rotateKeyMaterial against moto (two accounts, two Regions)', () => {
     assertNoMaterial(JSON.stringify(outcomes));
     // And the secrets' metadata (name, description, tags) carries no material either.
     const sm = aws.assume(`arn:aws:iam::${DR}:role/x`, HOME).secretsManager(HOME);
-    assertNoMaterial(JSON.stringify(await sm.send(new ListSecretsCommand({}))));
+    assertNoMaterial(JSON.stringify(await sm.send((sdk) => new sdk.ListSecretsCommand({}))));
     void GetSecretValueCommand;
     void motoUrl;
   });
@@ -432,7 +428,11 @@ describe('the sweep verifies the escrow (collector + rules) against moto', () =>
       .secretsManager(HOME);
     const [copy] = (await readers()[0]?.list(KEY))?.filter((c) => c.keyMaterialId === current?.id) ?? [];
     await writer.send(
-      new PutSecretValueCommand({ SecretId: copy?.secretArn, SecretBinary: new Uint8Array(32).fill(7) }),
+      (sdk) =>
+        new sdk.PutSecretValueCommand({
+          SecretId: copy?.secretArn,
+          SecretBinary: new Uint8Array(32).fill(7),
+        }),
     );
     const tampered = await audited();
     const bad = tampered.findings.filter((f) => f.status !== 'COMPLIANT');

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.js';
@@ -177,15 +176,16 @@ describe('restoreKey against moto (escrow in two accounts, two Regions)', () => 
       .assume(`arn:aws:iam::${THIRD}:role/backup-sentinel-escrow-writer-${HOME}`, HOME)
       .secretsManager(HOME)
       .send(
-        new CreateSecretCommand({
-          Name: secretName(KEY, kcv),
-          SecretBinary: bogus,
-          Tags: [
-            { Key: ESCROW_TAGS.keyArn, Value: KEY },
-            { Key: ESCROW_TAGS.checkValue, Value: kcv },
-            { Key: 'managed-by', Value: 'backup-sentinel' },
-          ],
-        }),
+        (sdk) =>
+          new sdk.CreateSecretCommand({
+            Name: secretName(KEY, kcv),
+            SecretBinary: bogus,
+            Tags: [
+              { Key: ESCROW_TAGS.keyArn, Value: KEY },
+              { Key: ESCROW_TAGS.checkValue, Value: kcv },
+              { Key: 'managed-by', Value: 'backup-sentinel' },
+            ],
+          }),
       );
     const third = { account: THIRD, region: HOME };
     const settings = settingsWith([third, ...DESTINATIONS]);
@@ -319,7 +319,9 @@ describe('restoreKey against moto (escrow in two accounts, two Regions)', () => 
     await aws
       .assume(`arn:aws:iam::${DR}:role/backup-sentinel-escrow-writer-${HOME}`, HOME)
       .secretsManager(HOME)
-      .send(new DeleteSecretCommand({ SecretId: secretName(KEY, kcv), RecoveryWindowInDays: 7 }));
+      .send(
+        (sdk) => new sdk.DeleteSecretCommand({ SecretId: secretName(KEY, kcv), RecoveryWindowInDays: 7 }),
+      );
     const r = await restore({ from: { account: DR, region: HOME } });
     expect(r.materials[0]).toMatchObject({
       status: 'unrecoverable',

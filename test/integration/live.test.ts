@@ -5,15 +5,6 @@
  * the rules that need them report ERROR here, and the backup actions are left to the mocked tests.
  */
 
-import { CreateBackupVaultCommand } from '@aws-sdk/client-backup';
-import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
-import {
-  CreateBucketCommand,
-  GetBucketLifecycleConfigurationCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketTaggingCommand,
-  PutBucketVersioningCommand,
-} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { auditAccount } from '../../src/app/live.js';
@@ -87,43 +78,53 @@ async function seed(): Promise<Seeded> {
     bucketNames.map(async (name, i) => {
       const auditOnly = i >= BUCKETS - 2;
       await s3.send(
-        new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+        (sdk) =>
+          new sdk.CreateBucketCommand({
+            Bucket: name,
+            CreateBucketConfiguration: { LocationConstraint: REGION },
+          }),
       );
       const tags = [
         { Key: 'backup:policy', Value: 'silver' },
         ...(auditOnly ? [{ Key: 'backup:remediate', Value: 'false' }] : []),
       ];
-      await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tags } }));
+      await s3.send((sdk) => new sdk.PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tags } }));
       if (auditOnly) seeded.auditOnly.push(name);
       if (i % 3 === 0 || auditOnly) seeded.unversioned.push(name);
       else
         await s3.send(
-          new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
+          (sdk) =>
+            new sdk.PutBucketVersioningCommand({
+              Bucket: name,
+              VersioningConfiguration: { Status: 'Enabled' },
+            }),
         );
       if (i % 4 === 0 || auditOnly) {
         seeded.noExpiration.push(name);
         if (i % 8 === 0)
           await s3.send(
-            new PutBucketLifecycleConfigurationCommand({
-              Bucket: name,
-              LifecycleConfiguration: { Rules: USER_RULES },
-            }),
+            (sdk) =>
+              new sdk.PutBucketLifecycleConfigurationCommand({
+                Bucket: name,
+                LifecycleConfiguration: { Rules: USER_RULES },
+              }),
           );
       } else {
         await s3.send(
-          new PutBucketLifecycleConfigurationCommand({
-            Bucket: name,
-            LifecycleConfiguration: {
-              Rules: [
-                {
-                  ID: 'noncurrent',
-                  Filter: {},
-                  Status: 'Enabled',
-                  NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-                },
-              ],
-            },
-          }),
+          (sdk) =>
+            new sdk.PutBucketLifecycleConfigurationCommand({
+              Bucket: name,
+              LifecycleConfiguration: {
+                Rules: [
+                  {
+                    ID: 'noncurrent',
+                    Filter: {},
+                    Status: 'Enabled',
+                    NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+                  },
+                ],
+              },
+            }),
         );
       }
     }),
@@ -134,19 +135,20 @@ async function seed(): Promise<Seeded> {
     const noDeletionProtection = i % 4 === 0;
     const noCopyTags = i % 5 === 0;
     await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        DBInstanceClass: 'db.t3.micro',
-        Engine: 'postgres',
-        MasterUsername: 'sentinel',
-        MasterUserPassword: 'not-a-secret-123',
-        AllocatedStorage: 20,
-        BackupRetentionPeriod: shortRetention ? 1 : 7,
-        DeletionProtection: !noDeletionProtection,
-        CopyTagsToSnapshot: !noCopyTags,
-        StorageEncrypted: false,
-        Tags: [{ Key: 'backup:policy', Value: 'silver' }],
-      }),
+      (sdk) =>
+        new sdk.CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          DBInstanceClass: 'db.t3.micro',
+          Engine: 'postgres',
+          MasterUsername: 'sentinel',
+          MasterUserPassword: 'not-a-secret-123',
+          AllocatedStorage: 20,
+          BackupRetentionPeriod: shortRetention ? 1 : 7,
+          DeletionProtection: !noDeletionProtection,
+          CopyTagsToSnapshot: !noCopyTags,
+          StorageEncrypted: false,
+          Tags: [{ Key: 'backup:policy', Value: 'silver' }],
+        }),
     );
     if (shortRetention) seeded.shortRetention.push(id);
     if (noDeletionProtection) seeded.noDeletionProtection.push(id);
@@ -208,8 +210,9 @@ describe('a live account (moto server)', () => {
     const aws = motoAws();
     const s3 = aws.s3(REGION);
     const withUserRules = seeded.noExpiration.find((n) => Number(n.slice(-3)) % 8 === 0) ?? '';
-    const rulesBefore = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: withUserRules })))
-      .Rules;
+    const rulesBefore = (
+      await s3.send((sdk) => new sdk.GetBucketLifecycleConfigurationCommand({ Bucket: withUserRules }))
+    ).Rules;
     const { result } = await auditAccount(aws, { regions: [REGION], policies, now: NOW });
     const plan = planRemediation(result.findings);
     const local = plan.actions.filter((a) => LOCAL_TYPES.includes(a.action.type));
@@ -238,8 +241,9 @@ describe('a live account (moto server)', () => {
     expect(plan.skipped.filter((s) => s.reason.startsWith('audit-only')).length).toBe(
       2 * seeded.auditOnly.length,
     );
-    const rulesAfter = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: withUserRules })))
-      .Rules;
+    const rulesAfter = (
+      await s3.send((sdk) => new sdk.GetBucketLifecycleConfigurationCommand({ Bucket: withUserRules }))
+    ).Rules;
     expect(rulesAfter?.slice(0, rulesBefore?.length)).toEqual(rulesBefore);
     expect(rulesAfter?.at(-1)).toMatchObject({
       ID: 'backup-sentinel-noncurrent-expiration',
@@ -261,7 +265,7 @@ describe('the DR account (STS AssumeRole in moto)', () => {
     await resetMoto();
     const aws = motoAws();
     const dr = aws.assume('arn:aws:iam::222222222222:role/backup-sentinel-dr-read', REGION);
-    await dr.backup(REGION).send(new CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
+    await dr.backup(REGION).send((sdk) => new sdk.CreateBackupVaultCommand({ BackupVaultName: 'dr-vault' }));
     const set = parsePolicies(
       stringify({ policies: { gold: { copies: [{ account: '222222222222', vault: 'dr-vault' }] } } }),
     );

@@ -27,20 +27,11 @@ import {
   ListRestoreTestingPlansCommand,
   ListTagsCommand,
 } from '@aws-sdk/client-backup';
-import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import {
-  CreateBucketCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketTaggingCommand,
-  PutBucketVersioningCommand,
-} from '@aws-sdk/client-s3';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { MetadataBearer } from '@smithy/types';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +105,21 @@ describe('serverless package', () => {
       const size = statSync(`.serverless/${fn}.zip`).size;
       console.log(`[bench] ${fn}.zip ${(size / 1024).toFixed(0)} KB`);
       expect(size, fn).toBeLessThanOrEqual(300 * 1024);
+    }
+  });
+
+  it('loads no AWS SDK package and no YAML parser when a bundle is imported: only import() on first use', () => {
+    for (const fn of FUNCTIONS) {
+      // Prepare
+      const dir = join('.serverless', 'imports', fn);
+      mkdirSync(dir, { recursive: true });
+      execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, dir]);
+      const entry = spawnSync('find', [dir, '-name', 'handler.mjs'], { encoding: 'utf8' }).stdout.trim();
+      const code = readFileSync(entry, 'utf8');
+      // Assess: esbuild keeps external packages as `from"pkg"` / `require("pkg")`; import("pkg") is lazy
+      expect(code.match(/from\s*"@aws-sdk\/[^"]+"|require\("@aws-sdk\/[^"]+"\)/g) ?? [], fn).toEqual([]);
+      expect(code, fn).toContain('import("@aws-sdk/client-');
+      expect(code, fn).not.toContain('yaml');
     }
   });
 
@@ -315,16 +321,18 @@ describe('the built bundles against moto', () => {
     await resetMoto();
     const s3 = motoAws().s3('eu-central-1');
     await s3.send(
-      new CreateBucketCommand({
-        Bucket: 'smoke-bucket',
-        CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' },
-      }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: 'smoke-bucket',
+          CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' },
+        }),
     );
     await s3.send(
-      new PutBucketTaggingCommand({
-        Bucket: 'smoke-bucket',
-        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
-      }),
+      (sdk) =>
+        new sdk.PutBucketTaggingCommand({
+          Bucket: 'smoke-bucket',
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'gold' }] },
+        }),
     );
   });
 
@@ -402,16 +410,17 @@ describe('the built bundles against moto', () => {
     // Prepare: the incident table and the alert topic in moto, named in the function's environment
     const aws = motoAws();
     await aws.dynamodb('eu-central-1').send(
-      new CreateTableCommand({
-        TableName: 'bundle-incidents',
-        KeySchema: INCIDENT_TABLE.keySchema,
-        AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      (sdk) =>
+        new sdk.CreateTableCommand({
+          TableName: 'bundle-incidents',
+          KeySchema: INCIDENT_TABLE.keySchema,
+          AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
     );
     const { TopicArn } = await aws
       .sns('eu-central-1')
-      .send(new CreateTopicCommand({ Name: 'bundle-alerts' }));
+      .send((sdk) => new sdk.CreateTopicCommand({ Name: 'bundle-alerts' }));
     Object.assign(process.env, { INCIDENT_TABLE: 'bundle-incidents', ALERT_TOPIC_ARN: TopicArn });
     const handler = await load('onBackupEvent', 'alerts');
     delete process.env.INCIDENT_TABLE;
@@ -492,31 +501,41 @@ describe('the built bundles over two regions and a DR account', () => {
     const aws = motoAws();
     const s3 = aws.s3(HOME);
     await s3.send(
-      new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: HOME } }),
+      (sdk) =>
+        new sdk.CreateBucketCommand({
+          Bucket: BUCKET,
+          CreateBucketConfiguration: { LocationConstraint: HOME },
+        }),
     );
     await s3.send(
-      new PutBucketTaggingCommand({
-        Bucket: BUCKET,
-        Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'silver' }] },
-      }),
+      (sdk) =>
+        new sdk.PutBucketTaggingCommand({
+          Bucket: BUCKET,
+          Tagging: { TagSet: [{ Key: 'backup:policy', Value: 'silver' }] },
+        }),
     );
     await s3.send(
-      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+      (sdk) =>
+        new sdk.PutBucketVersioningCommand({
+          Bucket: BUCKET,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
     );
     await s3.send(
-      new PutBucketLifecycleConfigurationCommand({
-        Bucket: BUCKET,
-        LifecycleConfiguration: {
-          Rules: [
-            {
-              ID: 'noncurrent',
-              Status: 'Enabled',
-              Filter: { Prefix: '' },
-              NoncurrentVersionExpiration: { NoncurrentDays: 14 },
-            },
-          ],
-        },
-      }),
+      (sdk) =>
+        new sdk.PutBucketLifecycleConfigurationCommand({
+          Bucket: BUCKET,
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'noncurrent',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                NoncurrentVersionExpiration: { NoncurrentDays: 14 },
+              },
+            ],
+          },
+        }),
     );
     // The vaults' customer-managed keys, each in its own account and region.
     const drAws = aws.assume(DR_ROLE.replace('{account}', DR), HOME);
@@ -525,7 +544,7 @@ describe('the built bundles over two regions and a DR account', () => {
       [`${SRC}|${WEST}`, aws.kms(WEST)],
       [`${DR}|${HOME}`, drAws.kms(HOME)],
     ] as const) {
-      const created = await client.send(new CreateKeyCommand({ Description: `vault key ${k}` }));
+      const created = await client.send((sdk) => new sdk.CreateKeyCommand({ Description: `vault key ${k}` }));
       keys.set(k, created.KeyMetadata?.Arn ?? '');
     }
     const denyDelete = JSON.stringify({
@@ -781,14 +800,17 @@ describe('the built rotateKeyMaterial bundle: escrow in the DR account, two Regi
     await resetMoto();
     const aws = motoAws();
     await aws.dynamodb(HOME).send(
-      new CreateTableCommand({
-        TableName: 'rotation-incidents',
-        KeySchema: INCIDENT_TABLE.keySchema,
-        AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      (sdk) =>
+        new sdk.CreateTableCommand({
+          TableName: 'rotation-incidents',
+          KeySchema: INCIDENT_TABLE.keySchema,
+          AttributeDefinitions: INCIDENT_TABLE.attributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
     );
-    const { TopicArn } = await aws.sns(HOME).send(new CreateTopicCommand({ Name: 'rotation-alerts' }));
+    const { TopicArn } = await aws
+      .sns(HOME)
+      .send((sdk) => new sdk.CreateTopicCommand({ Name: 'rotation-alerts' }));
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: motoUrl(),
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
@@ -919,7 +941,7 @@ describe('the built rotateKeyMaterial bundle: escrow in the DR account, two Regi
     // 'alert' means SNS accepted it; the incident table keeps what was sent.
     const table = await motoAws()
       .dynamodb(HOME)
-      .send(new ScanCommand({ TableName: 'rotation-incidents' }));
+      .send((sdk) => new sdk.ScanCommand({ TableName: 'rotation-incidents' }));
     const bodies = JSON.stringify(table.Items);
     expect(bodies).toContain(`Key material rotation failed: key/${arn.split('/')[1]}`);
     // No material of any key anywhere in what was sent.

@@ -18,19 +18,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import {
-  CreateDBClusterCommand,
-  CreateDBClusterParameterGroupCommand,
-  CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
-  CreateDBParameterGroupCommand,
-  CreateDBSubnetGroupCommand,
-  type DBCluster,
-  type DBInstance,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-} from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/main.js';
 import { restoreCommand } from '../../src/cli/restore.js';
@@ -69,7 +57,7 @@ async function world(): Promise<World> {
   const aws = motoAws();
   const rds = aws.rds(REGION);
   const vpc = tag(await ec2({ Action: 'CreateVpc', CidrBlock: '10.2.0.0/16' }), 'vpcId');
-  const subnets = [];
+  const subnets: string[] = [];
   for (const [i, az] of ['a', 'b'].entries())
     subnets.push(
       tag(
@@ -87,76 +75,84 @@ async function world(): Promise<World> {
     'groupId',
   );
   await rds.send(
-    new CreateDBSubnetGroupCommand({
-      DBSubnetGroupName: 'orders-private',
-      DBSubnetGroupDescription: 'private',
-      SubnetIds: subnets,
-    }),
+    (sdk) =>
+      new sdk.CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'orders-private',
+        DBSubnetGroupDescription: 'private',
+        SubnetIds: subnets,
+      }),
   );
   await rds.send(
-    new CreateDBClusterParameterGroupCommand({
-      DBClusterParameterGroupName: 'orders-cluster-pg15',
-      DBParameterGroupFamily: 'aurora-postgresql15',
-      Description: 'orders',
-    }),
+    (sdk) =>
+      new sdk.CreateDBClusterParameterGroupCommand({
+        DBClusterParameterGroupName: 'orders-cluster-pg15',
+        DBParameterGroupFamily: 'aurora-postgresql15',
+        Description: 'orders',
+      }),
   );
   await rds.send(
-    new CreateDBParameterGroupCommand({
-      DBParameterGroupName: 'orders-instance-pg15',
-      DBParameterGroupFamily: 'aurora-postgresql15',
-      Description: 'orders',
-    }),
+    (sdk) =>
+      new sdk.CreateDBParameterGroupCommand({
+        DBParameterGroupName: 'orders-instance-pg15',
+        DBParameterGroupFamily: 'aurora-postgresql15',
+        Description: 'orders',
+      }),
   );
   const key =
-    (await aws.kms(REGION).send(new CreateKeyCommand({ Description: 'orders' }))).KeyMetadata?.Arn ?? '';
+    (await aws.kms(REGION).send((sdk) => new sdk.CreateKeyCommand({ Description: 'orders' }))).KeyMetadata
+      ?.Arn ?? '';
   await rds.send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: CLUSTER,
-      Engine: 'aurora-postgresql',
-      EngineVersion: '15.4',
-      MasterUsername: 'orders',
-      MasterUserPassword: 'not-a-real-password-1',
-      DBSubnetGroupName: 'orders-private',
-      VpcSecurityGroupIds: [sg],
-      DBClusterParameterGroupName: 'orders-cluster-pg15',
-      Port: 5432,
-      StorageEncrypted: true,
-      KmsKeyId: key,
-      DeletionProtection: true,
-      CopyTagsToSnapshot: true,
-      EnableIAMDatabaseAuthentication: true,
-      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
-      BackupRetentionPeriod: 7,
-      Tags: [
-        { Key: 'backup:policy', Value: 'gold' },
-        { Key: 'team', Value: 'orders' },
-      ],
-    }),
+    (sdk) =>
+      new sdk.CreateDBClusterCommand({
+        DBClusterIdentifier: CLUSTER,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '15.4',
+        MasterUsername: 'orders',
+        MasterUserPassword: 'not-a-real-password-1',
+        DBSubnetGroupName: 'orders-private',
+        VpcSecurityGroupIds: [sg],
+        DBClusterParameterGroupName: 'orders-cluster-pg15',
+        Port: 5432,
+        StorageEncrypted: true,
+        KmsKeyId: key,
+        DeletionProtection: true,
+        CopyTagsToSnapshot: true,
+        EnableIAMDatabaseAuthentication: true,
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
+        BackupRetentionPeriod: 7,
+        Tags: [
+          { Key: 'backup:policy', Value: 'gold' },
+          { Key: 'team', Value: 'orders' },
+        ],
+      }),
   );
   for (const [id, cls, tier, az] of [
     ['orders-1', 'db.r6g.large', 0, 'a'],
     ['orders-2', 'db.serverless', 1, 'b'],
   ] as const)
     await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        DBClusterIdentifier: CLUSTER,
-        Engine: 'aurora-postgresql',
-        DBInstanceClass: cls,
-        DBParameterGroupName: 'orders-instance-pg15',
-        PromotionTier: tier,
-        AvailabilityZone: `${REGION}${az}`,
-        Tags: [{ Key: 'team', Value: 'orders' }],
-      }),
+      (sdk) =>
+        new sdk.CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          DBClusterIdentifier: CLUSTER,
+          Engine: 'aurora-postgresql',
+          DBInstanceClass: cls,
+          DBParameterGroupName: 'orders-instance-pg15',
+          PromotionTier: tier,
+          AvailabilityZone: `${REGION}${az}`,
+          Tags: [{ Key: 'team', Value: 'orders' }],
+        }),
     );
   const snap = await rds.send(
-    new CreateDBClusterSnapshotCommand({
-      DBClusterIdentifier: CLUSTER,
-      DBClusterSnapshotIdentifier: 'awsbackup-job-2b3cde45-678f-9012-34a5-6b7cdef89012',
-    }),
+    (sdk) =>
+      new sdk.CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: CLUSTER,
+        DBClusterSnapshotIdentifier: 'awsbackup-job-2b3cde45-678f-9012-34a5-6b7cdef89012',
+      }),
   );
-  const original = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: CLUSTER })))
-    .DBClusters?.[0];
+  const original = (
+    await rds.send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: CLUSTER }))
+  ).DBClusters?.[0];
   if (!original) throw new Error('no original');
   return { sg, key, original, snapshotArn: snap.DBClusterSnapshot?.DBClusterSnapshotArn ?? '' };
 }
@@ -184,7 +180,7 @@ async function cluster(id: string): Promise<DBCluster | undefined> {
     return (
       await motoAws()
         .rds(REGION)
-        .send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))
+        .send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: id }))
     ).DBClusters?.[0];
   } catch (e) {
     if ((e as Error).name === 'DBClusterNotFoundFault') return undefined;
@@ -196,7 +192,7 @@ async function instance(id: string): Promise<DBInstance | undefined> {
     return (
       await motoAws()
         .rds(REGION)
-        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+        .send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
     ).DBInstances?.[0];
   } catch (e) {
     if ((e as Error).name === 'DBInstanceNotFoundFault') return undefined;

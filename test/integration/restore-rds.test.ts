@@ -9,16 +9,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import {
-  CreateDBInstanceCommand,
-  CreateDBParameterGroupCommand,
-  CreateDBSnapshotCommand,
-  CreateDBSubnetGroupCommand,
-  CreateOptionGroupCommand,
-  type DBInstance,
-  DescribeDBInstancesCommand,
-} from '@aws-sdk/client-rds';
+import type { DBInstance } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/main.js';
 import { restoreCommand } from '../../src/cli/restore.js';
@@ -57,7 +48,7 @@ async function world(): Promise<World> {
   const aws = motoAws();
   const rds = aws.rds(REGION);
   const vpc = tag(await ec2({ Action: 'CreateVpc', CidrBlock: '10.1.0.0/16' }), 'vpcId');
-  const subnets = [];
+  const subnets: string[] = [];
   for (const [i, az] of ['a', 'b'].entries())
     subnets.push(
       tag(
@@ -80,61 +71,67 @@ async function world(): Promise<World> {
     'groupId',
   );
   await rds.send(
-    new CreateDBSubnetGroupCommand({
-      DBSubnetGroupName: 'payments-private',
-      DBSubnetGroupDescription: 'private',
-      SubnetIds: subnets,
-    }),
+    (sdk) =>
+      new sdk.CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'payments-private',
+        DBSubnetGroupDescription: 'private',
+        SubnetIds: subnets,
+      }),
   );
   await rds.send(
-    new CreateDBParameterGroupCommand({
-      DBParameterGroupName: 'payments-pg13',
-      DBParameterGroupFamily: 'postgres13',
-      Description: 'payments',
-    }),
+    (sdk) =>
+      new sdk.CreateDBParameterGroupCommand({
+        DBParameterGroupName: 'payments-pg13',
+        DBParameterGroupFamily: 'postgres13',
+        Description: 'payments',
+      }),
   );
   await rds.send(
-    new CreateOptionGroupCommand({
-      OptionGroupName: 'payments-options',
-      EngineName: 'postgres',
-      MajorEngineVersion: '13',
-      OptionGroupDescription: 'payments',
-    }),
+    (sdk) =>
+      new sdk.CreateOptionGroupCommand({
+        OptionGroupName: 'payments-options',
+        EngineName: 'postgres',
+        MajorEngineVersion: '13',
+        OptionGroupDescription: 'payments',
+      }),
   );
   const key =
-    (await aws.kms(REGION).send(new CreateKeyCommand({ Description: 'payments' }))).KeyMetadata?.Arn ?? '';
+    (await aws.kms(REGION).send((sdk) => new sdk.CreateKeyCommand({ Description: 'payments' }))).KeyMetadata
+      ?.Arn ?? '';
   await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: DB,
-      Engine: 'postgres',
-      EngineVersion: '13.4',
-      DBInstanceClass: 'db.m6g.large',
-      AllocatedStorage: 100,
-      StorageType: 'gp3',
-      MasterUsername: 'payments',
-      MasterUserPassword: 'not-a-real-password-1',
-      DBSubnetGroupName: 'payments-private',
-      VpcSecurityGroupIds: [sg],
-      DBParameterGroupName: 'payments-pg13',
-      OptionGroupName: 'payments-options',
-      MultiAZ: true,
-      StorageEncrypted: true,
-      KmsKeyId: key,
-      DeletionProtection: true,
-      BackupRetentionPeriod: 7,
-      Tags: [
-        { Key: 'backup:policy', Value: 'gold' },
-        { Key: 'team', Value: 'payments' },
-      ],
-    }),
+    (sdk) =>
+      new sdk.CreateDBInstanceCommand({
+        DBInstanceIdentifier: DB,
+        Engine: 'postgres',
+        EngineVersion: '13.4',
+        DBInstanceClass: 'db.m6g.large',
+        AllocatedStorage: 100,
+        StorageType: 'gp3',
+        MasterUsername: 'payments',
+        MasterUserPassword: 'not-a-real-password-1',
+        DBSubnetGroupName: 'payments-private',
+        VpcSecurityGroupIds: [sg],
+        DBParameterGroupName: 'payments-pg13',
+        OptionGroupName: 'payments-options',
+        MultiAZ: true,
+        StorageEncrypted: true,
+        KmsKeyId: key,
+        DeletionProtection: true,
+        BackupRetentionPeriod: 7,
+        Tags: [
+          { Key: 'backup:policy', Value: 'gold' },
+          { Key: 'team', Value: 'payments' },
+        ],
+      }),
   );
   const snap = await rds.send(
-    new CreateDBSnapshotCommand({
-      DBInstanceIdentifier: DB,
-      DBSnapshotIdentifier: 'awsbackup-job-1a2bcd34-567e-8901-23f4-5a6bcdef7890',
-    }),
+    (sdk) =>
+      new sdk.CreateDBSnapshotCommand({
+        DBInstanceIdentifier: DB,
+        DBSnapshotIdentifier: 'awsbackup-job-1a2bcd34-567e-8901-23f4-5a6bcdef7890',
+      }),
   );
-  const original = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB })))
+  const original = (await rds.send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: DB })))
     .DBInstances?.[0];
   if (!original) throw new Error('no original');
   return { sg, key, original, snapshotArn: snap.DBSnapshot?.DBSnapshotArn ?? '' };
@@ -165,7 +162,7 @@ async function describe1(id: string): Promise<DBInstance | undefined> {
     return (
       await motoAws()
         .rds(REGION)
-        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+        .send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
     ).DBInstances?.[0];
   } catch (e) {
     if ((e as Error).name === 'DBInstanceNotFoundFault') return undefined;

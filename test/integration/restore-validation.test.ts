@@ -5,7 +5,6 @@
  * DescribeRestoreJob and PutRestoreValidationResult are mocked on that one client.
  */
 import { DescribeRestoreJobCommand, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
-import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Aws } from '../../src/aws/clients.js';
@@ -21,13 +20,13 @@ const OLD = { 'invoices/2026-10.pdf': 'october', 'invoices/2026-11.pdf': 'novemb
 let recoveryPointAt: Date;
 
 async function put(aws: Aws, bucket: string, key: string, body: string) {
-  await aws.s3(REGION).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  await aws.s3(REGION).send((sdk) => new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
 /** A fresh client set whose AWS Backup client answers the restore test (the rest goes to moto). */
-function validatorAws() {
+async function validatorAws() {
   const aws = motoAws();
-  const backup = mockClient(aws.backup(REGION));
+  const backup = mockClient(await aws.backup(REGION).client());
   backup.on(DescribeRestoreJobCommand).resolves(
     restoreTestJob({
       AccountId: MOTO_ACCOUNT,
@@ -50,10 +49,11 @@ describe('validateRestore against moto: an S3 restore test', () => {
     const aws = motoAws();
     for (const bucket of [SOURCE, RESTORED])
       await aws.s3(REGION).send(
-        new CreateBucketCommand({
-          Bucket: bucket,
-          CreateBucketConfiguration: { LocationConstraint: REGION },
-        }),
+        (sdk) =>
+          new sdk.CreateBucketCommand({
+            Bucket: bucket,
+            CreateBucketConfiguration: { LocationConstraint: REGION },
+          }),
       );
     for (const [key, body] of Object.entries(OLD)) await put(aws, SOURCE, key, body);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -67,7 +67,7 @@ describe('validateRestore against moto: an S3 restore test', () => {
 
   it('SUCCESSFUL: every object older than the recovery point restored with its size and MD5 ETag', async () => {
     // Prepare
-    const { aws, sent } = validatorAws();
+    const { aws, sent } = await validatorAws();
     // Act
     const outcome = await validateRestore(aws, event('completed'), { mode: 'on', region: REGION });
     // Assess
@@ -85,9 +85,11 @@ describe('validateRestore against moto: an S3 restore test', () => {
   it('FAILED naming what the restore lacks or holds otherwise', async () => {
     // Prepare
     const setup = motoAws();
-    await setup.s3(REGION).send(new DeleteObjectCommand({ Bucket: RESTORED, Key: 'readme.txt' }));
+    await setup
+      .s3(REGION)
+      .send((sdk) => new sdk.DeleteObjectCommand({ Bucket: RESTORED, Key: 'readme.txt' }));
     await put(setup, RESTORED, 'invoices/2026-10.pdf', 'OCTOBER');
-    const { aws, sent } = validatorAws();
+    const { aws, sent } = await validatorAws();
     // Act
     await validateRestore(aws, event('completed'), { mode: 'on', region: REGION });
     // Assess: same size, another MD5: the content differs.

@@ -1026,7 +1026,9 @@ describe('Aws clients retry throttled calls', () => {
     throttleFirst = 2;
     const aws = new Aws({ endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     // Act
-    const out = await aws.s3('eu-central-1').send(new GetBucketVersioningCommand({ Bucket: 'b' }));
+    const out = await aws
+      .s3('eu-central-1')
+      .send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket: 'b' }));
     // Assess
     expect(out.Status).toBe('Enabled');
     expect(out.$metadata.attempts).toBe(3);
@@ -1043,7 +1045,7 @@ describe('Aws clients retry throttled calls', () => {
       maxAttempts: 2,
     });
     // Act
-    const call = aws.s3('eu-central-1').send(new GetBucketVersioningCommand({ Bucket: 'b' }));
+    const call = aws.s3('eu-central-1').send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket: 'b' }));
     // Assess
     await expect(call).rejects.toMatchObject({
       name: 'SlowDown',

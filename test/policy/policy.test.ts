@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidFileError } from '../../src/errors.js';
-import { parsePolicies, resolvePolicy } from '../../src/policy/index.js';
+import { parsePolicies } from '../../src/policy/index.js';
+import { resolvePolicy } from '../../src/policy/resolve.js';
 
 function problems(text: string): string[] {
   try {

@@ -3,8 +3,6 @@
  * AWS Backup may copy across its accounts (DescribeGlobalSettings isCrossAccountBackupEnabled).
  * "Not in an organization" is concluded only from AWSOrganizationsNotInUseException.
  */
-import { DescribeGlobalSettingsCommand } from '@aws-sdk/client-backup';
-import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import type { Aws } from '../../aws/clients.js';
 import type { Collection, Input } from './calls.js';
 
@@ -18,7 +16,8 @@ export async function readAccount(
   const mark = c.errors.length;
   const org = await c.try('*', 'organizations:DescribeOrganization', async () => {
     try {
-      return (await aws.organizations(o.region).send(new DescribeOrganizationCommand({}))).Organization;
+      return (await aws.organizations(o.region).send((sdk) => new sdk.DescribeOrganizationCommand({})))
+        .Organization;
     } catch (e) {
       if ((e as Error).name === 'AWSOrganizationsNotInUseException') return NOT_IN_ORGANIZATION;
       throw e;
@@ -26,7 +25,7 @@ export async function readAccount(
   });
   const settings = o.globalSettings
     ? await c.try('*', 'backup:DescribeGlobalSettings', () =>
-        aws.backup(o.region).send(new DescribeGlobalSettingsCommand({})),
+        aws.backup(o.region).send((sdk) => new sdk.DescribeGlobalSettingsCommand({})),
       )
     : undefined;
   c.stamp(mark, o.account, o.region);

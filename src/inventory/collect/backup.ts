@@ -3,7 +3,7 @@
  * jobs, protected resources, restore testing and region settings. List calls per region, per
  * vault and per time window, never per resource.
  */
-import { DescribeRegionSettingsCommand, type DescribeRegionSettingsOutput } from '@aws-sdk/client-backup';
+import type { DescribeRegionSettingsOutput } from '@aws-sdk/client-backup';
 import type { Aws } from '../../aws/clients.js';
 import type { Collection, Input } from './calls.js';
 import { type JobLists, listJobs, toJobLists } from './jobs.js';
@@ -35,7 +35,9 @@ export async function collectBackup(aws: Aws, c: Collection, o: BackupReadOption
   const [jobs, rtPlans, settings] = await Promise.all([
     listJobs(b, c, o.since),
     listRestoreTestingPlans(b, c),
-    c.try('*', 'backup:DescribeRegionSettings', () => b.send(new DescribeRegionSettingsCommand({}))),
+    c.try('*', 'backup:DescribeRegionSettings', () =>
+      b.send((sdk) => new sdk.DescribeRegionSettingsCommand({})),
+    ),
   ]);
   const restoreTesting = await collectRestoreTesting(b, c, rtPlans, o);
   return {

@@ -3,26 +3,19 @@
  * region it lives in, once), or one bucket by ARN; and the settings each bucket is read for —
  * only those an active rule (or the collector itself) needs for the bucket's policy.
  */
-import { paginateGetResources, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
-import {
-  GetBucketEncryptionCommand,
-  type GetBucketEncryptionCommandOutput,
-  GetBucketLifecycleConfigurationCommand,
-  type GetBucketLifecycleConfigurationCommandOutput,
-  GetBucketLocationCommand,
-  type GetBucketLocationCommandOutput,
-  GetBucketOwnershipControlsCommand,
-  type GetBucketOwnershipControlsCommandOutput,
-  GetBucketReplicationCommand,
-  type GetBucketReplicationCommandOutput,
-  GetBucketVersioningCommand,
-  type GetBucketVersioningCommandOutput,
-  GetObjectLockConfigurationCommand,
-  type GetObjectLockConfigurationCommandOutput,
-  paginateListBuckets,
+import type { ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
+import type {
+  GetBucketEncryptionCommandOutput,
+  GetBucketLifecycleConfigurationCommandOutput,
+  GetBucketLocationCommandOutput,
+  GetBucketOwnershipControlsCommandOutput,
+  GetBucketReplicationCommandOutput,
+  GetBucketVersioningCommandOutput,
+  GetObjectLockConfigurationCommandOutput,
 } from '@aws-sdk/client-s3';
 import type { Aws } from '../../aws/clients.js';
-import { type Policy, type PolicySet, resolvePolicy } from '../../policy/index.js';
+import type { Policy, PolicySet } from '../../policy/index.js';
+import { resolvePolicy } from '../../policy/resolve.js';
 import { RULES } from '../../rules/registry.js';
 import type { AnyRule } from '../../rules/types.js';
 import { all, type Collection, type Input, mapLimit, type Progress, tagMap } from './calls.js';
@@ -126,7 +119,9 @@ export class BucketRegions {
     this.listed ??= (async () => {
       try {
         const pages = await all(
-          paginateListBuckets({ client: aws.s3(region), pageSize: LIST_BUCKETS_PAGE }, {}),
+          aws
+            .s3(region)
+            .pages((sdk, client) => sdk.paginateListBuckets({ client, pageSize: LIST_BUCKETS_PAGE }, {})),
         );
         for (const b of pages.flatMap((p) => p.Buckets ?? []))
           if (b.Name && b.BucketRegion && !this.known.has(b.Name)) this.known.set(b.Name, b.BucketRegion);
@@ -152,10 +147,14 @@ export async function listTaggedBuckets(
   const tagged =
     (await c.try('*', 'tag:GetResources', () =>
       all(
-        paginateGetResources(
-          { client: aws.tagging(o.region) },
-          { TagFilters: [{ Key: o.tagKey }], ResourceTypeFilters: ['s3:bucket'] },
-        ),
+        aws
+          .tagging(o.region)
+          .pages((sdk, client) =>
+            sdk.paginateGetResources(
+              { client },
+              { TagFilters: [{ Key: o.tagKey }], ResourceTypeFilters: ['s3:bucket'] },
+            ),
+          ),
       ),
     )) ?? [];
   return tagged.flatMap((p) => p.ResourceTagMappingList ?? []);
@@ -221,7 +220,7 @@ async function locateBucket(
   // The tagging API also lists buckets deleted a moment ago: those are gone, not errors.
   const loc = await c.try(arn, 's3:GetBucketLocation', async () => {
     try {
-      return await aws.s3(region).send(new GetBucketLocationCommand({ Bucket: name }));
+      return await aws.s3(region).send((sdk) => new sdk.GetBucketLocationCommand({ Bucket: name }));
     } catch (e) {
       if ((e as Error).name === 'NoSuchBucket') return 'gone' as const;
       throw e;
@@ -274,7 +273,7 @@ export async function readBucket(
 ): Promise<Input<'resources'>> {
   const { arn, name } = o;
   const loc = await c.try(arn, 's3:GetBucketLocation', () =>
-    aws.s3('us-east-1').send(new GetBucketLocationCommand({ Bucket: name })),
+    aws.s3('us-east-1').send((sdk) => new sdk.GetBucketLocationCommand({ Bucket: name })),
   );
   if (!loc)
     throw new Error(
@@ -282,7 +281,11 @@ export async function readBucket(
     );
   const region = regionOfLocation(loc);
   const tags = await c.try(arn, 'tag:GetResources', () =>
-    all(paginateGetResources({ client: aws.tagging(region) }, { ResourceARNList: [arn] })),
+    all(
+      aws
+        .tagging(region)
+        .pages((sdk, client) => sdk.paginateGetResources({ client }, { ResourceARNList: [arn] })),
+    ),
   );
   const tagList = (tags ?? [])
     .flatMap((p) => p.ResourceTagMappingList ?? [])
@@ -316,22 +319,30 @@ async function collectBucket(
   const read = <T, A = never>(action: BucketSetting, fn: () => Promise<T>, absent?: A) =>
     reads.has(action) ? c.try(b.arn, action, fn, absent) : undefined;
   const [versioning, lifecycle, lock, encryption, replication, ownership] = await Promise.all([
-    read('s3:GetBucketVersioning', () => s3.send(new GetBucketVersioningCommand({ Bucket }))),
+    read('s3:GetBucketVersioning', () => s3.send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket }))),
     read(
       's3:GetLifecycleConfiguration',
-      () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+      () => s3.send((sdk) => new sdk.GetBucketLifecycleConfigurationCommand({ Bucket })),
       { Rules: [] as [] },
     ),
     read(
       's3:GetBucketObjectLockConfiguration',
-      () => s3.send(new GetObjectLockConfigurationCommand({ Bucket })),
+      () => s3.send((sdk) => new sdk.GetObjectLockConfigurationCommand({ Bucket })),
       {},
     ),
-    read('s3:GetEncryptionConfiguration', () => s3.send(new GetBucketEncryptionCommand({ Bucket })), {}),
-    read('s3:GetReplicationConfiguration', () => s3.send(new GetBucketReplicationCommand({ Bucket })), {}),
+    read(
+      's3:GetEncryptionConfiguration',
+      () => s3.send((sdk) => new sdk.GetBucketEncryptionCommand({ Bucket })),
+      {},
+    ),
+    read(
+      's3:GetReplicationConfiguration',
+      () => s3.send((sdk) => new sdk.GetBucketReplicationCommand({ Bucket })),
+      {},
+    ),
     read(
       's3:GetBucketOwnershipControls',
-      () => s3.send(new GetBucketOwnershipControlsCommand({ Bucket })),
+      () => s3.send((sdk) => new sdk.GetBucketOwnershipControlsCommand({ Bucket })),
       {},
     ),
   ]);

@@ -1,12 +1,5 @@
 /** RDS databases: the instances and clusters of a region, or one of them, as inventory resources. */
-import {
-  type DBCluster,
-  type DBInstance,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  paginateDescribeDBClusters,
-  paginateDescribeDBInstances,
-} from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import type { Aws } from '../../aws/clients.js';
 import { parseArn, partitionOf } from '../arn.js';
 import { all, type Collection, type Input, tagMap } from './calls.js';
@@ -25,12 +18,12 @@ export async function listDatabases(
   const out: Input<'resources'>[] = [];
   const instances =
     (await c.try('*', 'rds:DescribeDBInstances', () =>
-      all(paginateDescribeDBInstances({ client: aws.rds(region) }, {})),
+      all(aws.rds(region).pages((sdk, client) => sdk.paginateDescribeDBInstances({ client }, {}))),
     )) ?? [];
   for (const db of instances.flatMap((p) => p.DBInstances ?? [])) out.push(toInstance(db, region, accountId));
   const clusters =
     (await c.try('*', 'rds:DescribeDBClusters', () =>
-      all(paginateDescribeDBClusters({ client: aws.rds(region) }, {})),
+      all(aws.rds(region).pages((sdk, client) => sdk.paginateDescribeDBClusters({ client }, {}))),
     )) ?? [];
   for (const cl of clusters.flatMap((p) => p.DBClusters ?? [])) {
     // DescribeDBClusters also lists DocumentDB and Neptune clusters; they are not ours.
@@ -51,13 +44,13 @@ export async function readDatabase(
   if (resource.startsWith('db:')) {
     const id = resource.slice('db:'.length);
     const got = await c.try(arn, 'rds:DescribeDBInstances', () =>
-      aws.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+      aws.rds(region).send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
     );
     return (got?.DBInstances ?? []).map((db) => toInstance(db, region, accountId));
   }
   const id = resource.slice('cluster:'.length);
   const got = await c.try(arn, 'rds:DescribeDBClusters', () =>
-    aws.rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+    aws.rds(region).send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: id })),
   );
   return (got?.DBClusters ?? []).map((cl) => toCluster(cl, region, accountId));
 }

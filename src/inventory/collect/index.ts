@@ -8,11 +8,11 @@
  * of the home regions (backup.ts: plans.ts, vaults.ts, jobs.ts, restore-testing.ts) and of the
  * copy destinations; keys.ts; calls.ts, how every call is made; cache.ts, the event path's cache.
  */
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Aws } from '../../aws/clients.js';
 import { own } from '../../maps.js';
 import { copyDestinations } from '../../policy/destinations.js';
-import { type PolicySet, resolvePolicy } from '../../policy/index.js';
+import type { PolicySet } from '../../policy/index.js';
+import { resolvePolicy } from '../../policy/resolve.js';
 import { parseArn } from '../arn.js';
 import { INVENTORY_VERSION, type Inventory, type InventoryInput, inventorySchema } from '../schema.js';
 import { DISCOVERY_READS } from '../scope.js';
@@ -71,7 +71,7 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
   const progress = options.onProgress ?? (() => {});
   const since = windowStart(options);
   const home = options.regions[0] ?? 'us-east-1';
-  const identity = await aws.sts(home).send(new GetCallerIdentityCommand({}));
+  const identity = await aws.sts(home).send((sdk) => new sdk.GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
   const discovered = await discover(aws, c, { ...options, accountId, limit, progress });
   const inv: InventoryInput = {
@@ -185,7 +185,9 @@ export async function collectResource(
     throw new Error(`not an RDS database or S3 bucket ARN: ${arn}`);
   }
   const c = new Collection();
-  const identity = await aws.sts(parsed.region || 'us-east-1').send(new GetCallerIdentityCommand({}));
+  const identity = await aws
+    .sts(parsed.region || 'us-east-1')
+    .send((sdk) => new sdk.GetCallerIdentityCommand({}));
   const accountId = identity.Account ?? '';
   const { region, resources } = await readResource(aws, c, arn, {
     accountId,

@@ -1,19 +1,15 @@
 /** AWS Backup jobs of a region in the window (backup, copy, restore), and its protected resources. */
-import {
-  type BackupClient,
-  type BackupJob,
-  type CopyJob,
-  type ListBackupJobsOutput,
-  type ListCopyJobsOutput,
-  type ListProtectedResourcesOutput,
-  type ListRestoreJobsOutput,
-  type ProtectedResource,
-  paginateListBackupJobs,
-  paginateListCopyJobs,
-  paginateListProtectedResources,
-  paginateListRestoreJobs,
-  type RestoreJobsListMember,
+import type {
+  BackupJob,
+  CopyJob,
+  ListBackupJobsOutput,
+  ListCopyJobsOutput,
+  ListProtectedResourcesOutput,
+  ListRestoreJobsOutput,
+  ProtectedResource,
+  RestoreJobsListMember,
 } from '@aws-sdk/client-backup';
+import type { BackupApi } from '../../aws/clients.js';
 import { all, type Collection, type Input, withIsoDates } from './calls.js';
 
 export interface JobLists {
@@ -32,13 +28,21 @@ export interface JobPages {
 }
 
 /** One list call per page for each: jobs created since `since`, every protected resource. */
-export async function listJobs(b: BackupClient, c: Collection, since: Date): Promise<JobPages> {
+export async function listJobs(b: BackupApi, c: Collection, since: Date): Promise<JobPages> {
   const list = <T>(action: string, pages: () => AsyncIterable<T>) => c.try('*', action, () => all(pages()));
   const [backupJobs, copyJobs, restoreJobs, protectedResources] = await Promise.all([
-    list('backup:ListBackupJobs', () => paginateListBackupJobs({ client: b }, { ByCreatedAfter: since })),
-    list('backup:ListCopyJobs', () => paginateListCopyJobs({ client: b }, { ByCreatedAfter: since })),
-    list('backup:ListRestoreJobs', () => paginateListRestoreJobs({ client: b }, { ByCreatedAfter: since })),
-    list('backup:ListProtectedResources', () => paginateListProtectedResources({ client: b }, {})),
+    list('backup:ListBackupJobs', () =>
+      b.pages((sdk, client) => sdk.paginateListBackupJobs({ client }, { ByCreatedAfter: since })),
+    ),
+    list('backup:ListCopyJobs', () =>
+      b.pages((sdk, client) => sdk.paginateListCopyJobs({ client }, { ByCreatedAfter: since })),
+    ),
+    list('backup:ListRestoreJobs', () =>
+      b.pages((sdk, client) => sdk.paginateListRestoreJobs({ client }, { ByCreatedAfter: since })),
+    ),
+    list('backup:ListProtectedResources', () =>
+      b.pages((sdk, client) => sdk.paginateListProtectedResources({ client }, {})),
+    ),
   ]);
   return { backupJobs, copyJobs, restoreJobs, protectedResources };
 }

@@ -2,16 +2,7 @@
  * KMS keys: those of the audited databases and vaults and those the rotator manages, with
  * aliases and, for imported material, every material KMS lists (ListKeyRotations).
  */
-import {
-  type AliasListEntry,
-  DescribeKeyCommand,
-  GetKeyPolicyCommand,
-  type KeyMetadata,
-  paginateListAliases,
-  paginateListKeyRotations,
-  type RotationsListEntry,
-} from '@aws-sdk/client-kms';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { AliasListEntry, KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
 import type { Aws } from '../../aws/clients.js';
 import { checkValueOf } from '../../keys/material.js';
 import type { KeyMaterialSettings } from '../../policy/index.js';
@@ -28,9 +19,14 @@ export async function managedKeyIds(
   const named = settings.keys.filter((k) => parseArn(k)?.region === region);
   const pages = await c.try('*', 'tag:GetResources', () =>
     all(
-      paginateGetResources(
-        { client: aws.tagging(region) },
-        { ResourceTypeFilters: ['kms:key'], TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }] },
+      aws.tagging(region).pages((sdk, client) =>
+        sdk.paginateGetResources(
+          { client },
+          {
+            ResourceTypeFilters: ['kms:key'],
+            TagFilters: [{ Key: settings.optInTag, Values: ['escrow'] }],
+          },
+        ),
       ),
     ),
   );
@@ -74,10 +70,14 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
   );
   if (inRegion.length === 0) return [];
   const aliasPages =
-    (await c.try('*', 'kms:ListAliases', () => all(paginateListAliases({ client: kms }, {})))) ?? [];
+    (await c.try('*', 'kms:ListAliases', () =>
+      all(kms.pages((sdk, client) => sdk.paginateListAliases({ client }, {}))),
+    )) ?? [];
   const aliases = aliasPages.flatMap((p) => p.Aliases ?? []);
   const keys = await mapLimit(inRegion, limit, async (id) => {
-    const d = await c.try(id, 'kms:DescribeKey', () => kms.send(new DescribeKeyCommand({ KeyId: id })));
+    const d = await c.try(id, 'kms:DescribeKey', () =>
+      kms.send((sdk) => new sdk.DescribeKeyCommand({ KeyId: id })),
+    );
     const m = d?.KeyMetadata;
     if (!m?.Arn || !m.KeyId) return undefined;
     // Every material of an imported symmetric key: KMS keeps one per rotation, each with its expiry.
@@ -85,9 +85,11 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
       m.Origin === 'EXTERNAL' && m.KeySpec === 'SYMMETRIC_DEFAULT' && m.KeyState !== 'PendingDeletion'
         ? await c.try(m.Arn, 'kms:ListKeyRotations', () =>
             all(
-              paginateListKeyRotations(
-                { client: kms },
-                { KeyId: m.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' },
+              kms.pages((sdk, client) =>
+                sdk.paginateListKeyRotations(
+                  { client },
+                  { KeyId: m.Arn, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' },
+                ),
               ),
             ),
           )
@@ -96,7 +98,7 @@ export async function collectKeys(aws: Aws, c: Collection, o: KeyReadOptions): P
     const policy =
       o.keyPolicies && m.KeyManager === 'CUSTOMER'
         ? await c.try(m.Arn, 'kms:GetKeyPolicy', () =>
-            kms.send(new GetKeyPolicyCommand({ KeyId: m.Arn, PolicyName: 'default' })),
+            kms.send((sdk) => new sdk.GetKeyPolicyCommand({ KeyId: m.Arn, PolicyName: 'default' })),
           )
         : undefined;
     const key = toKey(

@@ -7,10 +7,10 @@
  * land in this account: one DescribeOptionGroups per (group, Region), whose "not found" proves
  * absence there.
  */
-import { DescribeOptionGroupsCommand } from '@aws-sdk/client-rds';
 import type { Aws } from '../../aws/clients.js';
 import { copyDestinations } from '../../policy/destinations.js';
-import { type PolicySet, resolvePolicy } from '../../policy/index.js';
+import type { PolicySet } from '../../policy/index.js';
+import { resolvePolicy } from '../../policy/resolve.js';
 import { isDefaultOptionGroup, optionGroupArn } from '../arn.js';
 import { type Collection, type Input, mapLimit } from './calls.js';
 
@@ -51,7 +51,7 @@ export async function collectOptionGroups(
       const page = await c.try(
         optionGroupArn(account, region, name),
         'rds:DescribeOptionGroups',
-        () => aws.rds(region).send(new DescribeOptionGroupsCommand({ OptionGroupName: name })),
+        () => aws.rds(region).send((sdk) => new sdk.DescribeOptionGroupsCommand({ OptionGroupName: name })),
         null,
       );
       if (page === undefined) return undefined;

@@ -1,17 +1,12 @@
 /** AWS Backup plans of a region, with their tags and selections. */
-import {
-  type BackupClient,
-  type BackupPlan,
-  type BackupSelection,
-  GetBackupPlanCommand,
-  type GetBackupPlanOutput,
-  GetBackupSelectionCommand,
-  type GetBackupSelectionOutput,
-  ListTagsCommand,
-  type ListTagsOutput,
-  paginateListBackupPlans,
-  paginateListBackupSelections,
+import type {
+  BackupPlan,
+  BackupSelection,
+  GetBackupPlanOutput,
+  GetBackupSelectionOutput,
+  ListTagsOutput,
 } from '@aws-sdk/client-backup';
+import type { BackupApi } from '../../aws/clients.js';
 import { all, type Collection, type Input, mapLimit } from './calls.js';
 
 export interface PlanLists {
@@ -20,9 +15,11 @@ export interface PlanLists {
 }
 
 /** Every plan of the region (GetBackupPlan, tags) and every selection of each. */
-export async function collectPlans(b: BackupClient, c: Collection, limit: number): Promise<PlanLists> {
+export async function collectPlans(b: BackupApi, c: Collection, limit: number): Promise<PlanLists> {
   const planPages =
-    (await c.try('*', 'backup:ListBackupPlans', () => all(paginateListBackupPlans({ client: b }, {})))) ?? [];
+    (await c.try('*', 'backup:ListBackupPlans', () =>
+      all(b.pages((sdk, client) => sdk.paginateListBackupPlans({ client }, {}))),
+    )) ?? [];
   const planIds = planPages
     .flatMap((p) => p.BackupPlansList ?? [])
     .map((p) => ({ id: p.BackupPlanId ?? '', arn: p.BackupPlanArn ?? '' }));
@@ -37,13 +34,15 @@ export async function collectPlans(b: BackupClient, c: Collection, limit: number
   };
 }
 
-async function readPlan(b: BackupClient, c: Collection, o: { id: string; arn: string; limit: number }) {
+async function readPlan(b: BackupApi, c: Collection, o: { id: string; arn: string; limit: number }) {
   const { id, arn } = o;
   const [got, tags, selPages] = await Promise.all([
-    c.try(arn, 'backup:GetBackupPlan', () => b.send(new GetBackupPlanCommand({ BackupPlanId: id }))),
-    c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn }))),
+    c.try(arn, 'backup:GetBackupPlan', () =>
+      b.send((sdk) => new sdk.GetBackupPlanCommand({ BackupPlanId: id })),
+    ),
+    c.try(arn, 'backup:ListTags', () => b.send((sdk) => new sdk.ListTagsCommand({ ResourceArn: arn }))),
     c.try(arn, 'backup:ListBackupSelections', () =>
-      all(paginateListBackupSelections({ client: b }, { BackupPlanId: id })),
+      all(b.pages((sdk, client) => sdk.paginateListBackupSelections({ client }, { BackupPlanId: id }))),
     ),
   ]);
   const selectionIds = (selPages ?? [])
@@ -51,7 +50,7 @@ async function readPlan(b: BackupClient, c: Collection, o: { id: string; arn: st
     .map((s) => s.SelectionId ?? '');
   const selections = await mapLimit(selectionIds, o.limit, (sid) =>
     c.try(arn, 'backup:GetBackupSelection', () =>
-      b.send(new GetBackupSelectionCommand({ BackupPlanId: id, SelectionId: sid })),
+      b.send((sdk) => new sdk.GetBackupSelectionCommand({ BackupPlanId: id, SelectionId: sid })),
     ),
   );
   return { got, tags, selections };

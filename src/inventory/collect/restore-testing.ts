@@ -1,14 +1,10 @@
 /** AWS Backup restore testing of a region: its plans and their selections. */
-import {
-  type BackupClient,
-  GetRestoreTestingPlanCommand,
-  GetRestoreTestingSelectionCommand,
-  type ListRestoreTestingPlansOutput,
-  paginateListRestoreTestingPlans,
-  paginateListRestoreTestingSelections,
-  type RestoreTestingPlanForGet,
-  type RestoreTestingSelectionForGet,
+import type {
+  ListRestoreTestingPlansOutput,
+  RestoreTestingPlanForGet,
+  RestoreTestingSelectionForGet,
 } from '@aws-sdk/client-backup';
+import type { BackupApi } from '../../aws/clients.js';
 import { all, type Collection, type Input, mapLimit, withIsoDates } from './calls.js';
 
 export interface RestoreTestingLists {
@@ -18,17 +14,17 @@ export interface RestoreTestingLists {
 
 /** The region's restore testing plans, as listed (undefined: the listing failed). */
 export function listRestoreTestingPlans(
-  b: BackupClient,
+  b: BackupApi,
   c: Collection,
 ): Promise<ListRestoreTestingPlansOutput[] | undefined> {
   return c.try('*', 'backup:ListRestoreTestingPlans', () =>
-    all(paginateListRestoreTestingPlans({ client: b }, {})),
+    all(b.pages((sdk, client) => sdk.paginateListRestoreTestingPlans({ client }, {}))),
   );
 }
 
 /** Each listed plan in full, with each of its selections in full. */
 export async function collectRestoreTesting(
-  b: BackupClient,
+  b: BackupApi,
   c: Collection,
   listed: ListRestoreTestingPlansOutput[] | undefined,
   o: { region: string; limit: number },
@@ -52,16 +48,20 @@ export async function collectRestoreTesting(
 }
 
 async function readRestoreTestingPlan(
-  b: BackupClient,
+  b: BackupApi,
   c: Collection,
   { name, arn, limit }: { name: string; arn: string; limit: number },
 ) {
   const [plan, selPages] = await Promise.all([
     c.try(arn, 'backup:GetRestoreTestingPlan', () =>
-      b.send(new GetRestoreTestingPlanCommand({ RestoreTestingPlanName: name })),
+      b.send((sdk) => new sdk.GetRestoreTestingPlanCommand({ RestoreTestingPlanName: name })),
     ),
     c.try(arn, 'backup:ListRestoreTestingSelections', () =>
-      all(paginateListRestoreTestingSelections({ client: b }, { RestoreTestingPlanName: name })),
+      all(
+        b.pages((sdk, client) =>
+          sdk.paginateListRestoreTestingSelections({ client }, { RestoreTestingPlanName: name }),
+        ),
+      ),
     ),
   ]);
   const selNames = (selPages ?? [])
@@ -70,10 +70,11 @@ async function readRestoreTestingPlan(
   const selections = await mapLimit(selNames, limit, (sel) =>
     c.try(arn, 'backup:GetRestoreTestingSelection', () =>
       b.send(
-        new GetRestoreTestingSelectionCommand({
-          RestoreTestingPlanName: name,
-          RestoreTestingSelectionName: sel,
-        }),
+        (sdk) =>
+          new sdk.GetRestoreTestingSelectionCommand({
+            RestoreTestingPlanName: name,
+            RestoreTestingSelectionName: sel,
+          }),
       ),
     ),
   );

@@ -4,7 +4,6 @@
  * resource (and its objects and KMS key). It evaluates the role's identity policies and its
  * permissions boundary — not SCPs of other accounts, not key policies, not bucket policies.
  */
-import { paginateSimulatePrincipalPolicy } from '@aws-sdk/client-iam';
 import type { Aws } from '../../aws/clients.js';
 import { partitionOf } from '../arn.js';
 import { all, type Collection, type Input, mapLimit } from './calls.js';
@@ -110,13 +109,15 @@ export async function collectRoleChecks(
     const needed = neededFor(resource, { continuousCopies: continuousCopies ?? false });
     const pages = await c.try(`${roleArn}|${resource.Arn}`, 'iam:SimulatePrincipalPolicy', () =>
       all(
-        paginateSimulatePrincipalPolicy(
-          { client: aws.iam(resource.Region) },
-          {
-            PolicySourceArn: roleArn,
-            ActionNames: [...new Set(needed.map((n) => n.action))],
-            ResourceArns: [...new Set(needed.map((n) => n.resource))],
-          },
+        aws.iam(resource.Region).pages((sdk, client) =>
+          sdk.paginateSimulatePrincipalPolicy(
+            { client },
+            {
+              PolicySourceArn: roleArn,
+              ActionNames: [...new Set(needed.map((n) => n.action))],
+              ResourceArns: [...new Set(needed.map((n) => n.resource))],
+            },
+          ),
         ),
       ),
     );

@@ -3,20 +3,14 @@
  * copy-destination vaults the policies and plans name (in this account or, through the DR role,
  * in another one).
  */
-import {
-  type BackupClient,
-  type BackupVaultListMember,
-  DescribeBackupVaultCommand,
-  GetBackupVaultAccessPolicyCommand,
-  type GetBackupVaultAccessPolicyOutput,
-  GetBackupVaultNotificationsCommand,
-  type GetBackupVaultNotificationsOutput,
-  ListTagsCommand,
-  type ListTagsOutput,
-  paginateListBackupVaults,
-  paginateListRecoveryPointsByBackupVault,
-  type RecoveryPointByBackupVault,
+import type {
+  BackupVaultListMember,
+  GetBackupVaultAccessPolicyOutput,
+  GetBackupVaultNotificationsOutput,
+  ListTagsOutput,
+  RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
+import type { BackupApi } from '../../aws/clients.js';
 import { vaultArn } from '../arn.js';
 import { all, type Collection, type Input, iso, mapLimit, withIsoDates } from './calls.js';
 
@@ -43,13 +37,9 @@ export interface VaultsRead {
  * The vaults of one region (all, or the wanted ones), with access policy, recovery points in the
  * window and, for our own account, notifications and tags.
  */
-export async function collectVaults(
-  b: BackupClient,
-  c: Collection,
-  o: VaultReadOptions,
-): Promise<VaultsRead> {
+export async function collectVaults(b: BackupApi, c: Collection, o: VaultReadOptions): Promise<VaultsRead> {
   const pages = await c.try('*', 'backup:ListBackupVaults', () =>
-    all(paginateListBackupVaults({ client: b }, {})),
+    all(b.pages((sdk, client) => sdk.paginateListBackupVaults({ client }, {}))),
   );
   let list: BackupVaultListMember[] = (pages ?? []).flatMap((p) => p.BackupVaultList ?? []);
   if (!pages && o.wanted && o.account && o.region) {
@@ -74,45 +64,47 @@ export async function collectVaults(
  * that does not exist with AccessDenied too, so a failure here proves nothing either way.
  */
 async function describeVaults(
-  b: BackupClient,
+  b: BackupApi,
   c: Collection,
   o: { wanted: Set<string>; account: string; region: string; limit: number },
 ): Promise<BackupVaultListMember[]> {
   const found = await mapLimit([...o.wanted], o.limit, (name) =>
     c.try(vaultArn(o.region, o.account, name), 'backup:DescribeBackupVault', () =>
-      b.send(new DescribeBackupVaultCommand({ BackupVaultName: name })),
+      b.send((sdk) => new sdk.DescribeBackupVaultCommand({ BackupVaultName: name })),
     ),
   );
   return found.filter((v): v is NonNullable<typeof v> => v !== undefined);
 }
 
 /** One vault's settings and its recovery points in the window. */
-async function readVault(b: BackupClient, c: Collection, v: BackupVaultListMember, o: VaultReadOptions) {
+async function readVault(b: BackupApi, c: Collection, v: BackupVaultListMember, o: VaultReadOptions) {
   const name = v.BackupVaultName ?? '';
   const arn = v.BackupVaultArn ?? '';
   const [policy, notifications, tags, points] = await Promise.all([
     c.try(
       arn,
       'backup:GetBackupVaultAccessPolicy',
-      () => b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: name })),
+      () => b.send((sdk) => new sdk.GetBackupVaultAccessPolicyCommand({ BackupVaultName: name })),
       {},
     ),
     o.full
       ? c.try(
           arn,
           'backup:GetBackupVaultNotifications',
-          () => b.send(new GetBackupVaultNotificationsCommand({ BackupVaultName: name })),
+          () => b.send((sdk) => new sdk.GetBackupVaultNotificationsCommand({ BackupVaultName: name })),
           {},
         )
       : undefined,
     o.full
-      ? c.try(arn, 'backup:ListTags', () => b.send(new ListTagsCommand({ ResourceArn: arn })))
+      ? c.try(arn, 'backup:ListTags', () => b.send((sdk) => new sdk.ListTagsCommand({ ResourceArn: arn })))
       : undefined,
     c.try(arn, 'backup:ListRecoveryPointsByBackupVault', () =>
       all(
-        paginateListRecoveryPointsByBackupVault(
-          { client: b },
-          { BackupVaultName: name, ByCreatedAfter: o.since },
+        b.pages((sdk, client) =>
+          sdk.paginateListRecoveryPointsByBackupVault(
+            { client },
+            { BackupVaultName: name, ByCreatedAfter: o.since },
+          ),
         ),
       ),
     ),

@@ -2,21 +2,8 @@
  * Backup plans: created from the body the action carries, assigned resources by tag, and changed
  * by rule (added rules, raised retentions, added and raised copies) with every other part kept.
  */
-import {
-  type BackupClient,
-  type BackupPlanInput,
-  type BackupRuleInput,
-  type CopyAction,
-  CreateBackupPlanCommand,
-  CreateBackupSelectionCommand,
-  GetBackupPlanCommand,
-  type Lifecycle,
-  ListTagsCommand,
-  paginateListBackupPlans,
-  paginateListBackupSelections,
-  UpdateBackupPlanCommand,
-} from '@aws-sdk/client-backup';
-import type { Aws } from '../../aws/clients.js';
+import type { BackupPlanInput, BackupRuleInput, CopyAction, Lifecycle } from '@aws-sdk/client-backup';
+import type { Aws, BackupApi } from '../../aws/clients.js';
 import { own } from '../../maps.js';
 import { keepDays, raisedDays, showDays } from '../../rules/catalogue/plan.js';
 import type { Action, NewBackupPlan } from '../actions.js';
@@ -44,9 +31,10 @@ export const backupPlanHandlers = {
 
 async function findPlan(aws: Aws, region: string, name: string) {
   const b = aws.backup(region);
-  for await (const page of paginateListBackupPlans({ client: b }, {})) {
+  for await (const page of b.pages((sdk, client) => sdk.paginateListBackupPlans({ client }, {}))) {
     const hit = page.BackupPlansList?.find((p) => p.BackupPlanName === name);
-    if (hit?.BackupPlanId) return b.send(new GetBackupPlanCommand({ BackupPlanId: hit.BackupPlanId }));
+    if (hit?.BackupPlanId)
+      return b.send((sdk) => new sdk.GetBackupPlanCommand({ BackupPlanId: hit.BackupPlanId }));
   }
   return undefined;
 }
@@ -63,11 +51,12 @@ async function createPlan(aws: Aws, region: string, plan: NewBackupPlan): Promis
       createOnce(
         () =>
           aws.backup(region).send(
-            new CreateBackupPlanCommand({
-              BackupPlan: plan,
-              BackupPlanTags: OWNER_TAGS,
-              CreatorRequestId: creatorRequestId('plan', region, name),
-            }),
+            (sdk) =>
+              new sdk.CreateBackupPlanCommand({
+                BackupPlan: plan,
+                BackupPlanTags: OWNER_TAGS,
+                CreatorRequestId: creatorRequestId('plan', region, name),
+              }),
           ),
         () => findPlan(aws, region, name),
       ),
@@ -89,7 +78,9 @@ const SELECTION_RESOURCES: Record<SelectionKind, string[]> = {
 /** Why a plan may not be changed under `ownedPlansOnly`, or undefined when it may. */
 async function notOwned(aws: Aws, region: string, plan: { BackupPlanArn?: string }, o: HandlerContext) {
   if (!o.ownedPlansOnly) return undefined;
-  const { Tags } = await aws.backup(region).send(new ListTagsCommand({ ResourceArn: plan.BackupPlanArn }));
+  const { Tags } = await aws
+    .backup(region)
+    .send((sdk) => new sdk.ListTagsCommand({ ResourceArn: plan.BackupPlanArn }));
   if (own(Tags ?? {}, OWNER_TAG.key) === OWNER_TAG.value) return undefined;
   return `plan ${plan.BackupPlanArn} was not created by backup-sentinel (no tag managed-by=backup-sentinel): its role may change only the plans it owns; tag the plan to let it heal this one`;
 }
@@ -124,11 +115,12 @@ async function createSelection(
       return createOnce(
         () =>
           b.send(
-            new CreateBackupSelectionCommand({
-              BackupPlanId: id,
-              BackupSelection: selection,
-              CreatorRequestId: creatorRequestId('selection', a.region, id, a.selectionName),
-            }),
+            (sdk) =>
+              new sdk.CreateBackupSelectionCommand({
+                BackupPlanId: id,
+                BackupSelection: selection,
+                CreatorRequestId: creatorRequestId('selection', a.region, id, a.selectionName),
+              }),
           ),
         () => selectionExists(b, id, a.selectionName),
       );
@@ -136,8 +128,10 @@ async function createSelection(
   };
 }
 
-async function selectionExists(b: BackupClient, planId: string, name: string): Promise<boolean> {
-  for await (const page of paginateListBackupSelections({ client: b }, { BackupPlanId: planId })) {
+async function selectionExists(b: BackupApi, planId: string, name: string): Promise<boolean> {
+  for await (const page of b.pages((sdk, client) =>
+    sdk.paginateListBackupSelections({ client }, { BackupPlanId: planId }),
+  )) {
     if (page.BackupSelectionsList?.some((s) => s.SelectionName === name)) return true;
   }
   return false;
@@ -158,7 +152,7 @@ async function updatePlan(
   if (foreign) return refuse({ exists: true }, foreign);
   const b = aws.backup(a.region);
   const read = async (): Promise<PlanDocument> =>
-    (await b.send(new GetBackupPlanCommand({ BackupPlanId: id }))).BackupPlan;
+    (await b.send((sdk) => new sdk.GetBackupPlanCommand({ BackupPlanId: id }))).BackupPlan;
   // A copy: the changes below leave the plan as read intact, for the check before the write.
   const rules: BackupRuleInput[] = structuredClone(got.BackupPlan.Rules ?? []).map(
     ({ RuleId: _id, ...r }) => r as BackupRuleInput,
@@ -204,7 +198,7 @@ async function updatePlan(
   return {
     before,
     after: rules,
-    write: () => b.send(new UpdateBackupPlanCommand({ BackupPlanId: id, BackupPlan: plan })),
+    write: () => b.send((sdk) => new sdk.UpdateBackupPlanCommand({ BackupPlanId: id, BackupPlan: plan })),
     guard: guard(read, got.BackupPlan, plan, planParts),
   };
 }

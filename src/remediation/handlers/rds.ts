@@ -1,10 +1,4 @@
 /** RDS: retention raised, deletion protection and tag copying turned on; never ApplyImmediately. */
-import {
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  ModifyDBClusterCommand,
-  ModifyDBInstanceCommand,
-} from '@aws-sdk/client-rds';
 import type { ActionOf, DbChanges } from '../actions.js';
 import type { Handler, Handlers } from '../step.js';
 
@@ -12,9 +6,9 @@ const modifyDb: Handler<ActionOf<'ModifyDBInstance' | 'ModifyDBCluster'>> = asyn
   const rds = aws.rds(a.region);
   const current =
     a.type === 'ModifyDBInstance'
-      ? (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: a.identifier })))
+      ? (await rds.send((sdk) => new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: a.identifier })))
           .DBInstances?.[0]
-      : (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: a.identifier })))
+      : (await rds.send((sdk) => new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: a.identifier })))
           .DBClusters?.[0];
   if (!current) throw new Error(`${a.identifier} not found`);
   const before = {
@@ -47,18 +41,20 @@ const modifyDb: Handler<ActionOf<'ModifyDBInstance' | 'ModifyDBCluster'>> = asyn
     write: () =>
       a.type === 'ModifyDBInstance'
         ? rds.send(
-            new ModifyDBInstanceCommand({
-              DBInstanceIdentifier: a.identifier,
-              ...changes,
-              ApplyImmediately: applyImmediately,
-            }),
+            (sdk) =>
+              new sdk.ModifyDBInstanceCommand({
+                DBInstanceIdentifier: a.identifier,
+                ...changes,
+                ApplyImmediately: applyImmediately,
+              }),
           )
         : rds.send(
-            new ModifyDBClusterCommand({
-              DBClusterIdentifier: a.identifier,
-              ...changes,
-              ApplyImmediately: applyImmediately,
-            }),
+            (sdk) =>
+              new sdk.ModifyDBClusterCommand({
+                DBClusterIdentifier: a.identifier,
+                ...changes,
+                ApplyImmediately: applyImmediately,
+              }),
           ),
   };
 };

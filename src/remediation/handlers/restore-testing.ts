@@ -1,12 +1,5 @@
 /** Restore testing: the plan the action carries, and selections of the policy's tagged resources. */
-import {
-  type BackupClient,
-  CreateRestoreTestingPlanCommand,
-  CreateRestoreTestingSelectionCommand,
-  GetRestoreTestingSelectionCommand,
-  paginateListRestoreTestingPlans,
-} from '@aws-sdk/client-backup';
-import type { Aws } from '../../aws/clients.js';
+import type { Aws, BackupApi } from '../../aws/clients.js';
 import type { Action, NewRestoreTestingPlan } from '../actions.js';
 import { backupRoleFor, restoreTestingRoleKind } from '../backup-roles.js';
 import { absent, createOnce, creatorRequestId, type Handlers, OWNER_TAGS, type Step } from '../step.js';
@@ -33,19 +26,20 @@ async function createRestoreTestingPlan(
       createOnce(
         () =>
           b.send(
-            new CreateRestoreTestingPlanCommand({
-              RestoreTestingPlan: plan,
-              Tags: OWNER_TAGS,
-              CreatorRequestId: creatorRequestId('restore-testing-plan', region, name),
-            }),
+            (sdk) =>
+              new sdk.CreateRestoreTestingPlanCommand({
+                RestoreTestingPlan: plan,
+                Tags: OWNER_TAGS,
+                CreatorRequestId: creatorRequestId('restore-testing-plan', region, name),
+              }),
           ),
         () => restoreTestingPlanExists(b, name),
       ),
   };
 }
 
-async function restoreTestingPlanExists(b: BackupClient, name: string): Promise<boolean> {
-  for await (const page of paginateListRestoreTestingPlans({ client: b }, {})) {
+async function restoreTestingPlanExists(b: BackupApi, name: string): Promise<boolean> {
+  for await (const page of b.pages((sdk, client) => sdk.paginateListRestoreTestingPlans({ client }, {}))) {
     if (page.RestoreTestingPlans?.some((p) => p.RestoreTestingPlanName === name)) return true;
   }
   return false;
@@ -61,10 +55,11 @@ async function createRestoreTestingSelection(
     (
       await b
         .send(
-          new GetRestoreTestingSelectionCommand({
-            RestoreTestingPlanName: a.planName,
-            RestoreTestingSelectionName: a.selectionName,
-          }),
+          (sdk) =>
+            new sdk.GetRestoreTestingSelectionCommand({
+              RestoreTestingPlanName: a.planName,
+              RestoreTestingSelectionName: a.selectionName,
+            }),
         )
         .catch(absent)
     )?.RestoreTestingSelection;
@@ -88,16 +83,17 @@ async function createRestoreTestingSelection(
       createOnce(
         () =>
           b.send(
-            new CreateRestoreTestingSelectionCommand({
-              RestoreTestingPlanName: a.planName,
-              RestoreTestingSelection: selection,
-              CreatorRequestId: creatorRequestId(
-                'restore-testing-selection',
-                a.region,
-                a.planName,
-                a.selectionName,
-              ),
-            }),
+            (sdk) =>
+              new sdk.CreateRestoreTestingSelectionCommand({
+                RestoreTestingPlanName: a.planName,
+                RestoreTestingSelection: selection,
+                CreatorRequestId: creatorRequestId(
+                  'restore-testing-selection',
+                  a.region,
+                  a.planName,
+                  a.selectionName,
+                ),
+              }),
           ),
         exists,
       ),

@@ -1,19 +1,12 @@
 /** S3: bucket versioning, and the noncurrent-version lifecycle rule merged into the bucket's own. */
-import {
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketVersioningCommand,
-  type LifecycleRule,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketVersioningCommand,
-  type S3Client,
-  type TransitionDefaultMinimumObjectSize,
-} from '@aws-sdk/client-s3';
+import type { LifecycleRule, TransitionDefaultMinimumObjectSize } from '@aws-sdk/client-s3';
+import type { S3Api } from '../../aws/clients.js';
 import type { ActionOf } from '../actions.js';
 import { errorName, fingerprint, guard, type Handler, type Handlers, refuse } from '../step.js';
 
 const enableVersioning: Handler<ActionOf<'EnableBucketVersioning'>> = async (aws, { region, bucket }) => {
   const s3 = aws.s3(region);
-  const got = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+  const got = await s3.send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket: bucket }));
   const before = { Status: got.Status ?? 'never enabled' };
   if (got.Status === 'Enabled') return { before, after: before };
   return {
@@ -21,7 +14,11 @@ const enableVersioning: Handler<ActionOf<'EnableBucketVersioning'>> = async (aws
     after: { Status: 'Enabled' },
     write: () =>
       s3.send(
-        new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+        (sdk) =>
+          new sdk.PutBucketVersioningCommand({
+            Bucket: bucket,
+            VersioningConfiguration: { Status: 'Enabled' },
+          }),
       ),
   };
 };
@@ -31,11 +28,13 @@ interface LifecycleDocument {
   TransitionDefaultMinimumObjectSize?: TransitionDefaultMinimumObjectSize;
 }
 
-async function readLifecycle(s3: S3Client, bucket: string): Promise<LifecycleDocument> {
-  const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch((e) => {
-    if (errorName(e) === 'NoSuchLifecycleConfiguration') return undefined;
-    throw e;
-  });
+async function readLifecycle(s3: S3Api, bucket: string): Promise<LifecycleDocument> {
+  const got = await s3
+    .send((sdk) => new sdk.GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))
+    .catch((e) => {
+      if (errorName(e) === 'NoSuchLifecycleConfiguration') return undefined;
+      throw e;
+    });
   const size = got?.TransitionDefaultMinimumObjectSize;
   return { Rules: got?.Rules ?? [], ...(size ? { TransitionDefaultMinimumObjectSize: size } : {}) };
 }
@@ -73,13 +72,14 @@ const addLifecycleRule: Handler<ActionOf<'AddBucketLifecycleRule'>> = async (
     after: { Rules: written.Rules },
     write: () =>
       s3.send(
-        new PutBucketLifecycleConfigurationCommand({
-          Bucket: bucket,
-          LifecycleConfiguration: { Rules: written.Rules },
-          ...(got.TransitionDefaultMinimumObjectSize
-            ? { TransitionDefaultMinimumObjectSize: got.TransitionDefaultMinimumObjectSize }
-            : {}),
-        }),
+        (sdk) =>
+          new sdk.PutBucketLifecycleConfigurationCommand({
+            Bucket: bucket,
+            LifecycleConfiguration: { Rules: written.Rules },
+            ...(got.TransitionDefaultMinimumObjectSize
+              ? { TransitionDefaultMinimumObjectSize: got.TransitionDefaultMinimumObjectSize }
+              : {}),
+          }),
       ),
     guard: guard(read, got, written, lifecycleParts),
   };

@@ -2,20 +2,8 @@
  * Vaults: created with the owner tag, their notifications and access policy merged (never
  * replaced), and locked only within bounds that reject no copy already flowing in.
  */
-import {
-  type BackupClient,
-  type BackupVaultEvent,
-  CreateBackupVaultCommand,
-  DescribeBackupVaultCommand,
-  GetBackupVaultAccessPolicyCommand,
-  GetBackupVaultNotificationsCommand,
-  PutBackupVaultAccessPolicyCommand,
-  PutBackupVaultLockConfigurationCommand,
-  PutBackupVaultNotificationsCommand,
-  paginateListBackupVaults,
-  paginateListRecoveryPointsByBackupVault,
-} from '@aws-sdk/client-backup';
-import type { Aws } from '../../aws/clients.js';
+import type { BackupVaultEvent } from '@aws-sdk/client-backup';
+import type { Aws, BackupApi } from '../../aws/clients.js';
 import { showDays } from '../../rules/catalogue/plan.js';
 import {
   deleteProtection,
@@ -73,13 +61,13 @@ function denyStatement(exempt: string[] = []): Record<string, unknown> {
 async function vaultExists(aws: Aws, region: string, name: string) {
   const b = aws.backup(region);
   try {
-    return await b.send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
+    return await b.send((sdk) => new sdk.DescribeBackupVaultCommand({ BackupVaultName: name }));
   } catch (e) {
     if (errorName(e) === 'ResourceNotFoundException') return undefined;
     if (errorName(e) !== 'AccessDeniedException') throw e;
     let listed = false;
     try {
-      for await (const page of paginateListBackupVaults({ client: b }, {})) {
+      for await (const page of b.pages((sdk, client) => sdk.paginateListBackupVaults({ client }, {}))) {
         listed ||= page.BackupVaultList?.some((v) => v.BackupVaultName === name) ?? false;
       }
     } catch {
@@ -101,12 +89,13 @@ async function createVault(aws: Aws, region: string, name: string, key: string |
       createOnce(
         () =>
           aws.backup(region).send(
-            new CreateBackupVaultCommand({
-              BackupVaultName: name,
-              ...(key ? { EncryptionKeyArn: key } : {}),
-              BackupVaultTags: OWNER_TAGS,
-              CreatorRequestId: creatorRequestId('vault', region, name),
-            }),
+            (sdk) =>
+              new sdk.CreateBackupVaultCommand({
+                BackupVaultName: name,
+                ...(key ? { EncryptionKeyArn: key } : {}),
+                BackupVaultTags: OWNER_TAGS,
+                CreatorRequestId: creatorRequestId('vault', region, name),
+              }),
           ),
         () => vaultExists(aws, region, name),
       ),
@@ -123,7 +112,7 @@ async function putNotifications(
   const b = aws.backup(region);
   const read = async (): Promise<Notifications | undefined> => {
     const got = await b
-      .send(new GetBackupVaultNotificationsCommand({ BackupVaultName: vault }))
+      .send((sdk) => new sdk.GetBackupVaultNotificationsCommand({ BackupVaultName: vault }))
       .catch(absent);
     return got && { SNSTopicArn: got.SNSTopicArn, BackupVaultEvents: got.BackupVaultEvents ?? [] };
   };
@@ -140,11 +129,12 @@ async function putNotifications(
     after,
     write: () =>
       b.send(
-        new PutBackupVaultNotificationsCommand({
-          BackupVaultName: vault,
-          SNSTopicArn: sns,
-          BackupVaultEvents: merged as BackupVaultEvent[],
-        }),
+        (sdk) =>
+          new sdk.PutBackupVaultNotificationsCommand({
+            BackupVaultName: vault,
+            SNSTopicArn: sns,
+            BackupVaultEvents: merged as BackupVaultEvent[],
+          }),
       ),
     guard: guard(read, got, after, notificationParts),
   };
@@ -166,7 +156,11 @@ async function addDeleteProtection(
 ): Promise<Step> {
   const b = aws.backup(region);
   const read = async () =>
-    (await b.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: vault })).catch(absent))?.Policy;
+    (
+      await b
+        .send((sdk) => new sdk.GetBackupVaultAccessPolicyCommand({ BackupVaultName: vault }))
+        .catch(absent)
+    )?.Policy;
   const text = await read();
   const doc = text
     ? (JSON.parse(text) as { Version?: string; Statement?: unknown })
@@ -194,7 +188,11 @@ async function addDeleteProtection(
     after,
     write: () =>
       b.send(
-        new PutBackupVaultAccessPolicyCommand({ BackupVaultName: vault, Policy: JSON.stringify(after) }),
+        (sdk) =>
+          new sdk.PutBackupVaultAccessPolicyCommand({
+            BackupVaultName: vault,
+            Policy: JSON.stringify(after),
+          }),
       ),
     guard: guard(read, text, JSON.stringify(after), policyParts),
   };
@@ -214,7 +212,9 @@ const policyParts = (text: string | undefined) =>
     : [];
 
 async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): Promise<Step> {
-  const v = await aws.backup(a.region).send(new DescribeBackupVaultCommand({ BackupVaultName: a.vaultName }));
+  const v = await aws
+    .backup(a.region)
+    .send((sdk) => new sdk.DescribeBackupVaultCommand({ BackupVaultName: a.vaultName }));
   const before = {
     Locked: v.Locked ?? false,
     MinRetentionDays: v.MinRetentionDays,
@@ -265,19 +265,21 @@ async function putLock(aws: Aws, a: Extract<Action, { type: 'PutVaultLock' }>): 
   return {
     before,
     after: input,
-    write: () => aws.backup(a.region).send(new PutBackupVaultLockConfigurationCommand(input)),
+    write: () => aws.backup(a.region).send((sdk) => new sdk.PutBackupVaultLockConfigurationCommand(input)),
   };
 }
 
 /** How far back the executor looks for copies into a vault before locking it. */
 const INCOMING_DAYS = 35;
 
-async function recentPoints(b: BackupClient, vault: string) {
+async function recentPoints(b: BackupApi, vault: string) {
   const since = new Date(Date.now() - INCOMING_DAYS * 86_400_000);
   const points = [];
-  for await (const page of paginateListRecoveryPointsByBackupVault(
-    { client: b },
-    { BackupVaultName: vault, ByCreatedAfter: since },
+  for await (const page of b.pages((sdk, client) =>
+    sdk.paginateListRecoveryPointsByBackupVault(
+      { client },
+      { BackupVaultName: vault, ByCreatedAfter: since },
+    ),
   ))
     points.push(...(page.RecoveryPoints ?? []));
   return points;
