@@ -74,48 +74,128 @@ async function prepare(aws: Aws, action: Action, options: ExecuteOptions): Promi
   return step;
 }
 
+/** Most actions whose state is re-read at once (each a handful of reads of one resource). */
+export const READ_CONCURRENCY = 16;
+
+/**
+ * The one resource an action changes, for the action types planned once per bucket or database
+ * (thousands in a large account): consecutive actions of one such type on different resources
+ * are independent, so their states are re-read in parallel. Other actions build on each other
+ * (vault, plan, rule, selection) and are read one at a time.
+ */
+function resourceOf(a: Action): string | undefined {
+  switch (a.type) {
+    case 'EnableBucketVersioning':
+    case 'AddBucketLifecycleRule':
+      return `s3:${a.bucket}`;
+    case 'ModifyDBInstance':
+    case 'ModifyDBCluster':
+      return `rds:${a.region}:${a.identifier}`;
+    default:
+      return undefined;
+  }
+}
+
+type Planned = Pick<PlannedAction, 'action' | 'summary'>;
+
+/** How many actions from `from` can be read together: of one type, on different resources, at most `max`. */
+function batchLength(actions: Planned[], from: number, max: number): number {
+  const first = actions[from]?.action;
+  const seen = new Set<string>();
+  let n = 0;
+  while (n < max && from + n < actions.length) {
+    const a = actions[from + n]?.action as Action;
+    const resource = resourceOf(a);
+    if (n > 0 && (resource === undefined || a.type !== first?.type || seen.has(resource))) break;
+    if (resource !== undefined) seen.add(resource);
+    n++;
+    if (resource === undefined) break;
+  }
+  return n;
+}
+
+/**
+ * Applies (or, in a dry run, reports) the actions in order. The cap bounds what a run does:
+ * once `maxChanges` actions were applied — or, in a dry run, would be — the rest is over the cap
+ * and not even read, in both modes alike, so a dry run prints what the same apply run would do.
+ * An action's state is re-read right before it is written (the handler's read), in parallel for
+ * independent per-resource actions (READ_CONCURRENCY); writes are made one at a time, in order.
+ */
 export async function executePlan(
   aws: Aws,
-  actions: Pick<PlannedAction, 'action' | 'summary'>[],
+  actions: Planned[],
   options: ExecuteOptions,
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
-  let writes = 0;
-  for (const { action, summary } of actions) {
-    let result: ActionResult;
-    try {
-      // Past the cap nothing more is read or written: later actions may build on capped ones.
-      if (options.apply && writes >= options.maxChanges) {
-        result = { summary, action, status: 'over-cap' };
-        options.onResult?.(result);
-        results.push(result);
-        continue;
-      }
-      const step = await prepare(aws, action, options);
-      if (step.refused !== undefined)
-        result = { summary, action, status: 'refused', before: step.before, reason: step.refused };
-      else if (!step.write) result = { summary, action, status: 'already-done', before: step.before };
-      else if (!options.apply)
-        result = { summary, action, status: 'would-apply', before: step.before, after: step.after };
-      else {
-        writes++;
-        const done = await step.write();
-        const lost = (await step.guard?.lost()) ?? [];
-        if (lost.length)
-          throw new ConcurrentChangeError(
-            `changed by someone else during the write: it no longer holds ${lost.join('; ')}; re-run`,
-          );
-        result =
-          done === MADE_BY_ANOTHER_RUN
-            ? { summary, action, status: 'already-done', before: { exists: true, by: 'another run' } }
-            : { summary, action, status: 'applied', before: step.before, after: step.after };
-      }
-    } catch (e) {
-      const err = e as Error;
-      result = { summary, action, status: 'failed', error: `${err.name}: ${err.message}` };
-    }
+  const report = (result: ActionResult) => {
     options.onResult?.(result);
     results.push(result);
+  };
+  let changes = 0;
+  for (let i = 0; i < actions.length; ) {
+    if (changes >= options.maxChanges) {
+      // Past the cap nothing more is read or written: later actions may build on capped ones.
+      for (const { action, summary } of actions.slice(i)) report({ summary, action, status: 'over-cap' });
+      break;
+    }
+    const batch = actions.slice(
+      i,
+      i + batchLength(actions, i, Math.min(READ_CONCURRENCY, options.maxChanges - changes)),
+    );
+    i += batch.length;
+    const steps = await Promise.all(
+      batch.map(({ action }) =>
+        prepare(aws, action, options).then(
+          (step) => ({ step }),
+          (error: Error) => ({ error }),
+        ),
+      ),
+    );
+    for (const [k, { action, summary }] of batch.entries()) {
+      const prepared = steps[k] as { step: Step } | { error: Error };
+      const result: ActionResult & { attempted?: true } =
+        'error' in prepared
+          ? failed(summary, action, prepared.error)
+          : await settle(summary, action, prepared.step, options);
+      // A write that failed was still attempted: it counts, as one that succeeded does.
+      if (result.status === 'applied' || result.status === 'would-apply' || result.attempted) changes++;
+      const { attempted: _, ...reported } = result;
+      report(reported);
+    }
   }
   return results;
+}
+
+const failed = (summary: string, action: Action, err: Error): ActionResult => ({
+  summary,
+  action,
+  status: 'failed',
+  error: `${err.name}: ${err.message}`,
+});
+
+/** What one prepared action comes to: refused, already done, would apply, or written now. */
+async function settle(
+  summary: string,
+  action: Action,
+  step: Step,
+  options: ExecuteOptions,
+): Promise<ActionResult & { attempted?: true }> {
+  if (step.refused !== undefined)
+    return { summary, action, status: 'refused', before: step.before, reason: step.refused };
+  if (!step.write) return { summary, action, status: 'already-done', before: step.before };
+  if (!options.apply)
+    return { summary, action, status: 'would-apply', before: step.before, after: step.after };
+  try {
+    const done = await step.write();
+    const lost = (await step.guard?.lost()) ?? [];
+    if (lost.length)
+      throw new ConcurrentChangeError(
+        `changed by someone else during the write: it no longer holds ${lost.join('; ')}; re-run`,
+      );
+    return done === MADE_BY_ANOTHER_RUN
+      ? { summary, action, status: 'already-done', before: { exists: true, by: 'another run' } }
+      : { summary, action, status: 'applied', before: step.before, after: step.after };
+  } catch (e) {
+    return { ...failed(summary, action, e as Error), attempted: true };
+  }
 }

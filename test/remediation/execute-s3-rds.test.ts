@@ -2,14 +2,16 @@
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   GetBucketLifecycleConfigurationCommand,
+  GetBucketVersioningCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Aws } from '../../src/aws/clients.js';
 import { type Action, type ApplyAt, describeAction } from '../../src/remediation/actions.js';
-import { executePlan } from '../../src/remediation/execute.js';
+import { executePlan, READ_CONCURRENCY } from '../../src/remediation/execute.js';
 
 const s3 = mockClient(S3Client);
 const rds = mockClient(RDSClient);
@@ -108,5 +110,70 @@ describe('ModifyDBInstance', () => {
     // Assess
     expect(result?.status).toBe('already-done');
     expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+});
+
+describe('reading the state of many per-resource actions', () => {
+  /** Counts the versioning reads in flight at once (each answered after a short wait). */
+  function inFlight() {
+    const seen = { now: 0, max: 0, order: [] as string[] };
+    s3.on(GetBucketVersioningCommand).callsFake(async (input: { Bucket: string }) => {
+      seen.now++;
+      seen.max = Math.max(seen.max, seen.now);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.now--;
+      return { Status: 'Suspended' };
+    });
+    s3.on(PutBucketVersioningCommand).callsFake(async (input: { Bucket: string }) => {
+      seen.order.push(input.Bucket);
+      return {};
+    });
+    return seen;
+  }
+  const versioning = (bucket: string): Action => ({
+    type: 'EnableBucketVersioning',
+    region: 'eu-central-1',
+    bucket,
+  });
+  const planned = (actions: Action[]) =>
+    actions.map((action) => ({ action, summary: describeAction(action) }));
+
+  it('reads different buckets in parallel (at most READ_CONCURRENCY at once) and writes them one at a time, in order', async () => {
+    // Prepare
+    const seen = inFlight();
+    const buckets = Array.from({ length: 40 }, (_, i) => `b${String(i).padStart(2, '0')}`);
+
+    // Act
+    const results = await executePlan(aws, planned(buckets.map(versioning)), { ...options, maxChanges: 100 });
+
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(buckets.map(() => 'applied'));
+    expect(seen.max).toBeGreaterThan(1);
+    expect(seen.max).toBeLessThanOrEqual(READ_CONCURRENCY);
+    expect(seen.order).toEqual(buckets);
+  });
+
+  it('reads two actions on one bucket one after the other, and no more than the cap allows', async () => {
+    // Prepare
+    const seen = inFlight();
+
+    // Act
+    const same = await executePlan(aws, planned([versioning('a'), versioning('a')]), options);
+    const capped = await executePlan(aws, planned(['x', 'y', 'z', 'w'].map(versioning)), {
+      ...options,
+      apply: false,
+      maxChanges: 2,
+    });
+
+    // Assess
+    expect(same.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(capped.map((r) => r.status)).toEqual(['would-apply', 'would-apply', 'over-cap', 'over-cap']);
+    expect(s3.commandCalls(GetBucketVersioningCommand).map((c) => c.args[0].input.Bucket)).toEqual([
+      'a',
+      'a',
+      'x',
+      'y',
+    ]);
+    expect(seen.max).toBe(1 + 1);
   });
 });

@@ -1877,7 +1877,7 @@ describe('executePlan', () => {
     backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
 
     // Act
-    const results = await run([OPT_IN, VAULT_ACTION, RAISE_DEV, PROTECT], { apply: false, maxChanges: 1 });
+    const results = await run([OPT_IN, VAULT_ACTION, RAISE_DEV, PROTECT], { apply: false, maxChanges: 10 });
 
     // Assess
     expect(writesSent()).toBe(0);
@@ -1936,6 +1936,22 @@ describe('executePlan', () => {
     expect(backup.commandCalls(CreateBackupVaultCommand)).toHaveLength(1);
     expect(backup.commandCalls(UpdateBackupPlanCommand)).toHaveLength(0);
     expect(backup.commandCalls(PutBackupVaultAccessPolicyCommand)).toHaveLength(0);
+    expect(backup.commandCalls(ListBackupPlansCommand)).toHaveLength(0);
+  });
+
+  it('bounds a dry run by the same cap: what the apply run would do, and past it nothing is read', async () => {
+    // Prepare
+    givenPlan();
+    backup.on(DescribeRegionSettingsCommand).resolves({ ResourceTypeOptInPreference: { Aurora: true } });
+    backup.on(DescribeBackupVaultCommand).rejects(notFound());
+    backup.on(GetBackupVaultAccessPolicyCommand).rejects(notFound());
+
+    // Act
+    const results = await run([OPT_IN, VAULT_ACTION, RAISE_DEV, PROTECT], { apply: false, maxChanges: 1 });
+
+    // Assess: the apply run's statuses (above), with would-apply for applied; RAISE_DEV not read
+    expect(results.map((r) => r.status)).toEqual(['already-done', 'would-apply', 'over-cap', 'over-cap']);
+    expect(writesSent()).toBe(0);
     expect(backup.commandCalls(ListBackupPlansCommand)).toHaveLength(0);
   });
 
