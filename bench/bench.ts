@@ -9,9 +9,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { auditInventory } from '../src/app/audit.js';
 import { auditAccount } from '../src/app/live.js';
+import { settingsFrom, sweep } from '../src/app/runtime.js';
 import { Aws } from '../src/aws/clients.js';
 import { arnMatches } from '../src/inventory/arn.js';
 import { mapLimit } from '../src/inventory/collect/index.js';
@@ -23,6 +25,9 @@ import { simulateWeek } from './week.js';
 const args = process.argv.slice(2);
 const liveAt = args.indexOf('--live');
 const liveSizes = (liveAt >= 0 ? (args[liveAt + 1] ?? '1000') : '1000').split(',').map(Number);
+// --sweep 1000,10000: the sweep through the 50 ms proxy at these sizes (default 1k)
+const sweepAt = args.indexOf('--sweep');
+const sweepSizes = (sweepAt >= 0 ? (args[sweepAt + 1] ?? '1000') : '1000').split(',').map(Number);
 
 function engine(size: number): void {
   const demo = parseInventory(readFileSync('examples/demo-account.json', 'utf8'));
@@ -80,10 +85,14 @@ function freePort(): Promise<number> {
   });
 }
 
-async function live(size: number, endpoint: string): Promise<void> {
+const BENCH_CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const BENCH_POLICIES = 'policies:\n  bronze: { frequency: 1d, retentionDays: 7 }\n';
+
+/** An empty moto account with `size` tagged resources in one Region: 70 % buckets, 30 % databases. */
+async function seed(size: number, endpoint: string): Promise<number> {
   await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
   const region = 'eu-central-1';
-  const aws = new Aws({ endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const aws = new Aws({ endpoint, credentials: BENCH_CREDENTIALS });
   const buckets = Math.round(size * 0.7);
   const seedStart = performance.now();
   await mapLimit(
@@ -132,9 +141,14 @@ async function live(size: number, endpoint: string): Promise<void> {
           }),
       ),
   );
-  const seeded = (performance.now() - seedStart) / 1000;
-  const reader = new Aws({ endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
-  const policies = parsePolicies('policies:\n  bronze: { frequency: 1d, retentionDays: 7 }\n');
+  return (performance.now() - seedStart) / 1000;
+}
+
+async function live(size: number, endpoint: string): Promise<void> {
+  const region = 'eu-central-1';
+  const seeded = await seed(size, endpoint);
+  const reader = new Aws({ endpoint, credentials: BENCH_CREDENTIALS });
+  const policies = parsePolicies(BENCH_POLICIES);
   const started = performance.now();
   const { inventory } = await auditAccount(reader, { regions: [region], policies, now: new Date() });
   const s = (performance.now() - started) / 1000;
@@ -162,6 +176,99 @@ async function live(size: number, endpoint: string): Promise<void> {
     console.log(
       `live    ${String(n).padStart(6)} resources  ${api.padEnd(44)} ${String(k).padStart(6)} calls${per(api)}`,
     );
+}
+
+/**
+ * A loopback HTTP proxy in front of moto that holds every request `ms` before forwarding it: the
+ * round trip of a Lambda function to a regional AWS endpoint, give or take.
+ */
+function latencyProxy(target: string, ms: number): Promise<{ url: string; close: () => void }> {
+  const to = new URL(target);
+  const server = createHttpServer((req, res) => {
+    setTimeout(() => {
+      const up = httpRequest(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    }, ms);
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => server.close() });
+    }),
+  );
+}
+
+/**
+ * The sweep function's use case (collect, audit, plan, heal per the mode, Lambda defaults: cap
+ * 20) over `size` resources, through the latency proxy, in a fresh process per mode: wall time,
+ * AWS calls, peak RSS, and what the run did.
+ */
+async function sweepAtScale(size: number, endpoint: string, latencyMs: number): Promise<void> {
+  // One account for both: the dry run writes nothing, so the apply run starts from the same state.
+  const seeded = await seed(size, endpoint);
+  for (const mode of ['dry-run', 'on'] as const) {
+    const proxy = await latencyProxy(endpoint, latencyMs);
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [process.argv[1] ?? 'dist/bench.mjs', '--sweep-child', proxy.url, mode],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        let text = '';
+        child.stdout.on('data', (d) => {
+          text += d;
+        });
+        child.on('exit', (code) =>
+          code === 0 ? resolve(text) : reject(new Error(`sweep child exited ${code}`)),
+        );
+      });
+      const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+        seconds: number;
+        calls: number;
+        rssMb: number;
+        resources: number;
+        statuses: Record<string, number>;
+      };
+      console.log(
+        `sweep   ${String(r.resources).padStart(6)} resources  ${mode.padEnd(7)} through a ${latencyMs} ms proxy  ${r.seconds.toFixed(1).padStart(6)} s  ${r.calls} AWS calls (${(r.calls / r.resources).toFixed(2)} per resource)  peak RSS ${r.rssMb.toFixed(0)} MB  actions ${JSON.stringify(r.statuses)}  (seeding took ${seeded.toFixed(1)} s)`,
+      );
+    } finally {
+      proxy.close();
+    }
+  }
+}
+
+/** In the child process: one sweep, printed as JSON. */
+async function sweepChild(endpoint: string, mode: 'dry-run' | 'on'): Promise<void> {
+  const aws = new Aws({ endpoint, credentials: BENCH_CREDENTIALS });
+  const settings = settingsFrom({ AWS_REGION: 'eu-central-1', REMEDIATION_MODE: mode });
+  const started = performance.now();
+  const swept = await sweep(aws, parsePolicies(BENCH_POLICIES), settings, new Date());
+  const statuses: Record<string, number> = {};
+  for (const r of swept.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  for (const r of swept.results.filter((x) => x.status === 'failed').slice(0, 3))
+    console.error(`[bench] failed: ${r.summary}: ${r.error}`);
+  console.log(
+    JSON.stringify({
+      seconds: (performance.now() - started) / 1000,
+      calls: aws.totalCalls(),
+      rssMb: process.resourceUsage().maxRSS / 1024,
+      resources: swept.result.summary.resources,
+      statuses,
+    }),
+  );
 }
 
 /**
@@ -231,13 +338,17 @@ function patterns(): void {
 }
 
 async function main(): Promise<void> {
+  const sweepChildAt = args.indexOf('--sweep-child');
+  if (sweepChildAt >= 0)
+    return sweepChild(args[sweepChildAt + 1] ?? '', args[sweepChildAt + 2] === 'on' ? 'on' : 'dry-run');
   // --live-only: only the live measurements (no bundles, patterns or engine timings).
   // --engine-only: only the engine timings, at 1k, 10k and 50k resources (growth should be linear).
   if (args.includes('--engine-only')) {
     for (const size of [1000, 10_000, 50_000]) engine(size);
     return;
   }
-  if (!args.includes('--live-only')) {
+  const sweepOnly = args.includes('--sweep-only');
+  if (!args.includes('--live-only') && !sweepOnly) {
     bundles();
     patterns();
     for (const size of [1000, 10_000, 50_000]) engine(size);
@@ -260,7 +371,8 @@ async function main(): Promise<void> {
         break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    for (const size of liveSizes) await live(size, endpoint);
+    if (!sweepOnly) for (const size of liveSizes) await live(size, endpoint);
+    for (const size of sweepSizes) await sweepAtScale(size, endpoint, 50);
   } finally {
     child.kill('SIGTERM');
   }

@@ -116,6 +116,66 @@ export class Api<S extends Service> {
   }
 }
 
+/**
+ * How hard one service in one Region is driven. Calls in flight at most (the SDK's socket pool
+ * holds 50), and, where AWS documents the account's budget, a token bucket at half of it: the
+ * budget is the whole account's, shared with the owner's consoles, pipelines and tools. Throttling
+ * past that is left to the SDK's adaptive retries (which also slow the client down).
+ * RDS: 300 requests in a burst, 12 a second sustained, per account and Region
+ * (AmazonRDS/latest/UserGuide/rds-api-throttling.html). IAM: no published rate; the simulation
+ * calls are kept few at a time.
+ */
+export const SERVICE_LIMITS: Readonly<
+  Record<Service, { inFlight: number; perSecond?: number; burst?: number }>
+> = {
+  backup: { inFlight: 16 },
+  config: { inFlight: 8 },
+  dynamodb: { inFlight: 16 },
+  iam: { inFlight: 4 },
+  kms: { inFlight: 16 },
+  organizations: { inFlight: 4 },
+  rds: { inFlight: 16, perSecond: 6, burst: 150 },
+  s3: { inFlight: 48 },
+  secretsManager: { inFlight: 8 },
+  sns: { inFlight: 8 },
+  sts: { inFlight: 4 },
+  tagging: { inFlight: 8 },
+};
+
+/** Calls in flight at most, and at most `perSecond` started a second after a first `burst`. */
+export class Limiter {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private tokens: number;
+  private refilledAt = Date.now();
+
+  constructor(
+    private readonly max: number,
+    private readonly perSecond?: number,
+    private readonly burst = 1,
+  ) {
+    this.tokens = burst;
+  }
+
+  async acquire(): Promise<void> {
+    while (this.inFlight >= this.max) await new Promise<void>((wake) => this.waiting.push(wake));
+    this.inFlight++;
+    const perSecond = this.perSecond;
+    if (!perSecond) return;
+    const now = Date.now();
+    this.tokens = Math.min(this.tokens + ((now - this.refilledAt) / 1000) * perSecond, this.burst);
+    this.refilledAt = now;
+    // Reserved now, waited for after: concurrent callers queue up behind each other's tokens.
+    this.tokens -= 1;
+    if (this.tokens < 0) await new Promise((r) => setTimeout(r, (-this.tokens / perSecond) * 1000));
+  }
+
+  release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+}
+
 export type BackupApi = Api<'backup'>;
 export type S3Api = Api<'s3'>;
 export type RdsApi = Api<'rds'>;
@@ -198,20 +258,32 @@ export class Aws {
         ...(this.credentials ? { credentials: this.credentials } : {}),
         ...extra,
       });
-      this.count(client as unknown as SmithyClient, SERVICES[service].label);
+      const { inFlight, perSecond, burst } = SERVICE_LIMITS[service];
+      this.count(
+        client as unknown as SmithyClient,
+        SERVICES[service].label,
+        new Limiter(inFlight, perSecond, burst),
+      );
       return client;
     });
     this.clients.set(key, api as unknown as Api<Service>);
     return api;
   }
 
-  private count(client: SmithyClient, label: string): void {
+  /** Counts each call (retries included once) and holds it until its service's limiter lets it go. */
+  private count(client: SmithyClient, label: string, limiter: Limiter): void {
     client.middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
-        const name = `${label}.${(context.commandName ?? '').replace(/Command$/, '')}`;
-        this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
-        return next(args);
-      },
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          const name = `${label}.${(context.commandName ?? '').replace(/Command$/, '')}`;
+          this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+          await limiter.acquire();
+          try {
+            return await next(args);
+          } finally {
+            limiter.release();
+          }
+        },
       { step: 'initialize', name: 'backupSentinelCallCounter' },
     );
   }

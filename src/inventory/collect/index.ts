@@ -67,7 +67,8 @@ function windowStart({ now, policies, windowDays }: WindowOptions): Date {
 
 export async function collectInventory(aws: Aws, options: CollectOptions): Promise<Inventory> {
   const c = new Collection();
-  const limit = options.concurrency ?? 8;
+  // Resources read at once; each service's own limit (SERVICE_LIMITS) bounds its calls in flight.
+  const limit = options.concurrency ?? 32;
   const progress = options.onProgress ?? (() => {});
   const since = windowStart(options);
   const home = options.regions[0] ?? 'us-east-1';

@@ -22,8 +22,11 @@ export async function collectResources(
   c: Collection,
   o: ResourceListOptions,
 ): Promise<Input<'resources'>[]> {
-  const buckets = await listTaggedBuckets(aws, c, { region: o.region, tagKey: o.tagKey });
-  const databases = await listDatabases(aws, c, { region: o.region, accountId: o.accountId });
+  // Two services, listed at the same time.
+  const [buckets, databases] = await Promise.all([
+    listTaggedBuckets(aws, c, { region: o.region, tagKey: o.tagKey }),
+    listDatabases(aws, c, { region: o.region, accountId: o.accountId }),
+  ]);
   return [...databases, ...(await readTaggedBuckets(aws, c, buckets, o))];
 }
 
