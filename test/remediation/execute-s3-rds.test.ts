@@ -117,7 +117,7 @@ describe('reading the state of many per-resource actions', () => {
   /** Counts the versioning reads in flight at once (each answered after a short wait). */
   function inFlight() {
     const seen = { now: 0, max: 0, order: [] as string[] };
-    s3.on(GetBucketVersioningCommand).callsFake(async (input: { Bucket: string }) => {
+    s3.on(GetBucketVersioningCommand).callsFake(async () => {
       seen.now++;
       seen.max = Math.max(seen.max, seen.now);
       await new Promise((r) => setTimeout(r, 5));
