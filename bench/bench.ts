@@ -4,7 +4,8 @@
  *  2. live collection + audit against moto server at 1k resources (AWS calls and wall time per
  *     resource); pass --live 1000,10000 for more sizes.
  * --week instead runs only the simulated week of alerts over the example account (bench/week.ts);
- * --live-only runs only the live measurements (which also print the calls by API).
+ * --live-only runs only the live measurements (which also print the calls by API); --bundles-only
+ * only the bundles' sizes and cold starts; --sweep-only only the sweep through the latency proxy.
  * Prints one line per measurement.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ import { auditAccount } from '../src/app/live.js';
 import { settingsFrom, sweep } from '../src/app/runtime.js';
 import { Aws } from '../src/aws/clients.js';
 import { arnMatches } from '../src/inventory/arn.js';
+import { bucketReads } from '../src/inventory/collect/buckets.js';
 import { mapLimit } from '../src/inventory/collect/index.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { inventorySchema } from '../src/inventory/schema.js';
@@ -176,6 +178,27 @@ async function live(size: number, endpoint: string): Promise<void> {
     console.log(
       `live    ${String(n).padStart(6)} resources  ${api.padEnd(44)} ${String(k).padStart(6)} calls${per(api)}`,
     );
+  // The bound for the active rules: each bucket's settings they read, the listing pages (tagging
+  // 100 a page, ListBuckets 1,000, databases 100 — instances and clusters), and the account-wide
+  // reads made once whatever the size (AWS Backup, KMS, STS: measured, counted as they are).
+  const buckets = byType.get('AWS::S3::Bucket') ?? 0;
+  const databases = n - buckets;
+  const perBucket = bucketReads(policies)({ 'backup:policy': 'bronze' }).size;
+  const perResourceApis = /^(S3|RDS)\.|^ResourceGroupsTaggingAPI\./;
+  const fixed = [...reader.calls]
+    .filter(([api]) => !perResourceApis.test(api))
+    .reduce((t, [, k]) => t + k, 0);
+  const bound =
+    buckets * perBucket +
+    Math.ceil(buckets / 100) +
+    Math.ceil(buckets / 1000) +
+    2 * Math.ceil(databases / 100) +
+    fixed;
+  const location = reader.calls.get('S3.GetBucketLocation') ?? 0;
+  const direct = reader.totalCalls() - location;
+  console.log(
+    `live    ${String(n).padStart(6)} resources  bound for the active rules ${bound} calls = ${(bound / n).toFixed(2)} per resource (${perBucket} settings a bucket); measured without GetBucketLocation (moto's ListBuckets names no BucketRegion) ${direct} = ${(direct / n).toFixed(2)} per resource, ${(direct / bound).toFixed(2)}x the bound; with it ${(reader.totalCalls() / bound).toFixed(2)}x`,
+  );
 }
 
 /**
@@ -271,12 +294,44 @@ async function sweepChild(endpoint: string, mode: 'dry-run' | 'on'): Promise<voi
   );
 }
 
+/** One fresh node process importing `file` (and, with `event`, invoking its handler once): times in ms. */
+function coldStart(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  event?: unknown,
+): { total: number; load: number; first?: number; sdk: string[] } {
+  const script = `
+    import { createRequire } from 'node:module';
+    const t0 = performance.now();
+    const m = await import(${JSON.stringify(file)});
+    const t1 = performance.now();
+    let first;
+    if (${JSON.stringify(event !== undefined)}) {
+      await m.handler(${JSON.stringify(event ?? null)}, { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60000 });
+      first = performance.now() - t1;
+    }
+    const sdk = [...new Set(Object.keys(createRequire(import.meta.url).cache)
+      .map((k) => k.match(/@aws-sdk[/](client-[a-z-]+)[/]/)?.[1]).filter(Boolean))].sort();
+    process.stdout.write('\\n' + JSON.stringify({ load: t1 - t0, first, sdk }));`;
+  const started = performance.now();
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const r = JSON.parse(out.toString().trim().split('\n').pop() ?? '{}');
+  return { total: performance.now() - started, ...r };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
 /**
- * Zip size and cold import of each packaged function, in fresh node processes (median of 7):
- * the whole process, and the bundle's module loading and evaluation measured inside it (the rest
- * is process start, as an empty `node -e ""` shows).
+ * Zip size and cold start of each packaged function, in fresh node processes (median of 7): the
+ * whole process, the bundle's module loading and evaluation measured inside it (the rest is
+ * process start, as an empty `node -e ""` shows), against the floor of a handler that is only
+ * middy and a Powertools logger; and the config rule's first invocation on a change notification
+ * (against moto), with the SDK packages that path loaded.
  */
-function bundles(): void {
+async function bundles(endpoint: string): Promise<void> {
   execFileSync('npx', ['serverless', 'package'], { stdio: 'pipe' });
   const fns = {
     onResourceChange: 'on-resource-change',
@@ -287,8 +342,15 @@ function bundles(): void {
     validateRestore: 'validate-restore',
   };
   const RUNS = 7;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  const env = { ...process.env, AWS_REGION: 'eu-central-1' };
+  const env = {
+    ...process.env,
+    AWS_REGION: 'eu-central-1',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
   const empty: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
@@ -296,31 +358,55 @@ function bundles(): void {
     empty.push(performance.now() - started);
   }
   console.log(`bundle  process start (node -e "")  ${median(empty).toFixed(0)} ms (median of ${RUNS})`);
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['bench/floor-handler.ts'],
+    outfile: '.serverless/bench/floor/handler.mjs',
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const floor = Array.from({ length: RUNS }, () =>
+    coldStart(`${process.cwd()}/.serverless/bench/floor/handler.mjs`, env),
+  );
+  const floorLoad = median(floor.map((r) => r.load));
+  console.log(
+    `bundle  floor (middy + Powertools Logger)  cold import ${median(floor.map((r) => r.total)).toFixed(0)} ms, of which module load+evaluation ${floorLoad.toFixed(0)} ms`,
+  );
   for (const [fn, dir] of Object.entries(fns)) {
     const out = `.serverless/bench/${fn}`;
     execFileSync('python3', ['-m', 'zipfile', '-e', `.serverless/${fn}.zip`, out]);
     const file = `${process.cwd()}/${out}/functions/${dir}/handler.mjs`;
-    const totals: number[] = [];
-    const evals: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const started = performance.now();
-      const inside = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`,
-        ],
-        { env },
-      ).toString();
-      totals.push(performance.now() - started);
-      evals.push(Number(inside));
-    }
+    const runs = Array.from({ length: RUNS }, () => coldStart(file, env));
     const kb = statSync(`.serverless/${fn}.zip`).size / 1024;
+    const load = median(runs.map((r) => r.load));
     console.log(
-      `bundle  ${fn.padEnd(16)} ${kb.toFixed(0).padStart(4)} KB zipped  cold import ${median(totals).toFixed(0)} ms, of which module load+evaluation ${median(evals).toFixed(0)} ms (median of ${RUNS}, node ${process.version})`,
+      `bundle  ${fn.padEnd(16)} ${kb.toFixed(0).padStart(4)} KB zipped  cold import ${median(runs.map((r) => r.total)).toFixed(0)} ms, of which module load+evaluation ${load.toFixed(0)} ms (${(load - floorLoad).toFixed(0)} ms over the floor; SDK packages loaded at import: ${runs[0]?.sdk.length ?? '?'}) (median of ${RUNS}, node ${process.version})`,
     );
   }
+  // The config rule's change path, first invocation: what it loads on first use, and how long.
+  const change = JSON.parse(
+    readFileSync(
+      'test/fixtures/real/config/config_rule_change_notification_s3_bucket_custodian.json',
+      'utf8',
+    ),
+  );
+  const first = Array.from({ length: RUNS }, () =>
+    coldStart(`${process.cwd()}/.serverless/bench/configRule/functions/config-rule/handler.mjs`, env, {
+      ...change,
+      resultToken: 'TESTMODE',
+    }),
+  );
+  console.log(
+    `bundle  configRule change notification: module load+evaluation ${median(first.map((r) => r.load)).toFixed(0)} ms, first invocation ${median(first.map((r) => r.first ?? Number.NaN)).toFixed(0)} ms (against moto), SDK packages it loaded: ${first[0]?.sdk.join(', ')}`,
+  );
 }
 
 /** Star-heavy selection patterns (user text) against a 60-character bucket ARN: linear, not exponential. */
@@ -348,11 +434,6 @@ async function main(): Promise<void> {
     return;
   }
   const sweepOnly = args.includes('--sweep-only');
-  if (!args.includes('--live-only') && !sweepOnly) {
-    bundles();
-    patterns();
-    for (const size of [1000, 10_000, 50_000]) engine(size);
-  }
   execFileSync('bash', ['scripts/ensure-venv.sh'], { stdio: 'inherit' });
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -370,6 +451,12 @@ async function main(): Promise<void> {
       )
         break;
       await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!args.includes('--live-only') && !sweepOnly) {
+      await bundles(endpoint);
+      if (args.includes('--bundles-only')) return;
+      patterns();
+      for (const size of [1000, 10_000, 50_000]) engine(size);
     }
     if (!sweepOnly) for (const size of liveSizes) await live(size, endpoint);
     for (const size of sweepSizes) await sweepAtScale(size, endpoint, 50);
