@@ -96,6 +96,7 @@ const config = {
       POWERTOOLS_SERVICE_NAME: 'backup-sentinel',
       REMEDIATION_MODE: "${param:remediationMode, 'dry-run'}",
       MAX_CHANGES: "${param:maxChanges, '20'}",
+      READ_FROM: "${param:readFrom, 'auto'}",
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
       VAULT_EVENTS_TOPIC_ARN: { Ref: 'VaultEventsTopic' },
       BACKUP_ROLE_ARN: backupRoleArn,

@@ -9,19 +9,21 @@
  * Prints one line per measurement.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { auditInventory } from '../src/app/audit.js';
 import { auditAccount } from '../src/app/live.js';
 import { settingsFrom, sweep } from '../src/app/runtime.js';
 import { Aws } from '../src/aws/clients.js';
+import { auditJsonChunks, renderAudit } from '../src/cli/format.js';
 import { arnMatches } from '../src/inventory/arn.js';
 import { bucketReads } from '../src/inventory/collect/buckets.js';
 import { mapLimit } from '../src/inventory/collect/index.js';
 import { parseInventory } from '../src/inventory/index.js';
 import { inventorySchema } from '../src/inventory/schema.js';
 import { parsePolicies } from '../src/policy/index.js';
+import { configRouteCalls } from './config-route.js';
 import { simulateWeek } from './week.js';
 
 const args = process.argv.slice(2);
@@ -31,9 +33,13 @@ const liveSizes = (liveAt >= 0 ? (args[liveAt + 1] ?? '1000') : '1000').split(',
 const sweepAt = args.indexOf('--sweep');
 const sweepSizes = (sweepAt >= 0 ? (args[sweepAt + 1] ?? '1000') : '1000').split(',').map(Number);
 
-function engine(size: number): void {
+/**
+ * The example account grown to `size` resources, with what a real account's data grows with
+ * scaled alongside: recovery points, copy and restore jobs, collection errors, protected
+ * resources and backup jobs.
+ */
+function scaledInventory(size: number) {
   const demo = parseInventory(readFileSync('examples/demo-account.json', 'utf8'));
-  const policies = parsePolicies(readFileSync('examples/policies.yml', 'utf8'));
   const copies = Math.ceil(size / demo.resources.length);
   const clone = <T extends { Arn?: string; ResourceArn?: string; SourceResourceArn?: string }>(
     x: T,
@@ -59,7 +65,7 @@ function engine(size: number): void {
     protectedResources.push(...demo.protectedResources.map((p) => clone(p, i)));
     backupJobs.push(...demo.backupJobs.map((j) => clone(j, i)));
   }
-  const inventory = inventorySchema.parse({
+  return inventorySchema.parse({
     ...demo,
     resources: resources.slice(0, size),
     recoveryPoints: points,
@@ -69,11 +75,66 @@ function engine(size: number): void {
     protectedResources,
     backupJobs,
   });
+}
+
+function engine(size: number): void {
+  const policies = parsePolicies(readFileSync('examples/policies.yml', 'utf8'));
+  const inventory = scaledInventory(size);
   const started = performance.now();
   const result = auditInventory(inventory, policies, new Date(inventory.capturedAt));
   const ms = performance.now() - started;
   console.log(
     `engine  ${String(size).padStart(6)} resources  ${ms.toFixed(0).padStart(6)} ms  ${(ms / size).toFixed(3)} ms/resource  ${result.findings.length} findings  (${inventory.collectionErrors.length} collection errors, ${inventory.protectedResources.length} protected resources, ${inventory.backupJobs.length} backup jobs)`,
+  );
+}
+
+/**
+ * The offline audit at `size` resources in a fresh process per format: audit and render (JSON is
+ * streamed, as the CLI writes it), its wall time and the process's peak RSS. The inventory is built
+ * in memory (at 100k resources its file would be ~670 MB, over the CLI's 256 MiB input cap).
+ */
+function offline(sizes: number[]): void {
+  for (const size of sizes)
+    for (const format of ['table', 'json'] as const) {
+      const out = execFileSync(
+        process.execPath,
+        [process.argv[1] ?? 'dist/bench.mjs', '--offline-child', String(size), format],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 1 << 20,
+        },
+      );
+      const r = JSON.parse(out.toString().trim().split('\n').pop() ?? '{}');
+      console.log(
+        `offline ${String(size).padStart(6)} resources  --format ${format.padEnd(5)}  audit ${(r.auditMs / 1000).toFixed(2)} s + render ${(r.renderMs / 1000).toFixed(2)} s  ${(r.bytes / 1024 / 1024).toFixed(0)} MB written  peak RSS ${r.rssMb.toFixed(0)} MB (inventory built in ${(r.buildMs / 1000).toFixed(1)} s)`,
+      );
+    }
+}
+
+function offlineChild(size: number, format: 'table' | 'json'): void {
+  const policies = parsePolicies(readFileSync('examples/policies.yml', 'utf8'));
+  const t0 = performance.now();
+  const inventory = scaledInventory(size);
+  const t1 = performance.now();
+  const result = auditInventory(inventory, policies, new Date(inventory.capturedAt));
+  const t2 = performance.now();
+  const fd = openSync('/dev/null', 'w');
+  let bytes = 0;
+  const write = (chunk: string) => {
+    bytes += Buffer.byteLength(chunk);
+    writeSync(fd, chunk);
+  };
+  if (format === 'json') for (const chunk of auditJsonChunks(result)) write(chunk);
+  else write(renderAudit(result, 'table'));
+  const t3 = performance.now();
+  console.log(
+    JSON.stringify({
+      buildMs: t1 - t0,
+      auditMs: t2 - t1,
+      renderMs: t3 - t2,
+      bytes,
+      rssMb: process.resourceUsage().maxRSS / 1024,
+    }),
   );
 }
 
@@ -281,6 +342,8 @@ async function sweepChild(endpoint: string, mode: 'dry-run' | 'on'): Promise<voi
   const swept = await sweep(aws, parsePolicies(BENCH_POLICIES), settings, new Date());
   const statuses: Record<string, number> = {};
   for (const r of swept.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  if (process.env.BENCH_VERBOSE)
+    for (const [api, k] of [...aws.calls].sort((x, y) => y[1] - x[1])) console.error(`[bench] ${api} ${k}`);
   for (const r of swept.results.filter((x) => x.status === 'failed').slice(0, 3))
     console.error(`[bench] failed: ${r.summary}: ${r.error}`);
   console.log(
@@ -424,6 +487,13 @@ function patterns(): void {
 }
 
 async function main(): Promise<void> {
+  const offlineChildAt = args.indexOf('--offline-child');
+  if (offlineChildAt >= 0)
+    return offlineChild(
+      Number(args[offlineChildAt + 1]),
+      args[offlineChildAt + 2] === 'json' ? 'json' : 'table',
+    );
+  if (args.includes('--offline-only')) return offline([10_000, 50_000, 100_000]);
   const sweepChildAt = args.indexOf('--sweep-child');
   if (sweepChildAt >= 0)
     return sweepChild(args[sweepChildAt + 1] ?? '', args[sweepChildAt + 2] === 'on' ? 'on' : 'dry-run');
@@ -457,8 +527,18 @@ async function main(): Promise<void> {
       if (args.includes('--bundles-only')) return;
       patterns();
       for (const size of [1000, 10_000, 50_000]) engine(size);
+      offline([10_000, 50_000, 100_000]);
     }
-    if (!sweepOnly) for (const size of liveSizes) await live(size, endpoint);
+    if (!sweepOnly) {
+      for (const size of liveSizes) await live(size, endpoint);
+      // The AWS Config route, with Config (and S3's listing) mocked: moto's Select answers nothing.
+      for (const size of [1000, 10_000]) {
+        const r = await configRouteCalls(size);
+        console.log(
+          `config  ${String(size).padStart(6)} buckets    AWS Config route: ${r.calls} AWS calls = ${r.perResource.toFixed(3)} per resource  (${[...r.byApi].map(([api, k]) => `${api} ${k}`).join(', ')})`,
+        );
+      }
+    }
     for (const size of sweepSizes) await sweepAtScale(size, endpoint, 50);
   } finally {
     child.kill('SIGTERM');

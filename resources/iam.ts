@@ -98,9 +98,12 @@ const SCOPED_READS = new Set([
   's3:ListBucket',
 ]);
 
-/** Get*, List*, Describe*: granted on "*" (read-only; what the audit must see), but SCOPED_READS. */
+/** Reads not named Get/List/Describe: AWS Config's advanced query (the Config route for buckets). */
+const OTHER_READS = new Set(['config:SelectResourceConfig']);
+
+/** Get*, List*, Describe* and OTHER_READS: granted on "*" (read-only; what the audit must see), but SCOPED_READS. */
 export const isRead = (action: string) =>
-  /^[a-z0-9-]+:(Get|List|Describe)/.test(action) && !SCOPED_READS.has(action);
+  (/^[a-z0-9-]+:(Get|List|Describe)/.test(action) || OTHER_READS.has(action)) && !SCOPED_READS.has(action);
 
 const sub = (s: string) => ({ 'Fn::Sub': s });
 const here = (resource: string) => sub(`arn:\${AWS::Partition}:${resource}`);

@@ -4,11 +4,12 @@
  * actions the rules propose call (src/remediation/actions-catalogue.ts), reads and writes.
  */
 import { BUCKET_READS } from './inventory/collect/buckets.js';
+import { CONFIG_ROUTE_READS } from './inventory/collect/config-route.js';
 import { HOME_READS } from './inventory/scope.js';
 import { iamFor } from './remediation/actions-catalogue.js';
 import { RULES } from './rules/registry.js';
 
-export { BUCKET_READS };
+export { BUCKET_READS, CONFIG_ROUTE_READS };
 
 /** Reads the collector makes that no single rule owns: the region-wide ones the scope records, and per subject. */
 export const COLLECTOR_READS = [
@@ -99,15 +100,24 @@ export function functionActions(fn: FunctionName): string[] {
   if (fn === 'onBackupEvent') return sorted(ALERT_ACTIONS);
   if (fn === 'validateRestore') return sorted(VALIDATOR_ACTIONS);
   if (fn === 'rotateKeyMaterial') return sorted([...ROTATOR_ACTIONS, ...ALERT_ACTIONS]);
+  // The sweeps (the sweep, the Config rule's scheduled run) read buckets through AWS Config
+  // where it serves them; the event path reads its one resource directly.
   if (fn === 'configRule')
     return sorted([
       ...readActions(),
+      ...CONFIG_ROUTE_READS,
       'config:GetResourceConfigHistory',
       'config:PutEvaluations',
       'sts:AssumeRole',
     ]);
   if (fn === 'sweep')
-    return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole', ...ALERT_ACTIONS]);
+    return sorted([
+      ...readActions(),
+      ...CONFIG_ROUTE_READS,
+      ...writeActions(),
+      'sts:AssumeRole',
+      ...ALERT_ACTIONS,
+    ]);
   return sorted([...readActions(), ...writeActions(), 'sts:AssumeRole']);
 }
 

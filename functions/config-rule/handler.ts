@@ -24,6 +24,7 @@ export const handler = middy(async (event: ConfigRuleEvent) => {
       policies,
       now: new Date(),
       cache: backupState,
+      ...(settings.readFrom ? { readFrom: settings.readFrom } : {}),
       ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),
     });
   } catch (e) {

@@ -9,6 +9,7 @@
 import type { Evaluation, ResourceType } from '@aws-sdk/client-config-service';
 import type { Aws } from '../aws/clients.js';
 import { parseArn } from '../inventory/arn.js';
+import type { ReadFrom } from '../inventory/collect/config-route.js';
 import { type BackupStateCache, collectInventory, collectResource } from '../inventory/collect/index.js';
 import { resourceFromConfigItem } from '../inventory/config-item.js';
 import type { Inventory, Resource } from '../inventory/schema.js';
@@ -112,7 +113,7 @@ function configId(r: Resource): string {
 export async function evaluateConfigEvent(
   aws: Aws,
   event: ConfigRuleEvent,
-  deps: { policies: PolicySet; now: Date; drRoleArn?: string; cache?: BackupStateCache },
+  deps: { policies: PolicySet; now: Date; drRoleArn?: string; cache?: BackupStateCache; readFrom?: ReadFrom },
 ): Promise<Evaluation[]> {
   const dr = deps.drRoleArn ? { drRoleArn: deps.drRoleArn } : {};
   let parsed: unknown;
@@ -132,6 +133,7 @@ export async function evaluateConfigEvent(
       regions: [region],
       policies: deps.policies,
       now: deps.now,
+      ...(deps.readFrom ? { readFrom: deps.readFrom } : {}),
       ...dr,
     });
     const findings = audit(inventory, deps.policies, { now: deps.now });

@@ -1,6 +1,7 @@
 /** Use-cases against a live account: snapshot, audit, fix. */
 import type { Aws } from '../aws/clients.js';
 import { partitionOf } from '../inventory/arn.js';
+import type { ReadFrom } from '../inventory/collect/config-route.js';
 import { collectInventory } from '../inventory/collect/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { PolicySet } from '../policy/index.js';
@@ -14,6 +15,8 @@ export interface LiveOptions {
   now: Date;
   drRoleArn?: string;
   windowDays?: number;
+  /** Where bucket settings are read: auto (AWS Config where it serves them; the default) or direct. */
+  readFrom?: ReadFrom;
   onProgress?: (message: string) => void;
 }
 
@@ -24,6 +27,7 @@ export function snapshot(aws: Aws, o: LiveOptions): Promise<Inventory> {
     now: o.now,
     ...(o.drRoleArn ? { drRoleArn: o.drRoleArn } : {}),
     ...(o.windowDays ? { windowDays: o.windowDays } : {}),
+    ...(o.readFrom ? { readFrom: o.readFrom } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 }

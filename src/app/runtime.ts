@@ -119,6 +119,7 @@ export async function sweep(aws: Aws, policies: PolicySet, settings: Settings, n
     regions: [settings.region],
     policies,
     now,
+    ...(settings.readFrom ? { readFrom: settings.readFrom } : {}),
     apply: settings.mode === 'on',
     maxChanges: settings.mode === 'off' ? 0 : settings.maxChanges,
     ...(settings.drRoleArn ? { drRoleArn: settings.drRoleArn } : {}),

@@ -4,6 +4,7 @@
  * engine and the collector at cold start.
  */
 import type { AlertSeverity } from '../alerts/types.js';
+import type { ReadFrom } from '../inventory/collect/config-route.js';
 import type { AlertSettings } from './alerts.js';
 
 export type RemediationMode = 'off' | 'dry-run' | 'on';
@@ -34,6 +35,11 @@ export interface Settings {
    */
   backupRoles?: 'template';
   drRoleArn?: string;
+  /**
+   * Where the sweeps read bucket settings: auto (AWS Config where it serves them, else direct) or
+   * direct. Absent when READ_FROM is not set: read it as 'auto'.
+   */
+  readFrom?: ReadFrom;
   /** The Config rule the config-rule function answers (other rules' invocations are dropped). */
   configRuleName?: string;
   /** Alerts: the incident table, the window, the least severity sent, the Slack secret. */
@@ -77,6 +83,9 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     throw new Error(
       `BACKUP_ROLES must be none or template (got "${backupRoles}"): template once resources/backup-roles.yml is deployed in this account and Region`,
     );
+  const readFrom = env.READ_FROM || undefined;
+  if (readFrom !== undefined && readFrom !== 'auto' && readFrom !== 'direct')
+    throw new Error(`READ_FROM must be auto or direct (got "${readFrom}")`);
   const max = Number(env.MAX_CHANGES ?? '20');
   const alerts = alertSettingsFrom(env);
   return {
@@ -84,6 +93,7 @@ export function settingsFrom(env: Record<string, string | undefined>): Settings 
     mode,
     keyRotationMode: keyMode,
     maxChanges: Number.isInteger(max) && max >= 0 ? max : 20,
+    ...(readFrom ? { readFrom } : {}),
     ...(restoreValidation ? { restoreValidation } : {}),
     ownRoleArns: (env.OWN_ROLE_ARNS ?? '').split(',').filter((a) => a.startsWith('arn:')),
     ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),

@@ -34,6 +34,9 @@ function groupByResource(findings: Finding[]): Map<string, Finding[]> {
 
 const statusRank = (s: Status) => ['ERROR', 'NON_COMPLIANT', 'COMPLIANT', 'NOT_APPLICABLE'].indexOf(s);
 const isProblem = (f: Finding) => f.status === 'NON_COMPLIANT' || f.status === 'ERROR';
+/** A finding's message, with the AWS Config item it was read from when it was. */
+const withSource = (f: Finding) =>
+  f.source ? `${f.message} [read from AWS Config, captured ${f.source.capturedAt}]` : f.message;
 
 export function summaryLine(r: AuditResult): string {
   const s = r.summary;
@@ -84,7 +87,7 @@ export function renderAudit(r: AuditResult, format: Format, all = false): string
       );
       for (const f of shown)
         lines.push(
-          `| ${STATUS_LABEL[f.status]} | ${f.severity} | \`${f.ruleId}\` | ${f.message.replace(/\|/g, '\\|')} |`,
+          `| ${STATUS_LABEL[f.status]} | ${f.severity} | \`${f.ruleId}\` | ${withSource(f).replace(/\|/g, '\\|')} |`,
         );
       lines.push('');
     }
@@ -102,7 +105,7 @@ export function renderAudit(r: AuditResult, format: Format, all = false): string
     const width = Math.max(...shown.map((f) => f.ruleId.length));
     for (const f of shown) {
       lines.push(
-        `  ${STATUS_LABEL[f.status].padEnd(5)} ${f.severity.padEnd(8)} ${f.ruleId.padEnd(width)}  ${f.message}`,
+        `  ${STATUS_LABEL[f.status].padEnd(5)} ${f.severity.padEnd(8)} ${f.ruleId.padEnd(width)}  ${withSource(f)}`,
       );
     }
     lines.push('');

@@ -11,6 +11,7 @@ import { Aws } from '../aws/clients.js';
 import { printable, SentinelError } from '../errors.js';
 import { describeFileError, formatBytes, MiB, UnreadableFileError } from '../files.js';
 import { parseArn } from '../inventory/arn.js';
+import { READ_FROM, type ReadFrom } from '../inventory/collect/config-route.js';
 import { type Inventory, parseInventory } from '../inventory/index.js';
 import { closest } from '../issues.js';
 import { where } from '../keys/escrow.js';
@@ -75,7 +76,7 @@ type Command =
   | 'policies'
   | 'rules';
 
-const LIVE_FLAGS = ['region', 'profile', 'endpoint-url', 'dr-role-arn', 'window-days'] as const;
+const LIVE_FLAGS = ['region', 'profile', 'endpoint-url', 'dr-role-arn', 'window-days', 'read-from'] as const;
 
 /** Each command's usage lines and the flags it accepts (besides --help and --version). */
 const COMMANDS: Record<Command, { usage: string[]; flags: readonly string[]; live?: true }> = {
@@ -162,7 +163,7 @@ const REFUSALS: Partial<Record<Command, Partial<Record<Flag, string>>>> = {
 
 const LIVE_USAGE = [
   'LIVE = --region REGION [--region …] [--profile NAME] [--endpoint-url URL]',
-  '       [--dr-role-arn ARN] [--window-days N]',
+  '       [--dr-role-arn ARN] [--window-days N] [--read-from auto|direct]',
 ];
 
 const USAGE = `backup-sentinel ${VERSION} — audits and heals AWS Backup coverage of RDS and S3 against declared policies
@@ -180,6 +181,10 @@ LIVE (reads the account your AWS credentials point at):
                      check that copies really landed there
   --window-days N    how far back jobs and recovery points are read, 1-${MAX_WINDOW_DAYS} (default: from the
                      policies)
+  --read-from auto|direct
+                     where bucket settings are read: auto takes them from AWS Config where its
+                     recorder serves them, else directly; direct always asks S3 (default: $READ_FROM,
+                     else auto)
 
 Options:
   --inventory FILE   audit a saved snapshot instead, e.g. examples/demo-account.json
@@ -262,6 +267,7 @@ const FLAGS = {
   'endpoint-url': { type: 'string' },
   'dr-role-arn': { type: 'string' },
   'window-days': { type: 'string' },
+  'read-from': { type: 'string' },
   out: { type: 'string' },
   apply: { type: 'boolean', default: false },
   'max-changes': { type: 'string' },
@@ -550,6 +556,11 @@ function live(io: Io, values: Values, policies: PolicySet, context: AwsContext) 
     values['window-days'] === undefined
       ? undefined
       : wholeNumber(values['window-days'], '--window-days', 1, MAX_WINDOW_DAYS);
+  const readFrom = values['read-from'] ?? (io.env.READ_FROM || undefined);
+  if (readFrom !== undefined && !(READ_FROM as readonly string[]).includes(readFrom))
+    throw new UsageError(
+      `--read-from must be ${READ_FROM.join(' or ')} (got "${printable(readFrom, false)}"${values['read-from'] === undefined ? ' from READ_FROM' : ''})`,
+    );
   const endpoint = endpointUrl(values['endpoint-url']);
   const drRoleArn = arn(values, 'dr-role-arn');
   if (endpoint) context.endpoint = endpoint;
@@ -565,6 +576,7 @@ function live(io: Io, values: Values, policies: PolicySet, context: AwsContext) 
     now: io.now(),
     ...(drRoleArn ? { drRoleArn } : {}),
     ...(windowDays ? { windowDays } : {}),
+    ...(readFrom ? { readFrom: readFrom as ReadFrom } : {}),
     onProgress: (m) => io.stderr(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`),
   };
   return { aws, options };

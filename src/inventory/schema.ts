@@ -79,6 +79,22 @@ export const bucketSchema = z.looseObject({
     .optional(),
   /** Settings the collector did not read (no rule needed them for its policy then), by IAM action. */
   NotRead: z.array(z.string()).optional(),
+  /**
+   * Where its settings were read when the AWS Config route was tried (absent: it was not; every
+   * setting was read directly). aws-config: `settings` (by IAM action) came from the item captured
+   * at `capturedAt`, the others were read directly; direct: `reason` Config could not serve it.
+   */
+  ReadFrom: z
+    .discriminatedUnion('source', [
+      z.looseObject({
+        source: z.literal('aws-config'),
+        capturedAt: date,
+        recorderCheckedAt: date.optional(),
+        settings: z.array(z.string()),
+      }),
+      z.looseObject({ source: z.literal('direct'), reason: z.string().default('') }),
+    ])
+    .optional(),
 });
 
 export const resourceSchema = z.discriminatedUnion('Type', [dbInstanceSchema, dbClusterSchema, bucketSchema]);

@@ -36,6 +36,8 @@ export interface Policy extends ParsedPolicy {
 export interface PolicySet {
   tagKey: string;
   remediateTagKey: string;
+  /** How recent AWS Config's data must be to read bucket settings from it (hours; default 24). */
+  configMaxAgeHours?: number;
   keyMaterial: KeyMaterialSettings;
   policies: Record<string, Policy>;
 }

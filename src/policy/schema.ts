@@ -293,6 +293,15 @@ export const policyFileSchema = z.strictObject({
     .max(128)
     .default('backup:remediate')
     .describe('Tag whose value "false" makes a resource audit-only.'),
+  configMaxAgeHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(720)
+    .default(24)
+    .describe(
+      "How recent AWS Config's data must be for the sweep to read bucket settings from it: the recorder's last successful status within this many hours (else the buckets are read directly).",
+    ),
   keyMaterial: keyMaterial
     .optional()
     .describe(

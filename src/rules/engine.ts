@@ -48,6 +48,16 @@ function notReadBy(s: Subject, rule: AnyRule): string | undefined {
   return notRead?.find((a) => rule.permissions.collect.includes(a));
 }
 
+/** The AWS Config item the rule's reads of this resource came from, if they did (ReadFrom). */
+function sourceOf(s: Subject, rule: AnyRule): Finding['source'] {
+  if (s.kind !== 'resource' && s.kind !== 'tagged') return undefined;
+  const from = (s.resource as { ReadFrom?: { source?: string; capturedAt?: string; settings?: string[] } })
+    .ReadFrom;
+  if (from?.source !== 'aws-config' || !from.capturedAt) return undefined;
+  if (!(from.settings ?? []).some((a) => rule.permissions.collect.includes(a))) return undefined;
+  return { readFrom: 'aws-config', capturedAt: from.capturedAt };
+}
+
 function applies(rule: AnyRule, s: Subject): boolean {
   if (rule.subject !== s.kind) return false;
   if ((s.kind === 'resource' || s.kind === 'tagged') && rule.resourceTypes)
@@ -101,6 +111,7 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
   // backup-sentinel changes only the account it audits: elsewhere (the DR vault) it reports.
   const account = subjectAccount(subject);
   const foreign = account !== ctx.inventory.accountId;
+  const source = sourceOf(subject, rule);
   return outcomes.map((o) => ({
     ruleId: rule.id,
     resourceArn: subject.arn,
@@ -116,6 +127,7 @@ function run(rule: AnyRule, subject: Subject, ctx: RuleContext): Finding[] {
     actions: o.status === 'NON_COMPLIANT' && !foreign ? (o.actions ?? []) : [],
     remediate: subject.kind === 'tagged' ? subject.resolution.remediate : subject.remediate,
     ...(o.status === 'ERROR' && o.outOfScope ? { outOfScope: true as const } : {}),
+    ...(source && o.status !== 'NOT_APPLICABLE' ? { source } : {}),
   }));
 }
 

@@ -105,6 +105,11 @@ export interface Finding {
    * audited, no DR read role). The Config rule names these without letting them decide.
    */
   outOfScope?: true;
+  /**
+   * What the finding read came from when not a direct read: the resource's AWS Config item,
+   * captured at `capturedAt` (the bucket's ReadFrom, for the settings this rule collects).
+   */
+  source?: { readFrom: 'aws-config'; capturedAt: string };
 }
 
 export const compliant = (message: string): Outcome => ({ status: 'COMPLIANT', message });

@@ -59,6 +59,15 @@ describe('settingsFrom', () => {
     );
   });
 
+  it('reads READ_FROM: auto or direct (absent: auto, downstream), and refuses anything else', () => {
+    expect(settingsFrom({ READ_FROM: 'direct' }).readFrom).toBe('direct');
+    expect(settingsFrom({ READ_FROM: 'auto' }).readFrom).toBe('auto');
+    expect(settingsFrom({})).not.toHaveProperty('readFrom');
+    expect(() => settingsFrom({ READ_FROM: 'config' })).toThrow(
+      'READ_FROM must be auto or direct (got "config")',
+    );
+  });
+
   it('reads BACKUP_ROLES: template, or none (the default), and refuses anything else', () => {
     expect(settingsFrom({ BACKUP_ROLES: 'template' }).backupRoles).toBe('template');
     expect(settingsFrom({ BACKUP_ROLES: 'none' })).not.toHaveProperty('backupRoles');

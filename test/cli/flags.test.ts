@@ -138,6 +138,11 @@ describe('flag values', () => {
       'error: --window-days must be from 1 to 3650 (got 100000)',
     ],
     [['audit', ...LIVE, '--window-days', 'week'], 'error: --window-days must be a whole number (got "week")'],
+    [['audit', ...LIVE, '--read-from', 'config'], 'error: --read-from must be auto or direct (got "config")'],
+    [
+      ['audit', ...DEMO, '--read-from', 'direct'],
+      'error: --read-from reads a live account; it does not go with --inventory',
+    ],
     [['audit', ...DEMO, '--now', '1'], 'error: --now must be an ISO-8601 date (got "1"), e.g. 2026-11-25'],
     [['audit', ...DEMO, '--now', 'March 7'], 'error: --now must be an ISO-8601 date (got "March 7")'],
     [

@@ -366,7 +366,13 @@ function mockAccount(): void {
 
 const newAws = () => new Aws({ credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 const collect = (aws: Aws, policies = POLICIES) =>
-  collectInventory(aws, { regions: [REGION], policies, now: NOW, windowDays: WINDOW_DAYS });
+  collectInventory(aws, {
+    regions: [REGION],
+    policies,
+    now: NOW,
+    windowDays: WINDOW_DAYS,
+    readFrom: 'direct',
+  });
 /** POLICIES, with gold asking for Object Lock (so s3.object-lock judges the buckets). */
 const LOCKED = policySet({
   policies: {

@@ -19,6 +19,14 @@ import { resolvePolicy } from '../../policy/resolve.js';
 import { RULES } from '../../rules/registry.js';
 import type { AnyRule } from '../../rules/types.js';
 import { all, type Collection, type Input, mapLimit, type Progress, tagMap } from './calls.js';
+import {
+  type ConfigBucket,
+  type ConfigRouteOptions,
+  type ConfigServed,
+  type ConfigSettings,
+  configServed,
+  itemRefusal,
+} from './config-route.js';
 
 /** Every bucket setting the collector knows how to read (collectBucket), by IAM action. */
 export const BUCKET_SETTINGS = [
@@ -95,6 +103,8 @@ const LIST_BUCKETS_PAGE = 1000;
  */
 export class BucketRegions {
   private readonly known = new Map<string, string | undefined>();
+  /** ListBuckets' CreationDate (ISO), by name: the Config route tells a recreated bucket by it. */
+  private readonly created = new Map<string, string>();
   private listed: Promise<void> | undefined;
 
   has(name: string): boolean {
@@ -107,6 +117,10 @@ export class BucketRegions {
 
   set(name: string, region: string | undefined): void {
     this.known.set(name, region);
+  }
+
+  createdAt(name: string): string | undefined {
+    return this.created.get(name);
   }
 
   /**
@@ -123,8 +137,10 @@ export class BucketRegions {
             .s3(region)
             .pages((sdk, client) => sdk.paginateListBuckets({ client, pageSize: LIST_BUCKETS_PAGE }, {})),
         );
-        for (const b of pages.flatMap((p) => p.Buckets ?? []))
+        for (const b of pages.flatMap((p) => p.Buckets ?? [])) {
           if (b.Name && b.BucketRegion && !this.known.has(b.Name)) this.known.set(b.Name, b.BucketRegion);
+          if (b.Name && b.CreationDate) this.created.set(b.Name, new Date(b.CreationDate).toISOString());
+        }
       } catch (e) {
         progress(`s3:ListAllMyBuckets failed (${(e as Error).name}): locating each bucket instead`);
       }
@@ -167,6 +183,8 @@ export interface TaggedBucketOptions {
   bucketRegion: BucketRegions;
   /** The settings each bucket is read for (default: every setting a rule collects). */
   reads?: BucketReads;
+  /** Read the settings AWS Config carries from it where it can serve them (absent: read directly). */
+  configRoute?: ConfigRouteOptions;
   limit: number;
   progress: Progress;
 }
@@ -183,6 +201,19 @@ export async function readTaggedBuckets(
   const nameOf = (m: ResourceTagMapping) => (m.ResourceARN ?? '').replace(/^arn:aws[a-z-]*:s3:::/, '');
   if (buckets.some((m) => !o.bucketRegion.has(nameOf(m))))
     await o.bucketRegion.list(aws, o.region, o.progress);
+  // What AWS Config serves in this Region: asked once, when a bucket lives here.
+  let served: Promise<ConfigServed> | undefined;
+  const route = o.configRoute?.readFrom === 'auto' ? o.configRoute : undefined;
+  const fromConfig = async (name: string): Promise<FromConfig | undefined> => {
+    if (!route) return undefined;
+    served ??= configServed(aws, o.region, route, o.progress);
+    const s = await served;
+    if (!s.ok) return { reason: s.reason };
+    const item = s.items.get(name);
+    const refusal = itemRefusal(item, { region: o.region, createdAt: o.bucketRegion.createdAt(name) });
+    if (refusal || !item) return { reason: refusal ?? '' };
+    return { item, checkedAt: s.checkedAt };
+  };
   const read = await mapLimit(buckets, o.limit, async (m) => {
     const arn = m.ResourceARN ?? '';
     const name = nameOf(m);
@@ -204,6 +235,7 @@ export async function readTaggedBuckets(
       c,
       { region: o.region, accountId: o.accountId, arn, name, tags },
       reads(tags),
+      await fromConfig(name),
     );
     if (++done % 50 === 0) o.progress(`${o.region}: read ${done} buckets`);
     return bucket;
@@ -307,17 +339,31 @@ interface BucketSettings {
   ownership: GetBucketOwnershipControlsCommandOutput | object | undefined;
 }
 
-/** One bucket's settings, those of `reads` only, read in its own region. */
+/** What the Config route gives one bucket: its item, or why it is read directly. */
+type FromConfig = { item: ConfigBucket; checkedAt: string } | { reason: string };
+
+/**
+ * One bucket's settings, those of `reads` only, read in its own region — or taken from its AWS
+ * Config item for those the item carries (`config`), and then said in ReadFrom.
+ */
 async function collectBucket(
   aws: Aws,
   c: Collection,
   b: BucketIdentity,
   reads: ReadonlySet<BucketSetting>,
+  config?: FromConfig,
 ): Promise<Input<'resources'>> {
   const s3 = aws.s3(b.region);
   const Bucket = b.name;
-  const read = <T, A = never>(action: BucketSetting, fn: () => Promise<T>, absent?: A) =>
-    reads.has(action) ? c.try(b.arn, action, fn, absent) : undefined;
+  const item = config && 'item' in config ? config.item : undefined;
+  const servedFrom = (action: BucketSetting) =>
+    item && reads.has(action) ? item.settings[action as keyof ConfigSettings] : undefined;
+  const fromConfig = [...reads].filter((a) => servedFrom(a) !== undefined);
+  const read = <T, A = never>(action: BucketSetting, fn: () => Promise<T>, absent?: A) => {
+    const served = servedFrom(action);
+    if (served !== undefined) return Promise.resolve(served as unknown as T);
+    return reads.has(action) ? c.try(b.arn, action, fn, absent) : undefined;
+  };
   const [versioning, lifecycle, lock, encryption, replication, ownership] = await Promise.all([
     read('s3:GetBucketVersioning', () => s3.send((sdk) => new sdk.GetBucketVersioningCommand({ Bucket }))),
     read(
@@ -346,12 +392,35 @@ async function collectBucket(
       {},
     ),
   ]);
-  const bucket = toBucket(b, { versioning, lifecycle, lock, encryption, replication, ownership });
+  const bucket = {
+    ...toBucket(b, { versioning, lifecycle, lock, encryption, replication, ownership }),
+    ...readFromOf(config, fromConfig),
+  } as Input<'resources'>;
   // What a rule could need but was left unread is said, so that a later audit under other
   // policies cannot mistake it for "not set" (the engine answers ERROR for a rule needing it).
   const notRead = (BUCKET_READS as BucketSetting[]).filter((a) => !reads.has(a));
   return notRead.length ? ({ ...bucket, NotRead: notRead } as Input<'resources'>) : bucket;
 }
+/** Where the settings came from, when the Config route was tried (absent: it was not). */
+function readFromOf(config: FromConfig | undefined, fromConfig: BucketSetting[]): object {
+  if (!config) return {};
+  if ('item' in config && fromConfig.length)
+    return {
+      ReadFrom: {
+        source: 'aws-config',
+        capturedAt: config.item.capturedAt,
+        recorderCheckedAt: config.checkedAt,
+        settings: fromConfig,
+      },
+    };
+  return {
+    ReadFrom: {
+      source: 'direct',
+      reason: 'reason' in config ? config.reason : 'its AWS Config item carries none of the settings read',
+    },
+  };
+}
+
 /** A bucket's settings -> resource. */
 function toBucket(b: BucketIdentity, s: BucketSettings): Input<'resources'> {
   const { versioning, lifecycle, lock, encryption, replication, ownership } = s;

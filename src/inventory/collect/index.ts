@@ -20,6 +20,7 @@ import { type BackupLists, collectBackupScope } from './backup-scope.js';
 import { BucketRegions, bucketReads } from './buckets.js';
 import type { BackupState, BackupStateCache, BackupStateKey } from './cache.js';
 import { Collection, type Input, type Progress } from './calls.js';
+import { configRouteOptions, type ReadFrom } from './config-route.js';
 import { collectEscrow } from './escrow.js';
 import { collectKeys, keyIdsIn, managedKeyIds } from './keys.js';
 import { collectOptionGroups } from './option-groups.js';
@@ -50,6 +51,8 @@ export interface CollectOptions extends WindowOptions {
   /** Role to read copy-destination vaults in other accounts; "{account}" is replaced by the account id. */
   drRoleArn?: string;
   concurrency?: number;
+  /** Where bucket settings are read: auto (AWS Config where it serves them; the default) or direct. */
+  readFrom?: ReadFrom;
   onProgress?: Progress;
 }
 
@@ -128,12 +131,21 @@ export async function collectInventory(aws: Aws, options: CollectOptions): Promi
 async function discover(
   aws: Aws,
   c: Collection,
-  o: { regions: string[]; policies: PolicySet; accountId: string; limit: number; progress: Progress },
+  o: {
+    regions: string[];
+    policies: PolicySet;
+    accountId: string;
+    limit: number;
+    progress: Progress;
+    now: Date;
+    readFrom?: ReadFrom;
+  },
 ) {
   const resources: Input<'resources'>[] = [];
   const reads = new Map<string, string[]>();
   const bucketRegion = new BucketRegions();
   const settings = bucketReads(o.policies);
+  const configRoute = configRouteOptions(o);
   for (const region of o.regions) {
     o.progress(`${region}: discovering tagged resources`);
     const mark = c.errors.length;
@@ -144,6 +156,7 @@ async function discover(
         tagKey: o.policies.tagKey,
         bucketRegion,
         reads: settings,
+        configRoute,
         limit: o.limit,
         progress: o.progress,
       })),
