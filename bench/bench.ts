@@ -32,6 +32,9 @@ const liveSizes = (liveAt >= 0 ? (args[liveAt + 1] ?? '1000') : '1000').split(',
 // --sweep 1000,10000: the sweep through the 50 ms proxy at these sizes (default 1k)
 const sweepAt = args.indexOf('--sweep');
 const sweepSizes = (sweepAt >= 0 ? (args[sweepAt + 1] ?? '1000') : '1000').split(',').map(Number);
+// --latency 0,50: the proxy's added latency per call, in ms (0 shows what moto itself costs)
+const latencyAt = args.indexOf('--latency');
+const latencies = (latencyAt >= 0 ? (args[latencyAt + 1] ?? '50') : '50').split(',').map(Number);
 
 /**
  * The example account grown to `size` resources, with what a real account's data grows with
@@ -539,7 +542,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    for (const size of sweepSizes) await sweepAtScale(size, endpoint, 50);
+    for (const size of sweepSizes) for (const ms of latencies) await sweepAtScale(size, endpoint, ms);
   } finally {
     child.kill('SIGTERM');
   }
