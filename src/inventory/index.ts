@@ -125,10 +125,7 @@ export class InventoryIndex {
     this.vaultsByArn = new Map(inventory.backupVaults.map((v) => [v.BackupVaultArn, v]));
     const rpByArn = new Map(inventory.recoveryPoints.map((rp) => [rp.RecoveryPointArn, rp]));
     this.recoveryPointsByArn = rpByArn;
-    this.recoveryPointsByResource = groupBy(
-      newestFirst(inventory.recoveryPoints),
-      (rp) => rp.ResourceArn,
-    );
+    this.recoveryPointsByResource = groupBy(newestFirst(inventory.recoveryPoints), (rp) => rp.ResourceArn);
     this.copyJobsByResource = groupBy(newestFirst(inventory.copyJobs), (j) => j.ResourceArn);
     this.backupJobsByResource = groupBy(newestFirst(inventory.backupJobs), (j) => j.ResourceArn);
     this.restoreJobsByResource = groupBy(

@@ -5,8 +5,13 @@ import { Aws } from '../../src/aws/clients.js';
 export const MOTO_ACCOUNT = '123456789012';
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
+/** This worker's own moto server (one per worker: see test/support/moto.ts). */
 export function motoUrl(): string {
-  return inject('motoUrl');
+  const urls = inject('motoUrls');
+  const id = process.env.VITEST_POOL_ID;
+  const url = urls[Number(id) - 1];
+  if (!url) throw new Error(`no moto server for VITEST_POOL_ID=${id} (${urls.length} started)`);
+  return url;
 }
 
 export function motoAws(): Aws {
