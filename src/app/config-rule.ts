@@ -196,7 +196,8 @@ export async function evaluateConfigEvent(
     const inventory = await collectResource(aws, result.resource.Arn, {
       policies: deps.policies,
       now: deps.now,
-      resource: result.resource,
+      // A setting the item carries in a shape not known is read directly, as the whole resource.
+      ...(result.unproven ? {} : { resource: result.resource }),
       ...(deps.cache ? { cache: deps.cache } : {}),
       ...dr,
     });

@@ -45,6 +45,22 @@ describe('resourceFromConfigItem', () => {
     expect(r.capturedAt).toBe('2017-08-12T04:02:36.116Z');
   });
 
+  it('names a lifecycle in a shape the mapping does not know (object size filter) as unproven, not as no rules', () => {
+    // Prepare: the real item, its one rule filtered by object size instead of a prefix
+    const item = fixture('config_item_s3_bucket_lifecycle_versioning_custodian.json');
+    const lifecycle = JSON.parse(item.supplementaryConfiguration.BucketLifecycleConfiguration);
+    lifecycle.rules[0].filter.predicate = {
+      type: 'LifecycleObjectSizeGreaterThanPredicate',
+      objectSizeGreaterThan: 1024,
+    };
+    item.supplementaryConfiguration.BucketLifecycleConfiguration = JSON.stringify(lifecycle);
+    // Act
+    const r = resourceFromConfigItem(item);
+    // Assess
+    expect(r.kind === 'resource' && r.unproven).toEqual(['BucketLifecycleConfiguration']);
+    expect(r.kind === 'resource' && r.resource).toMatchObject({ Versioning: { Status: 'Suspended' } });
+  });
+
   it('reads an event-shape S3 item (ARN, awsAccountId) with versioning enabled', () => {
     const r = resourceFromConfigItem(fixture('config_item_s3_bucket_rdk.json'));
     expect(

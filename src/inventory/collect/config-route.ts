@@ -18,12 +18,11 @@ import type {
   GetBucketEncryptionCommandOutput,
   GetBucketLifecycleConfigurationCommandOutput,
   GetBucketVersioningCommandOutput,
-  LifecycleRule,
 } from '@aws-sdk/client-s3';
 import type { Aws } from '../../aws/clients.js';
 import { type Json, obj } from '../../maps.js';
 import type { PolicySet } from '../../policy/index.js';
-import { decode } from '../config-item.js';
+import { decode, encryptionOf, isoOf, lifecycleOf, str, Unverified, versioningOf } from '../config-item.js';
 import type { BucketSetting } from './buckets.js';
 import type { Progress } from './calls.js';
 
@@ -162,140 +161,6 @@ export function recorderVerdict(
 
 // ---------------------------------------------------------------------------------------------
 // Items -> the shapes the direct reads produce
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v)
-    ? v
-    : typeof v === 'string' && v !== '' && Number.isFinite(Number(v))
-      ? Number(v)
-      : undefined;
-/** Config's "not set" is -1 (expirationInDays, noncurrentVersionExpirationInDays); null too. */
-const days = (v: unknown): number | undefined => {
-  const n = num(v);
-  return n !== undefined && n >= 0 ? n : undefined;
-};
-
-function isoOf(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return new Date(v > 1e11 ? v : v * 1000).toISOString();
-  const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
-/** A shape the mapping does not know: the setting is read directly. */
-class Unverified extends Error {}
-
-function versioningOf(v: Json): GetBucketVersioningCommandOutput {
-  const status = str(v.status);
-  // Config says "Off" for a bucket whose versioning was never enabled (S3 then gives no Status).
-  if (status !== 'Off' && status !== 'Enabled' && status !== 'Suspended') throw new Unverified('versioning');
-  const mfa = v.isMfaDeleteEnabled;
-  return {
-    $metadata: {},
-    ...(status !== 'Off' ? { Status: status } : {}),
-    ...(typeof mfa === 'boolean' ? { MFADelete: mfa ? 'Enabled' : 'Disabled' } : {}),
-  };
-}
-
-/** A lifecycle predicate -> the S3 API's Filter (Prefix, Tag, And). */
-function filterOf(predicate: unknown): LifecycleRule['Filter'] {
-  if (predicate === null || predicate === undefined) return {};
-  const p = obj(predicate);
-  const tagOf = (t: unknown) => ({ Key: str(obj(t).key) ?? '', Value: str(obj(t).value) ?? '' });
-  if (p.type === 'LifecyclePrefixPredicate') return { Prefix: str(p.prefix) ?? '' };
-  if (p.type === 'LifecycleTagPredicate') return { Tag: tagOf(p.tag) };
-  if (p.type === 'LifecycleAndOperator' && Array.isArray(p.operands)) {
-    const operands = p.operands.map(obj);
-    if (operands.some((o) => o.type !== 'LifecyclePrefixPredicate' && o.type !== 'LifecycleTagPredicate'))
-      throw new Unverified('lifecycle filter');
-    const prefix = operands.find((o) => o.type === 'LifecyclePrefixPredicate');
-    const tags = operands.filter((o) => o.type === 'LifecycleTagPredicate').map((o) => tagOf(o.tag));
-    return {
-      And: {
-        ...(prefix ? { Prefix: str(prefix.prefix) ?? '' } : {}),
-        ...(tags.length ? { Tags: tags } : {}),
-      },
-    };
-  }
-  // Object size and any other predicate: not verified.
-  throw new Unverified('lifecycle filter');
-}
-
-/**
- * Config's lifecycle rules (the Java SDK's model, camelCase) -> GetBucketLifecycleConfiguration's
- * Rules, as Cloud Custodian maps them (c7n/resources/s3.py ConfigS3), with -1 read as unset.
- */
-function lifecycleOf(v: Json): GetBucketLifecycleConfigurationCommandOutput {
-  if (!Array.isArray(v.rules)) throw new Unverified('lifecycle');
-  const Rules: LifecycleRule[] = v.rules.map((raw) => {
-    const r = obj(raw);
-    if (r.status !== 'Enabled' && r.status !== 'Disabled') throw new Unverified('lifecycle status');
-    const expiration = {
-      ...(days(r.expirationInDays) !== undefined ? { Days: days(r.expirationInDays) } : {}),
-      ...(isoOf(r.expirationDate) ? { Date: new Date(isoOf(r.expirationDate) as string) } : {}),
-      ...(r.expiredObjectDeleteMarker === true ? { ExpiredObjectDeleteMarker: true } : {}),
-    };
-    const newer = obj(r.noncurrentVersionExpiration);
-    const noncurrentDays = days(newer.noncurrentDays) ?? days(r.noncurrentVersionExpirationInDays);
-    const newerVersions = num(newer.newerNoncurrentVersions);
-    const transitions = (Array.isArray(r.transitions) ? r.transitions : []).map(obj).map((t) => ({
-      ...(days(t.days) !== undefined ? { Days: days(t.days) } : {}),
-      ...(isoOf(t.date) ? { Date: new Date(isoOf(t.date) as string) } : {}),
-      ...(str(t.storageClass) ? { StorageClass: str(t.storageClass) as never } : {}),
-    }));
-    const noncurrentTransitions = (
-      Array.isArray(r.noncurrentVersionTransitions) ? r.noncurrentVersionTransitions : []
-    )
-      .map(obj)
-      .map((t) => ({
-        ...(days(t.days ?? t.noncurrentDays) !== undefined
-          ? { NoncurrentDays: days(t.days ?? t.noncurrentDays) }
-          : {}),
-        ...(str(t.storageClass) ? { StorageClass: str(t.storageClass) as never } : {}),
-      }));
-    const abort = days(obj(r.abortIncompleteMultipartUpload).daysAfterInitiation);
-    const hasFilter = r.filter !== null && r.filter !== undefined;
-    return {
-      ...(str(r.id) ? { ID: str(r.id) } : {}),
-      Status: r.status,
-      // A rule-level prefix is the legacy form; a filter without predicate is the whole bucket.
-      ...(hasFilter ? { Filter: filterOf(obj(r.filter).predicate) } : {}),
-      ...(!hasFilter && typeof r.prefix === 'string' ? { Prefix: r.prefix } : {}),
-      ...(Object.keys(expiration).length ? { Expiration: expiration } : {}),
-      ...(noncurrentDays !== undefined
-        ? {
-            NoncurrentVersionExpiration: {
-              NoncurrentDays: noncurrentDays,
-              ...(newerVersions !== undefined ? { NewerNoncurrentVersions: newerVersions } : {}),
-            },
-          }
-        : {}),
-      ...(transitions.length ? { Transitions: transitions } : {}),
-      ...(noncurrentTransitions.length ? { NoncurrentVersionTransitions: noncurrentTransitions } : {}),
-      ...(abort !== undefined ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: abort } } : {}),
-    } as LifecycleRule;
-  });
-  return { $metadata: {}, Rules };
-}
-
-/** Config's default encryption ({rules:[{applyServerSideEncryptionByDefault:{sseAlgorithm, kmsMasterKeyID}}]}). */
-function encryptionOf(v: Json): GetBucketEncryptionCommandOutput {
-  if (!Array.isArray(v.rules) || v.rules.length === 0) throw new Unverified('encryption');
-  const Rules = v.rules.map((raw) => {
-    const r = obj(raw);
-    const d = obj(r.applyServerSideEncryptionByDefault);
-    const algorithm = str(d.sseAlgorithm);
-    if (!algorithm) throw new Unverified('encryption');
-    return {
-      ApplyServerSideEncryptionByDefault: {
-        SSEAlgorithm: algorithm as never,
-        ...(str(d.kmsMasterKeyID) ? { KMSMasterKeyID: str(d.kmsMasterKeyID) } : {}),
-      },
-      ...(typeof r.bucketKeyEnabled === 'boolean' ? { BucketKeyEnabled: r.bucketKeyEnabled } : {}),
-    };
-  });
-  return { $metadata: {}, ServerSideEncryptionConfiguration: { Rules } };
-}
 
 const MAPPERS: [BucketSetting, string, (v: Json) => ConfigSettings[keyof ConfigSettings]][] = [
   ['s3:GetBucketVersioning', 'BucketVersioningConfiguration', versioningOf],
