@@ -5,7 +5,6 @@
  * DbiResourceId, or by the run tag) is not made again. Per-instance steps carry their instance's
  * identifiers in their input, so each is resumable on its own.
  */
-import type { StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import type {
   CreateDBInstanceCommand,
   DBCluster,
@@ -18,7 +17,7 @@ import type {
 import { describeCluster, describeInstance } from './describe.js';
 import type { AuroraContext, AuroraExpected, AuroraMember } from './plan-aurora.js';
 import { RUN_TAG } from './plan-rds.js';
-import { type Env, type Handler, poll, StepFailure } from './steps.js';
+import { type Env, type Handler, poll, StepFailure, startRestoreJob } from './steps.js';
 
 const tagOf = (x: { TagList?: { Key?: string; Value?: string }[] } | undefined, key: string) =>
   x?.TagList?.find((t) => t.Key === key)?.Value;
@@ -178,20 +177,7 @@ export function auroraHandlers(): Record<string, Handler> {
           );
         }
         const i = step.input as Record<string, unknown>;
-        if (step.call === 'backup:StartRestoreJob') {
-          const out = await env.o.aws
-            .backup(env.o.region)
-            .send(
-              (sdk) =>
-                new sdk.StartRestoreJobCommand(
-                  i as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-                ),
-            );
-          return {
-            detail: `restore job ${out.RestoreJobId} started`,
-            result: { RestoreJobId: out.RestoreJobId ?? '' },
-          };
-        }
+        if (step.call === 'backup:StartRestoreJob') return startRestoreJob(env, step);
         if (step.call === 'rds:RestoreDBClusterToPointInTime') {
           const { RestoreToTime, ...rest } = i;
           await rds(env).send(

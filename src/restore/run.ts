@@ -7,7 +7,6 @@
  * resume), one that does not is a conflict and stops; a rename already made is not made again.
  * Waits poll the Describe* call with a bounded backoff until the timeout.
  */
-import type { StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import type {
   DBInstance,
   ModifyDBInstanceCommand,
@@ -19,7 +18,7 @@ import { describeInstance } from './describe.js';
 import { type RdsContext, type RdsExpected, RUN_TAG } from './plan-rds.js';
 import type { S3Context } from './plan-s3.js';
 import { auroraHandlers } from './run-aurora.js';
-import { type Env, type Handler, poll, type RunOptions, StepFailure } from './steps.js';
+import { type Env, type Handler, poll, type RunOptions, StepFailure, startRestoreJob } from './steps.js';
 import type { RestoreRecord } from './types.js';
 
 export type { RunOptions } from './steps.js';
@@ -93,20 +92,7 @@ function rdsHandlers(): Record<string, Handler> {
         );
       }
       const input = step.input as Record<string, unknown>;
-      if (step.call === 'backup:StartRestoreJob') {
-        const out = await env.o.aws
-          .backup(env.o.region)
-          .send(
-            (sdk) =>
-              new sdk.StartRestoreJobCommand(
-                input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-              ),
-          );
-        return {
-          detail: `restore job ${out.RestoreJobId} started`,
-          result: { RestoreJobId: out.RestoreJobId ?? '' },
-        };
-      }
+      if (step.call === 'backup:StartRestoreJob') return startRestoreJob(env, step);
       if (step.call === 'rds:RestoreDBInstanceToPointInTime') {
         const { RestoreTime, ...rest } = input;
         await rds(env).send(
@@ -348,20 +334,7 @@ function s3Handlers(): Record<string, Handler> {
   const rds = rdsHandlers();
   return {
     restore: {
-      run: async (env, step) => {
-        const out = await env.o.aws
-          .backup(env.o.region)
-          .send(
-            (sdk) =>
-              new sdk.StartRestoreJobCommand(
-                step.input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
-              ),
-          );
-        return {
-          detail: `restore job ${out.RestoreJobId} started`,
-          result: { RestoreJobId: out.RestoreJobId ?? '' },
-        };
-      },
+      run: startRestoreJob,
     },
     'wait-restore-job': rds['wait-restore-job'] as Handler,
     'verify-bucket': {

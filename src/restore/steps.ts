@@ -2,6 +2,7 @@
  * What the restore executor's step handlers share (src/restore/run.ts, run-aurora.ts): the run's
  * options and environment, the failure a handler throws with its message, and the bounded poll.
  */
+import type { StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import type { Aws } from '../aws/clients.js';
 import type { RestoreRecord, StepRecord } from './types.js';
 
@@ -53,4 +54,20 @@ export async function poll<T>(env: Env, what: string, probe: () => Promise<T | u
     await sleep(delay);
     delay = Math.min(max, delay * 2);
   }
+}
+
+/** The step that starts an AWS Backup restore job with the step's input (RDS, Aurora and S3 alike). */
+export async function startRestoreJob(env: Env, step: StepRecord) {
+  const out = await env.o.aws
+    .backup(env.o.region)
+    .send(
+      (sdk) =>
+        new sdk.StartRestoreJobCommand(
+          step.input as unknown as ConstructorParameters<typeof StartRestoreJobCommand>[0],
+        ),
+    );
+  return {
+    detail: `restore job ${out.RestoreJobId} started`,
+    result: { RestoreJobId: out.RestoreJobId ?? '' },
+  };
 }
